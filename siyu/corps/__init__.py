@@ -1,0 +1,1 @@
+"""Tenancy: one installation serves several WeCom corps."""

@@ -1,0 +1,49 @@
+"""Every difference between SQLite and PostgreSQL that business code would otherwise see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+
+def dialect_name(bind: Session | Connection | Engine) -> str:
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return engine.dialect.name
+
+
+def is_postgres(bind: Session | Connection | Engine) -> bool:
+    return dialect_name(bind) == "postgresql"
+
+
+def insert_ignoring_conflicts(
+    bind: Session | Connection,
+    table: Table,
+    values: Mapping[str, Any] | list[Mapping[str, Any]],
+    *,
+    conflict_columns: Iterable[str],
+) -> Insert:
+    """INSERT … ON CONFLICT (cols) DO NOTHING, which both dialects support with the same meaning.
+
+    Used for idempotent writes keyed by natural ids (callback inbox, job keys): the database,
+    not a prior SELECT, decides who wins a race.
+    """
+    module = postgresql if is_postgres(bind) else sqlite
+    stmt = module.insert(table).values(values)
+    return stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
+
+
+def lock_for_claim(bind: Session | Connection, stmt: Select[Any]) -> Select[Any]:
+    """Make a claim query safe for many workers.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent workers take different rows. SQLite has
+    no row locks; write transactions there start with BEGIN IMMEDIATE (see engine.py), so only
+    one writer claims at a time and the plain SELECT is already exclusive.
+    """
+    if is_postgres(bind):
+        return stmt.with_for_update(skip_locked=True)
+    return stmt

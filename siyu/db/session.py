@@ -1,0 +1,111 @@
+"""Sessions and the transaction boundary.
+
+Services only `flush()`. The boundary (`Database.transaction()`, used by the request dependency
+and the task wrapper) commits or rolls back, then runs the callbacks registered with
+`on_commit()` — that is where jobs are enqueued, so a worker never sees a job whose rows do not
+exist yet, and a rolled-back request enqueues nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import structlog
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from siyu.db.engine import build_engine
+
+log = structlog.get_logger(__name__)
+
+_AFTER_COMMIT = "siyu.after_commit"
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` after the session's transaction commits; drop it on rollback."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _run_after_commit(session: Session) -> None:
+    callbacks: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the data is committed; a failed wake-up is re-driven by the sweeper
+            log.exception("after_commit_callback_failed")
+
+
+def finish_session(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close, then run after-commit callbacks if it committed."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.info.pop(_AFTER_COMMIT, None)
+        session.rollback()
+        session.close()
+        raise
+    session.close()
+    if commit:
+        _run_after_commit(session)
+    else:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or build_engine(url, echo=echo)
+        self._write = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(sqlite_begin="DEFERRED")
+        self._read = sessionmaker(reader, expire_on_commit=False)
+        self._prepare: list[Callable[[Session], None]] = []
+        self._owns_engine = engine is None
+
+    def set_session_default(self, prepare: Callable[[Session], None]) -> None:
+        """Run `prepare` on every new session (the runtime binds its wake queue this way)."""
+        self._prepare.append(prepare)
+
+    @classmethod
+    def bound_to(cls, connection: Connection) -> Database:
+        """A Database whose sessions run inside an outer transaction on `connection`.
+
+        Commits release savepoints instead of committing, so a test can roll everything back.
+        """
+        db = cls.__new__(cls)
+        db.url = connection.engine.url.render_as_string(hide_password=False)
+        db.engine = connection.engine
+        db._owns_engine = False
+        factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        db._write = db._read = factory
+        db._prepare = []
+        return db
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self, *, write: bool = True) -> Session:
+        session = (self._write if write else self._read)()
+        for prepare in self._prepare:
+            prepare(session)
+        return session
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        session = self.session(write=write)
+        try:
+            yield session
+        except BaseException:
+            finish_session(session, commit=False)
+            raise
+        finish_session(session, commit=True)
+
+    def dispose(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()

@@ -1,0 +1,59 @@
+"""Portable column types that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+# Native UUID on PostgreSQL, CHAR(32) hex on SQLite; UUIDv7 values sort by time on both.
+IdType = Uuid(as_uuid=True)
+
+class PortableJSON(TypeDecorator[Any]):
+    """JSON everywhere, JSONB on PostgreSQL so it can be indexed and queried with containment."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+JsonType = PortableJSON()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes in and out.
+
+    PostgreSQL stores `timestamptz`; SQLite has no timezone type, so values are normalised to
+    UTC and stored naive, then re-tagged as UTC when read. Naive datetimes are refused on the
+    way in, because guessing their zone is how off-by-eight-hours bugs start in China.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def uuid_from(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -1,0 +1,42 @@
+"""Request dependencies, as `Annotated` aliases routes can declare directly."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from siyu.kit.routing import bind_request_session, request_session
+from siyu.runtime import Runtime
+from siyu.settings import Settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return get_runtime(request).settings
+
+
+def get_session(request: Request) -> Session:
+    """The request's session, opened on first use; `TransactionalRoute` commits or rolls it back.
+
+    Safe methods get a read session (a deferred transaction on SQLite, so readers never queue
+    behind the writer).
+    """
+    session = request_session(request)
+    if session is None:
+        write = request.method not in SAFE_METHODS
+        session = get_runtime(request).db.session(write=write)
+        bind_request_session(request, session)
+    return session
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DbSession = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,79 @@
+"""The wake-up transport: a huey instance chosen by `SIYU_QUEUE_URL`.
+
+Only run ids travel through huey. Losing a wake-up (a crash between commit and enqueue, a Redis
+flush) delays work until the sweeper notices; it never loses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+
+WAKE_TASK = "siyu.wake"
+
+
+def build_huey(url: str, *, immediate: bool = False, name: str = "siyu") -> Huey:
+    parsed = urlparse(url)
+    if parsed.scheme == "memory" or immediate:
+        return MemoryHuey(name, immediate=immediate, utc=True)
+    if parsed.scheme == "sqlite":
+        path = url.removeprefix("sqlite:///").removeprefix("sqlite://")
+        if not path:
+            raise ValueError("SIYU_QUEUE_URL=sqlite:///path needs a file path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(name, filename=path, utc=True, timeout=15)
+    if parsed.scheme in ("redis", "rediss"):
+        return RedisHuey(name, url=url, utc=True, blocking=True, read_timeout=1)
+    raise ValueError(
+        f"SIYU_QUEUE_URL scheme {parsed.scheme!r} is not supported: use sqlite:///path, "
+        "redis://host:port/db or memory://"
+    )
+
+
+class WakeQueue:
+    """Wraps huey so the rest of Siyu never imports it."""
+
+    def __init__(self, huey: Huey, execute: Callable[[str], None]) -> None:
+        self.huey = huey
+        self._task = huey.task(name=WAKE_TASK, retries=0)(execute)
+
+    def wake(self, run_id: str, *, delay_seconds: float = 0) -> None:
+        if delay_seconds > 0:
+            self._task.schedule(args=(run_id,), delay=delay_seconds)
+        else:
+            self._task(run_id)
+
+    def run_pending(self, *, max_tasks: int | None = None) -> int:
+        """Execute queued wake-ups in this thread until the queue is empty (tests, CLI)."""
+        done = 0
+        self.promote_scheduled()
+        while max_tasks is None or done < max_tasks:
+            task = self.huey.dequeue()
+            if task is None:
+                break
+            self.huey.execute(task)
+            done += 1
+        return done
+
+    def promote_scheduled(self) -> None:
+        for task in self.huey.read_schedule():
+            self.huey.enqueue(task)
+
+    def dequeue(self) -> Any:
+        return self.huey.dequeue()
+
+    def execute(self, task: Any) -> None:
+        self.huey.execute(task)
+
+    def depth(self) -> int:
+        return int(self.huey.pending_count())
+
+    def ping(self) -> None:
+        self.huey.pending_count()
+
+    def flush(self) -> None:
+        self.huey.flush()

@@ -1,0 +1,120 @@
+"""The worker: threads that run wake-ups, plus a scheduler that promotes delayed wake-ups,
+enqueues periodic jobs and sweeps overdue work.
+
+We drive huey's storage ourselves instead of using `huey.Consumer`, because the consumer installs
+process signal handlers, which must not happen inside `siyu serve` (uvicorn owns the signals).
+The same class runs in-process (`siyu serve`) and standalone (`siyu worker`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import structlog
+
+from siyu.jobs.enqueue import enqueue
+from siyu.jobs.registry import periodic_jobs
+from siyu.jobs.repository import job_runs
+from siyu.kit.clock import utcnow
+
+if TYPE_CHECKING:
+    from siyu.runtime import Runtime
+
+log = structlog.get_logger("siyu.worker")
+
+_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def periodic_slot(now: datetime, every: timedelta) -> datetime:
+    slots = (now - _EPOCH) // every
+    return _EPOCH + slots * every
+
+
+def sweep(runtime: Runtime, *, limit: int = 1000) -> int:
+    """Wake every run that should be running but is not. Returns how many were woken."""
+    grace = timedelta(seconds=max(5, runtime.settings.sweeper_interval_seconds))
+    with runtime.db.transaction(write=False) as session:
+        overdue = job_runs.overdue(session, now=utcnow(), grace=grace, limit=limit)
+    for run_id in overdue:
+        runtime.queue.wake(str(run_id))
+    if overdue:
+        log.info("sweeper_redrove", count=len(overdue))
+    return len(overdue)
+
+
+def enqueue_due_periodic(runtime: Runtime, last_slots: dict[str, datetime]) -> None:
+    now = utcnow()
+    for definition in periodic_jobs():
+        slot = periodic_slot(now, definition.every)
+        if last_slots.get(definition.name) == slot:
+            continue
+        with runtime.db.transaction() as session:
+            # The slot is part of the key, so across any number of workers it runs once.
+            enqueue(session, definition.name, key=f"periodic:{definition.name}:{slot.isoformat()}")
+        last_slots[definition.name] = slot
+
+
+class Worker:
+    def __init__(self, runtime: Runtime, *, threads: int | None = None) -> None:
+        self.runtime = runtime
+        self.thread_count = threads or runtime.settings.worker_threads
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for index in range(self.thread_count):
+            thread = threading.Thread(target=self._run_tasks, name=f"siyu-worker-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        scheduler = threading.Thread(target=self._run_scheduler, name="siyu-scheduler", daemon=True)
+        scheduler.start()
+        self._threads.append(scheduler)
+        log.info("worker_started", threads=self.thread_count)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+        log.info("worker_stopped")
+
+    def wait(self) -> None:
+        while not self._stop.wait(0.5):
+            pass
+
+    def _run_tasks(self) -> None:
+        queue = self.runtime.queue
+        idle = 0.05
+        while not self._stop.is_set():
+            try:
+                task = queue.dequeue()
+            except Exception:
+                log.exception("dequeue_failed")
+                self._stop.wait(1.0)
+                continue
+            if task is None:
+                self._stop.wait(idle)
+                idle = min(idle * 2, 0.5)
+                continue
+            idle = 0.05
+            try:
+                queue.execute(task)
+            except Exception:  # execute_run handles job errors; this is a bug or a DB outage
+                log.exception("task_crashed")
+
+    def _run_scheduler(self) -> None:
+        last_slots: dict[str, datetime] = {}
+        next_sweep = 0.0
+        while not self._stop.is_set():
+            try:
+                self.runtime.queue.promote_scheduled()
+                enqueue_due_periodic(self.runtime, last_slots)
+                if time.monotonic() >= next_sweep:
+                    sweep(self.runtime)
+                    next_sweep = time.monotonic() + self.runtime.settings.sweeper_interval_seconds
+            except Exception:
+                log.exception("scheduler_tick_failed")
+            self._stop.wait(1.0)

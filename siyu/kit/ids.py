@@ -1,0 +1,40 @@
+"""Time-ordered ids (UUIDv7, RFC 9562).
+
+UUIDv7 sorts by creation time, so keyset pagination over `id` follows insertion order and
+B-tree inserts stay append-mostly on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def new_id() -> uuid.UUID:
+    """A UUIDv7 that is strictly increasing within this process, even within one millisecond."""
+    global _last_ms, _counter
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            ms = _last_ms
+            _counter += 1
+            if _counter > 0xFFF:  # 12-bit sequence exhausted: borrow the next millisecond
+                ms += 1
+                _counter = 0
+        else:
+            _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF
+        _last_ms = ms
+        counter = _counter
+    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76  # version 7
+    value |= counter << 64
+    value |= 0b10 << 62  # RFC 4122 variant
+    value |= rand_b
+    return uuid.UUID(int=value)

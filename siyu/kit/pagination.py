@@ -1,0 +1,41 @@
+"""Keyset pagination: opaque cursors over (sort key, id), never OFFSET.
+
+A cursor encodes the last row's sort values; the next page starts strictly after it, so pages
+stay fast at any depth and stable while rows are inserted.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from siyu.kit.errors import BadRequest
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([str(v) if not isinstance(v, int | float) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, size: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("cursor is not valid; pass the next_cursor of a previous page") from exc
+    if not isinstance(values, list) or len(values) != size:
+        raise BadRequest("cursor is not valid; pass the next_cursor of a previous page")
+    return values

@@ -1,0 +1,92 @@
+"""One settings class for the whole service, read from `SIYU_*` variables and `.env`.
+
+Settings are built once per process by `get_settings()` and injected as a dependency, so tests
+override them instead of patching globals. Every field is documented in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that ship in `.env.example` and in development. Production refuses to boot with them.
+PLACEHOLDER_SECRET_KEY = "dev-only-change-me-0000000000000000000000000000"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SIYU_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = Environment.development
+    # Used to derive the key that encrypts corp secrets at rest and to sign nothing else.
+    secret_key: str = PLACEHOLDER_SECRET_KEY
+
+    database_url: str = "sqlite:///var/siyu.db"
+    # sqlite:///path → huey's SQLite storage; redis://… → Redis; memory:// → in-process only.
+    queue_url: str = "sqlite:///var/queue.db"
+    run_worker_in_process: bool = True
+    worker_threads: int = Field(default=4, ge=1, le=64)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8000"
+    # Largest request body the API accepts; larger bodies get 413 before they are read.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_json: bool | None = None  # None: JSON in production, console lines elsewhere
+    log_level: str = "INFO"
+
+    session_ttl_hours: int = Field(default=12, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_ip_attempts_per_window: int = Field(default=30, ge=1)
+    login_ip_window_seconds: int = Field(default=300, ge=10)
+
+    # First owner, created by `make run` / `siyu bootstrap` when no user exists yet.
+    bootstrap_owner_email: str = "owner@siyu.local"
+    bootstrap_owner_password: str | None = None
+
+    # Job retry policy for durable work rows.
+    job_max_attempts: int = Field(default=8, ge=1)
+    job_lease_seconds: int = Field(default=300, ge=5)
+    sweeper_interval_seconds: int = Field(default=30, ge=1)
+    # Extra modules to import for job handlers (plugins; tests use it for probe jobs).
+    job_modules: list[str] = Field(default_factory=list)
+
+    web_dist_dir: Path = Path("web/dist")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env is Environment.production:
+            if self.secret_key == PLACEHOLDER_SECRET_KEY or len(self.secret_key) < 32:
+                raise ValueError(
+                    "SIYU_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production (for example: python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))')"
+                )
+            if self.bootstrap_owner_password and len(self.bootstrap_owner_password) < 12:
+                raise ValueError("SIYU_BOOTSTRAP_OWNER_PASSWORD must be at least 12 characters")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.production
+
+    @property
+    def json_logs(self) -> bool:
+        return self.is_production if self.log_json is None else self.log_json
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

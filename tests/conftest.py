@@ -1,0 +1,98 @@
+"""Shared fixtures.
+
+- `db`: a Database on the migrated template inside an outer transaction that is rolled back
+  after the test (fast; most tests).
+- `fresh_db_url`: an isolated migrated database for tests that need real commits seen by other
+  connections or processes (workers, e2e).
+- `runtime`, `app`, `client`: the real app over `db`, with jobs run inline after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from siyu.app import create_app
+from siyu.db.engine import build_engine
+from siyu.db.session import Database
+from siyu.kit.clock import FrozenClock, set_clock
+from siyu.runtime import Runtime, build_runtime
+from siyu.settings import Environment, Settings
+from tests.helpers.databases import DatabaseFactory
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.close()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": Environment.test,
+        "secret_key": TEST_SECRET_KEY,
+        "database_url": database_url,
+        "queue_url": "memory://",
+        "run_worker_in_process": False,
+        "web_dist_dir": Path("web/dist"),
+        "bootstrap_owner_password": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def db(database_factory: DatabaseFactory) -> Iterator[Database]:
+    engine = build_engine(database_factory.template_url)
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        yield Database.bound_to(connection)
+    finally:
+        outer.rollback()
+        connection.close()
+        engine.dispose()
+
+
+@pytest.fixture
+def fresh_db_url(database_factory: DatabaseFactory) -> Iterator[str]:
+    with database_factory.fresh() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(db: Database) -> Settings:
+    return make_settings(db.url)
+
+
+@pytest.fixture
+def runtime(settings: Settings, db: Database) -> Iterator[Runtime]:
+    runtime = build_runtime(settings, db=db, immediate_jobs=True)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> FastAPI:
+    return create_app(runtime=runtime, start_worker=False)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def clock() -> Iterator[FrozenClock]:
+    frozen = FrozenClock()
+    previous = set_clock(frozen)
+    yield frozen
+    set_clock(previous)
