@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     # Job retry policy for durable work rows.
     job_max_attempts: int = Field(default=8, ge=1)
-    job_lease_seconds: int = Field(default=300, ge=5)
+    job_lease_seconds: int = Field(default=300, ge=1)
     sweeper_interval_seconds: int = Field(default=30, ge=1)
     # Extra modules to import for job handlers (plugins; tests use it for probe jobs).
     job_modules: list[str] = Field(default_factory=list)

@@ -17,8 +17,9 @@ class JobRunRepository:
     def insert_if_new(self, session: Session, values: dict[str, Any]) -> bool:
         stmt = insert_ignoring_conflicts(
             session, JobRun.__table__, values, conflict_columns=["key"]  # type: ignore[arg-type]
-        )
-        return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        ).returning(JobRun.id)
+        # RETURNING yields a row only when the insert happened (rowcount is -1 on some drivers).
+        return session.execute(stmt).first() is not None
 
     def get(self, session: Session, run_id: uuid.UUID) -> JobRun | None:
         return session.get(JobRun, run_id)
@@ -98,7 +99,7 @@ class JobRunRepository:
 
     def counts_by_status(self, session: Session) -> dict[str, int]:
         rows = session.execute(select(JobRun.status, func.count()).group_by(JobRun.status))
-        return {status: count for status, count in rows.tuples()}
+        return {status: count for status, count in rows}
 
 
 job_runs = JobRunRepository()
