@@ -1,0 +1,75 @@
+/**
+ * The console's sidebar: one entry per backend domain, in the order operators work. Entries
+ * without a page yet route to a "coming soon" view, so no link is ever broken.
+ */
+import {
+  Aim,
+  ChatDotRound,
+  DataBoard,
+  Filter,
+  MagicStick,
+  PriceTag,
+  Promotion,
+  Setting,
+  Share,
+  ShoppingCart,
+  TrendCharts,
+  User,
+  UserFilled,
+} from '@element-plus/icons-vue'
+import type { Component } from 'vue'
+
+export interface NavLeaf {
+  /** Route name, also the sidebar index. */
+  name: string
+  /** Path under /c/:corpId/. */
+  path: string
+  /** Key under `nav.` in the message files. */
+  label: string
+  icon?: Component
+  /** True once the page exists; otherwise the route shows "coming soon". */
+  ready: boolean
+}
+
+export interface NavGroup {
+  name: string
+  label: string
+  icon: Component
+  children: NavLeaf[]
+}
+
+export type NavEntry = NavLeaf | NavGroup
+
+export const NAVIGATION: NavEntry[] = [
+  { name: 'dashboard', path: 'dashboard', label: 'dashboard', icon: DataBoard, ready: true },
+  { name: 'customers', path: 'customers', label: 'customers', icon: User, ready: false },
+  { name: 'tags', path: 'tags', label: 'tags', icon: PriceTag, ready: false },
+  { name: 'segments', path: 'segments', label: 'segments', icon: Filter, ready: false },
+  { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: false },
+  { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: false },
+  { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },
+  { name: 'automation', path: 'automation', label: 'automation', icon: MagicStick, ready: false },
+  { name: 'commerce', path: 'commerce', label: 'commerce', icon: ShoppingCart, ready: false },
+  { name: 'fission', path: 'fission', label: 'fission', icon: Share, ready: false },
+  { name: 'analytics', path: 'analytics', label: 'analytics', icon: TrendCharts, ready: false },
+  { name: 'staff', path: 'staff', label: 'staff', icon: UserFilled, ready: true },
+  {
+    name: 'settings',
+    label: 'settings',
+    icon: Setting,
+    children: [
+      { name: 'settings-corp', path: 'settings/corp', label: 'settingsCorp', ready: false },
+      { name: 'settings-members', path: 'settings/members', label: 'settingsMembers', ready: false },
+      { name: 'settings-api-keys', path: 'settings/api-keys', label: 'settingsApiKeys', ready: false },
+      { name: 'settings-audit', path: 'settings/audit', label: 'settingsAudit', ready: true },
+    ],
+  },
+]
+
+export function isGroup(entry: NavEntry): entry is NavGroup {
+  return 'children' in entry
+}
+
+export const NAV_LEAVES: NavLeaf[] = NAVIGATION.flatMap((entry) =>
+  isGroup(entry) ? entry.children : [entry],
+)

@@ -1,0 +1,63 @@
+/**
+ * Routes: /login, and every console page under /c/:corpId/ so the corp being worked in is part
+ * of the address. The guard restores the session once, sends strangers to /login and keeps the
+ * corp in the address one the user may open.
+ */
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+
+import ConsoleLayout from '@/layouts/ConsoleLayout.vue'
+import { NAV_LEAVES } from '@/navigation'
+
+import { installGuards } from './guards'
+
+// Pages that exist; everything else in the navigation is "coming soon".
+const PAGES: Record<string, () => Promise<unknown>> = {
+  dashboard: () => import('@/modules/dashboard/views/DashboardView.vue'),
+  staff: () => import('@/modules/staff/views/StaffListView.vue'),
+  'settings-audit': () => import('@/modules/audit/views/AuditLogView.vue'),
+}
+const comingSoon = () => import('@/components/ComingSoonView.vue')
+
+const consolePages: RouteRecordRaw[] = NAV_LEAVES.map((leaf) => ({
+  path: leaf.path,
+  name: leaf.name,
+  component: (leaf.ready && PAGES[leaf.name]) || comingSoon,
+  meta: { label: leaf.label },
+}))
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/modules/auth/views/LoginView.vue'),
+    meta: { public: true },
+  },
+  { path: '/', name: 'home', component: comingSoon },
+  {
+    path: '/no-corp',
+    name: 'no-corp',
+    component: () => import('@/modules/corps/NoCorpView.vue'),
+  },
+  {
+    path: '/c/:corpId',
+    component: ConsoleLayout,
+    children: [{ path: '', redirect: { name: 'dashboard' } }, ...consolePages],
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/components/NotFoundView.vue'),
+    meta: { public: true },
+  },
+]
+
+export const router = createRouter({ history: createWebHistory('/'), routes })
+installGuards(router)
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    /** Key under `nav.` naming the page. */
+    label?: string
+  }
+}
