@@ -18,6 +18,7 @@ from siyu.db.migrate import assert_up_to_date
 from siyu.kit.http_errors import install_error_handlers
 from siyu.runtime import Runtime, build_runtime
 from siyu.settings import Settings, get_settings
+from siyu.system.routes import bench_router
 from siyu.system.routes import router as system_router
 from siyu.telemetry.logging import configure_logging
 from siyu.telemetry.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -68,6 +69,8 @@ def create_app(
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(system_router)
+    if settings.bench_routes:
+        app.include_router(bench_router)
     app.include_router(build_api_router())
     _mount_console(app, settings.web_dist_dir)
     # Outermost first: the request id must exist before the body limit can reject.

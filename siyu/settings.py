@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     job_modules: list[str] = Field(default_factory=list)
 
     web_dist_dir: Path = Path("web/dist")
+    # Adds no-op routes under /bench/ that benchmarks compare real endpoints against.
+    bench_routes: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

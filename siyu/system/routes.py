@@ -49,3 +49,18 @@ def get_metrics(runtime: RuntimeDep) -> Response:
     except Exception:  # metrics must render even when the database is down
         pass
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+bench_router = APIRouter(prefix="/bench", include_in_schema=False)
+
+
+@bench_router.get("/noop")
+def bench_noop_get() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@bench_router.post("/noop")
+async def bench_noop_post() -> Response:
+    """Answers without reading the body beyond what the server already buffered, like a gateway
+    that acknowledges at once; benchmarks compare real endpoints with this."""
+    return Response(status_code=200)

@@ -1,0 +1,83 @@
+# Siyu — every target installs what it needs; a clean machine needs only Python 3.11, Node 20,
+# npm and apt. `make run` starts everything; `make test` runs the suite.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := var/tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+SIYU := $(VENV)/bin/siyu
+CHROMIUM := /usr/bin/chromium
+PG_TEST_ENV := SIYU_TEST_DB=postgres
+
+.PHONY: help setup web chromium run test test-sqlite test-postgres check lint typecheck bench \
+        api-client migration-initial clean
+
+help:
+	@echo "make run     set up and start Siyu (console, API, callback gateway, worker, sandbox demo)"
+	@echo "make test    set up and run the tests (SQLite; also PostgreSQL + Redis when"
+	@echo "             SIYU_TEST_DATABASE_URL and SIYU_TEST_REDIS_URL are set)"
+	@echo "make check   ruff, mypy and the tests"
+	@echo "make bench   run every benchmark in bench/ (JSON lines on stdout)"
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: $(VENV)/.synced
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json $(shell find web/src web/index.html web/vite.config.ts -type f 2>/dev/null)
+	cd web && npm run build --silent
+
+web: web/dist/index.html
+
+# Console tests drive Debian's Chromium; nothing downloads a browser of its own.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium for the console tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+run: setup web
+	$(SIYU) demo
+
+test: setup web chromium
+	$(PY) -m pytest -q
+	@if [ -n "$$SIYU_TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$SIYU_TEST_DATABASE_URL) =="; \
+		$(PG_TEST_ENV) $(PY) -m pytest -q; \
+	else \
+		echo "SIYU_TEST_DATABASE_URL is not set: skipped the PostgreSQL run"; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check siyu tests bench migrations scripts
+	$(VENV)/bin/ruff format --check siyu tests bench migrations scripts
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+check: lint typecheck test
+
+bench: setup
+	$(PY) -m bench
+
+api-client: setup
+	$(PY) scripts/dump_openapi.py > web/src/api/openapi.json
+	cd web && npm run gen:api --silent
+
+migration-initial: setup
+	$(PY) scripts/regen_initial_migration.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache
