@@ -8,7 +8,15 @@ from fastapi import APIRouter
 def build_api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     # Domains register here as they are built (imports are local so the app factory decides).
+    from siyu.audit.routes import router as audit_router
+    from siyu.auth.corp_routes import router as auth_corp_router
+    from siyu.auth.routes import router as auth_router
     from siyu.corps.routes import router as corps_router
+    from siyu.staff.routes import router as staff_router
 
+    router.include_router(auth_router)
     router.include_router(corps_router)
+    router.include_router(auth_corp_router)
+    router.include_router(staff_router)
+    router.include_router(audit_router)
     return router

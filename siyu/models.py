@@ -1,6 +1,15 @@
 """Imports every ORM model so `Base.metadata` is complete (Alembic, tests)."""
 
+from siyu.audit import models as audit_models
+from siyu.auth import models as auth_models
 from siyu.corps import models as corps_models
 from siyu.jobs import models as jobs_models
+from siyu.staff import models as staff_models
 
-__all__ = ["corps_models", "jobs_models"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "corps_models",
+    "jobs_models",
+    "staff_models",
+]

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import Field, HttpUrl, field_validator
 
+from siyu.corps.models import Corp as CorpModel
 from siyu.kit.schemas import InputSchema, OutputSchema
 
 _CORP_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -72,3 +73,20 @@ class CorpSummary(OutputSchema):
     wecom_corp_id: str
     name: str
     is_sandbox: bool
+
+
+def corp_view(corp: CorpModel) -> Corp:
+    """The API view of a corp: which secrets are set, never their values."""
+    return Corp(
+        id=corp.id,
+        wecom_corp_id=corp.wecom_corp_id,
+        name=corp.name,
+        agent_id=corp.agent_id,
+        api_base_url=corp.api_base_url,
+        callback_key=corp.callback_key,
+        is_sandbox=corp.is_sandbox,
+        has_app_secret=corp.app_secret_ciphertext is not None,
+        has_callback_token=corp.callback_token_ciphertext is not None,
+        has_callback_aes_key=corp.callback_aes_key_ciphertext is not None,
+        created_at=corp.created_at,
+    )

@@ -1,0 +1,1 @@
+"""People and access: console users, corp memberships, sessions, API keys, data scopes."""

@@ -1,0 +1,1 @@
+"""The staff directory (WeCom members and departments): the first data-scoped resource."""
