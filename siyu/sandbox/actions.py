@@ -31,9 +31,28 @@ def _customer(state: SandboxState, corp: Corp, body: dict[str, Any]) -> Customer
 
 def add_customer(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
     customer = _customer(state, corp, body)
-    b.add_customer(state, corp, userid=body["userid"], customer=customer, state_param=body.get("state", ""), add_way=int(body.get("add_way", 1)), welcome=body.get("welcome"))
-    code = next((c.code for c in reversed(corp.welcome_codes.values()) if c.external_userid == customer.external_userid and c.userid == body["userid"]), None)
-    return {"external_userid": customer.external_userid, "userid": body["userid"], "welcome_code": code}
+    b.add_customer(
+        state,
+        corp,
+        userid=body["userid"],
+        customer=customer,
+        state_param=body.get("state", ""),
+        add_way=int(body.get("add_way", 1)),
+        welcome=body.get("welcome"),
+    )
+    code = next(
+        (
+            c.code
+            for c in reversed(corp.welcome_codes.values())
+            if c.external_userid == customer.external_userid and c.userid == body["userid"]
+        ),
+        None,
+    )
+    return {
+        "external_userid": customer.external_userid,
+        "userid": body["userid"],
+        "welcome_code": code,
+    }
 
 
 def scan(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
@@ -42,13 +61,27 @@ def scan(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any
         raise WeComError(41044)
     customer = _customer(state, corp, body)
     userid = scan_contact_way(state, corp, way, customer, state.rng)
-    code = next((c.code for c in reversed(corp.welcome_codes.values()) if c.external_userid == customer.external_userid), None)
-    return {"external_userid": customer.external_userid, "userid": userid, "state": way.state, "welcome_code": code}
+    code = next(
+        (
+            c.code
+            for c in reversed(corp.welcome_codes.values())
+            if c.external_userid == customer.external_userid
+        ),
+        None,
+    )
+    return {
+        "external_userid": customer.external_userid,
+        "userid": userid,
+        "state": way.state,
+        "welcome_code": code,
+    }
 
 
 def half_add(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
     customer = _customer(state, corp, body)
-    code = b.half_add(state, corp, userid=body["userid"], customer=customer, state_param=body.get("state", ""))
+    code = b.half_add(
+        state, corp, userid=body["userid"], customer=customer, state_param=body.get("state", "")
+    )
     return {"external_userid": customer.external_userid, "welcome_code": code}
 
 
@@ -58,35 +91,72 @@ def reply(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, An
 
 
 def customer_deletes_staff(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    b.customer_deletes_staff(state, corp, external_userid=body["external_userid"], userid=body["userid"])
+    b.customer_deletes_staff(
+        state, corp, external_userid=body["external_userid"], userid=body["userid"]
+    )
     return {}
 
 
 def staff_deletes_customer(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    b.staff_deletes_customer(state, corp, userid=body["userid"], external_userid=body["external_userid"])
+    b.staff_deletes_customer(
+        state, corp, userid=body["userid"], external_userid=body["external_userid"]
+    )
     return {}
 
 
 def staff_edits_customer(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    b.staff_edits_customer(state, corp, userid=body["userid"], external_userid=body["external_userid"], remark=body.get("remark"), add_tags=body.get("add_tags"), remove_tags=body.get("remove_tags"))
+    b.staff_edits_customer(
+        state,
+        corp,
+        userid=body["userid"],
+        external_userid=body["external_userid"],
+        remark=body.get("remark"),
+        add_tags=body.get("add_tags"),
+        remove_tags=body.get("remove_tags"),
+    )
     return {}
 
 
 def create_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    group = b.create_group(state, corp, owner=body["owner"], name=body.get("name", "客户群"), members=body.get("members"))
+    group = b.create_group(
+        state,
+        corp,
+        owner=body["owner"],
+        name=body.get("name", "客户群"),
+        members=body.get("members"),
+    )
     return {"chat_id": group.chat_id, "member_version": group.member_version}
 
 
 def join_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
     if "config_id" in body:
-        group = b.join_by_way(state, corp, config_id=body["config_id"], external_userid=body["external_userid"])
+        group = b.join_by_way(
+            state, corp, config_id=body["config_id"], external_userid=body["external_userid"]
+        )
     else:
-        group = b.join_group(state, corp, chat_id=body["chat_id"], members=list(body["members"]), join_scene=int(body.get("join_scene", 3)), invitor=body.get("invitor", ""))
-    return {"chat_id": group.chat_id, "member_version": group.member_version, "members": len(group.members)}
+        group = b.join_group(
+            state,
+            corp,
+            chat_id=body["chat_id"],
+            members=list(body["members"]),
+            join_scene=int(body.get("join_scene", 3)),
+            invitor=body.get("invitor", ""),
+        )
+    return {
+        "chat_id": group.chat_id,
+        "member_version": group.member_version,
+        "members": len(group.members),
+    }
 
 
 def leave_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    b.leave_group(state, corp, chat_id=body["chat_id"], members=list(body["members"]), quit_scene=int(body.get("quit_scene", 0)))
+    b.leave_group(
+        state,
+        corp,
+        chat_id=body["chat_id"],
+        members=list(body["members"]),
+        quit_scene=int(body.get("quit_scene", 0)),
+    )
     return {"member_version": corp.groups[body["chat_id"]].member_version}
 
 
@@ -101,12 +171,21 @@ def dismiss_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict
 
 
 def tag_change(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    tag_id = b.console_tag_change(state, corp, change=body["change"], group_name=body.get("group_name", ""), name=body.get("name", ""), tag_id=body.get("tag_id", ""))
+    tag_id = b.console_tag_change(
+        state,
+        corp,
+        change=body["change"],
+        group_name=body.get("group_name", ""),
+        name=body.get("name", ""),
+        tag_id=body.get("tag_id", ""),
+    )
     return {"tag_id": tag_id}
 
 
 def confirm_task(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    b.confirm_task(state, corp, kind=body.get("kind", "mass"), task_id=body["id"], userid=body["userid"])
+    b.confirm_task(
+        state, corp, kind=body.get("kind", "mass"), task_id=body["id"], userid=body["userid"]
+    )
     return {}
 
 

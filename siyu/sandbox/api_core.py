@@ -78,7 +78,11 @@ def user_list(ctx: Ctx) -> dict[str, Any]:
 @api("user/simplelist", "GET")
 def user_simplelist(ctx: Ctx) -> dict[str, Any]:
     rows = user_list(ctx)["userlist"]
-    return {"userlist": [{"userid": r["userid"], "name": r["name"], "department": r["department"]} for r in rows]}
+    return {
+        "userlist": [
+            {"userid": r["userid"], "name": r["name"], "department": r["department"]} for r in rows
+        ]
+    }
 
 
 @api("department/list", "GET")
@@ -92,7 +96,14 @@ def department_list(ctx: Ctx) -> dict[str, Any]:
         departments = [d for d in departments if d.id in ids]
     return {
         "department": [
-            {"id": d.id, "name": d.name, "name_en": d.name_en, "department_leader": [], "parentid": d.parentid, "order": d.order}
+            {
+                "id": d.id,
+                "name": d.name,
+                "name_en": d.name_en,
+                "department_leader": [],
+                "parentid": d.parentid,
+                "order": d.order,
+            }
             for d in departments
         ]
     }
@@ -102,7 +113,19 @@ def department_list(ctx: Ctx) -> dict[str, Any]:
 def message_send(ctx: Ctx) -> dict[str, Any]:
     p = ctx.params
     msgtype = p.str("msgtype", required=True, missing=40008)
-    if msgtype not in {"text", "image", "voice", "video", "file", "textcard", "news", "mpnews", "markdown", "miniprogram_notice", "template_card"}:
+    if msgtype not in {
+        "text",
+        "image",
+        "voice",
+        "video",
+        "file",
+        "textcard",
+        "news",
+        "mpnews",
+        "markdown",
+        "miniprogram_notice",
+        "template_card",
+    }:
         raise WeComError(40008)
     if p.int("agentid", required=True, missing=40056) != ctx.corp.agentid:
         raise WeComError(40056)
@@ -112,12 +135,21 @@ def message_send(ctx: Ctx) -> dict[str, Any]:
     users = [] if touser == "@all" else [u for u in touser.split("|") if u]
     if len(users) > 1000 or len(toparty.split("|")) > 100 or len(totag.split("|")) > 100:
         raise WeComError(40058, "too many receivers")
-    if msgtype == "text" and len(p.sub("text").str("content", required=True, missing=40058).encode()) > 2048:
+    if (
+        msgtype == "text"
+        and len(p.sub("text").str("content", required=True, missing=40058).encode()) > 2048
+    ):
         raise WeComError(40058, "content exceeds 2048 bytes")
     invalid_users = [u for u in users if u not in ctx.corp.staff]
-    invalid_parties = [x for x in toparty.split("|") if x and (not x.isdigit() or int(x) not in ctx.corp.departments)]
+    invalid_parties = [
+        x
+        for x in toparty.split("|")
+        if x and (not x.isdigit() or int(x) not in ctx.corp.departments)
+    ]
     msgid = ctx.state.new_id("msg", 40)
-    ctx.corp.app_messages.append({"msgid": msgid, "at": ctx.now, "touser": touser, "msgtype": msgtype, "body": p.data})
+    ctx.corp.app_messages.append(
+        {"msgid": msgid, "at": ctx.now, "touser": touser, "msgtype": msgtype, "body": p.data}
+    )
     return {
         "invaliduser": "|".join(invalid_users),
         "invalidparty": "|".join(invalid_parties),
@@ -133,18 +165,26 @@ def message_send(ctx: Ctx) -> dict[str, Any]:
 
 @api("externalcontact/get_follow_user_list", "GET")
 def get_follow_user_list(ctx: Ctx) -> dict[str, Any]:
-    return {"follow_user": [s.userid for s in ctx.corp.staff.values() if s.can_follow and s.resigned_at is None]}
+    return {
+        "follow_user": [
+            s.userid for s in ctx.corp.staff.values() if s.can_follow and s.resigned_at is None
+        ]
+    }
 
 
 @api("externalcontact/list", "GET")
 def list_customers(ctx: Ctx) -> dict[str, Any]:
-    staff = get_staff(ctx.corp, ctx.params.str("userid", required=True, missing=40003), need_follow=True)
+    staff = get_staff(
+        ctx.corp, ctx.params.str("userid", required=True, missing=40003), need_follow=True
+    )
     return {"external_userid": list(staff.follows)}
 
 
 @api("externalcontact/get", "GET")
 def get_customer_detail(ctx: Ctx) -> dict[str, Any]:
-    customer = get_customer(ctx.corp, ctx.params.str("external_userid", required=True, missing=41035))
+    customer = get_customer(
+        ctx.corp, ctx.params.str("external_userid", required=True, missing=41035)
+    )
     if not customer.follows:
         raise WeComError(84061)
     follows = list(customer.follows.values())
@@ -180,7 +220,8 @@ def batch_get_by_user(ctx: Ctx) -> dict[str, Any]:
     staff = [get_staff(ctx.corp, userid, need_follow=True) for userid in userids]
     limit = limit_of(p, default=50, maximum=100)
     user_index, position = _decode_batch_cursor(p.str("cursor"))
-    corp, items = ctx.corp, []
+    corp = ctx.corp
+    items: list[dict[str, Any]] = []
     customers = corp.customers
     while user_index < len(staff) and len(items) < limit:
         member = staff[user_index]
@@ -251,7 +292,11 @@ def get_user_behavior_data(ctx: Ctx) -> dict[str, Any]:
         raise WeComError(40058, "invalid time range")
     members = [get_staff(ctx.corp, u, need_follow=True) for u in userids]
     party_ids = {int(x) for x in parties}
-    members += [s for s in ctx.corp.staff.values() if party_ids.intersection(s.department) and s not in members]
+    members += [
+        s
+        for s in ctx.corp.staff.values()
+        if party_ids.intersection(s.department) and s not in members
+    ]
     days = range(start, end + DAY, DAY)
     new_contacts = dict.fromkeys(days, 0)
     for member in members:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from siyu.sandbox.api_core import get_staff
-from siyu.sandbox.params import limit_of, next_cursor, offset_cursor
+from siyu.sandbox.params import next_cursor, offset_cursor
 from siyu.sandbox.registry import Ctx, api
 from siyu.sandbox.views import group_json
 from siyu.wecom.errors import WeComError

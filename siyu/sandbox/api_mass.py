@@ -40,7 +40,11 @@ def _plan_single(ctx: Ctx, msg: MassMessage, sender: str, p: Params) -> list[str
     if targets:
         for ext in dict.fromkeys(targets):
             customer = corp.customers.get(ext)
-            follows = [f for f in (customer.follows.values() if customer else []) if not sender or f.userid == sender]
+            follows = [
+                f
+                for f in (customer.follows.values() if customer else [])
+                if not sender or f.userid == sender
+            ]
             follows = [f for f in follows if _tag_match(f, tag_groups)]
             if not follows:
                 fail.append(ext)
@@ -98,7 +102,13 @@ def add_msg_template(ctx: Ctx) -> dict[str, Any]:
     for userid in msg.records:
         msg.tasks[userid] = {"status": 0, "send_time": None}
         if state.rng.random() < behaviour.mass_confirm_probability:
-            state.at(ctx.now + behaviour.mass_confirm_delay, "mass.confirm", corp.corp_id, msgid=msg.msgid, userid=userid)
+            state.at(
+                ctx.now + behaviour.mass_confirm_delay,
+                "mass.confirm",
+                corp.corp_id,
+                msgid=msg.msgid,
+                userid=userid,
+            )
     return {"msgid": msg.msgid, "fail_list": fail_list}
 
 
@@ -163,7 +173,12 @@ def get_groupmsg_list_v2(ctx: Ctx) -> dict[str, Any]:
     offset = offset_cursor(p)
     rows = []
     for m in msgs[offset : offset + limit]:
-        row: dict[str, Any] = {"msgid": m.msgid, "creator": m.creator, "create_time": m.create_time, "create_type": m.create_type}
+        row: dict[str, Any] = {
+            "msgid": m.msgid,
+            "creator": m.creator,
+            "create_time": m.create_time,
+            "create_type": m.create_type,
+        }
         if m.text:
             row["text"] = m.text
         if m.attachments:
@@ -179,7 +194,8 @@ def get_groupmsg_task(ctx: Ctx) -> dict[str, Any]:
     offset = offset_cursor(ctx.params)
     tasks = list(msg.tasks.items())
     rows = [
-        {"userid": u, "status": t["status"]} | ({"send_time": t["send_time"]} if t["send_time"] else {})
+        {"userid": u, "status": t["status"]}
+        | ({"send_time": t["send_time"]} if t["send_time"] else {})
         for u, t in tasks[offset : offset + limit]
     ]
     return {"task_list": rows, "next_cursor": next_cursor(offset + limit, len(tasks))}
@@ -248,23 +264,43 @@ def add_moment_task(ctx: Ctx) -> dict[str, Any]:
     parties = {int(x) for x in senders.list("department_list")}
     invalid = [u for u in users if u not in corp.staff]
     chosen = [u for u in users if u in corp.staff]
-    chosen += [s.userid for s in corp.staff.values() if parties.intersection(s.department) and s.userid not in chosen]
+    chosen += [
+        s.userid
+        for s in corp.staff.values()
+        if parties.intersection(s.department) and s.userid not in chosen
+    ]
     if not users and not parties:
         chosen = [s.userid for s in corp.staff.values() if s.can_follow and s.resigned_at is None]
     has_tags = bool(p.sub("visible_range").sub("external_contact_list").list("tag_list"))
-    moment = Moment(state.new_id("mom", 30), state.new_id("job", 30), "", 0, ctx.now, text, attachments, 1 if has_tags else 0, invalid_sender_list=invalid)
+    moment = Moment(
+        state.new_id("mom", 30),
+        state.new_id("job", 30),
+        "",
+        0,
+        ctx.now,
+        text,
+        attachments,
+        1 if has_tags else 0,
+        invalid_sender_list=invalid,
+    )
     corp.moments[moment.moment_id] = moment
     corp.moment_jobs[moment.jobid] = moment.moment_id
     behaviour = state.behaviour
     for userid in chosen:
         moment.tasks[userid] = {"publish_status": 0}
         if state.rng.random() < behaviour.moment_confirm_probability:
-            state.at(ctx.now + behaviour.moment_confirm_delay, "moment.confirm", corp.corp_id, moment_id=moment.moment_id, userid=userid)
+            state.at(
+                ctx.now + behaviour.moment_confirm_delay,
+                "moment.confirm",
+                corp.corp_id,
+                moment_id=moment.moment_id,
+                userid=userid,
+            )
     return {"jobid": moment.jobid}
 
 
 @scheduled_action("moment.confirm")
-def confirm_moment(state: SandboxState, corp: Corp, args: dict[str, Any]) -> None:
+def confirm_moment(_state: SandboxState, corp: Corp, args: dict[str, Any]) -> None:
     moment = corp.moments.get(args["moment_id"])
     if moment is not None and args["userid"] in moment.tasks:
         moment.tasks[args["userid"]]["publish_status"] = 1
@@ -306,7 +342,10 @@ def get_moment_task(ctx: Ctx) -> dict[str, Any]:
     limit = limit_of(ctx.params, default=500, maximum=1000)
     offset = offset_cursor(ctx.params)
     tasks = list(moment.tasks.items())
-    rows = [{"userid": u, "publish_status": t["publish_status"]} for u, t in tasks[offset : offset + limit]]
+    rows = [
+        {"userid": u, "publish_status": t["publish_status"]}
+        for u, t in tasks[offset : offset + limit]
+    ]
     return {"task_list": rows, "next_cursor": next_cursor(offset + limit, len(tasks))}
 
 
@@ -340,7 +379,8 @@ def get_moment_list(ctx: Ctx) -> dict[str, Any]:
         images = [a["image"] for a in m.attachments if a["msgtype"] == "image"]
         if images:
             row["image"] = images
-        for kind in ("video", "link"):
-            row.update({kind: a[kind] for a in m.attachments if a["msgtype"] == kind})
+        for attachment in m.attachments:
+            if attachment["msgtype"] in ("video", "link"):
+                row[attachment["msgtype"]] = attachment[attachment["msgtype"]]
         rows.append(row)
     return {"moment_list": rows, "next_cursor": next_cursor(offset + limit, len(moments))}

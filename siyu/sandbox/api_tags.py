@@ -26,7 +26,9 @@ def _order(value: Any) -> int:
     return value
 
 
-def group_json(group: TagGroup, tags: list[Tag] | None = None, *, deleted: bool = False) -> dict[str, Any]:
+def group_json(
+    group: TagGroup, tags: list[Tag] | None = None, *, deleted: bool = False
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "group_id": group.group_id,
         "group_name": group.group_name,
@@ -57,11 +59,17 @@ def get_corp_tag_list(ctx: Ctx) -> dict[str, Any]:
             tag = corp.tags.get(tag_id)
             if tag is not None:
                 by_group.setdefault(tag.group_id, []).append(tag)
-        return {"tag_group": [group_json(corp.tag_groups[g], tags, deleted=True) for g, tags in by_group.items()]}
+        return {
+            "tag_group": [
+                group_json(corp.tag_groups[g], tags, deleted=True) for g, tags in by_group.items()
+            ]
+        }
     return {"tag_group": [group_json(g) for g in corp.tag_groups.values()]}
 
 
-def add_tags(ctx: Ctx, *, group_id: str, group_name: str, group_order: int, tags: list[dict[str, Any]]) -> tuple[TagGroup, list[Tag]]:
+def add_tags(
+    ctx: Ctx, *, group_id: str, group_name: str, group_order: int, tags: list[dict[str, Any]]
+) -> tuple[TagGroup, list[Tag]]:
     """Shared by the API and the console-style control actions."""
     corp, state = ctx.corp, ctx.state
     if group_id:
@@ -83,7 +91,9 @@ def add_tags(ctx: Ctx, *, group_id: str, group_name: str, group_order: int, tags
         if name in names:
             raise WeComError(40071, f"tag name already exists: {name}")
         names.add(name)
-        created.append(Tag(state.new_id("et", 30), name, group.group_id, ctx.now, _order(spec.get("order"))))
+        created.append(
+            Tag(state.new_id("et", 30), name, group.group_id, ctx.now, _order(spec.get("order")))
+        )
     corp.tag_groups[group.group_id] = group
     for tag in created:
         group.tags[tag.id] = tag
@@ -101,7 +111,13 @@ def add_corp_tag(ctx: Ctx) -> dict[str, Any]:
     raw_tags = p.list("tag")
     if not all(isinstance(t, dict) for t in raw_tags):
         raise WeComError(40058, "invalid tag")
-    group, created = add_tags(ctx, group_id=group_id, group_name=group_name, group_order=_order(p.data.get("order")), tags=raw_tags)
+    group, created = add_tags(
+        ctx,
+        group_id=group_id,
+        group_name=group_name,
+        group_order=_order(p.data.get("order")),
+        tags=raw_tags,
+    )
     return {"tag_group": group_json(group, created)}
 
 
@@ -120,7 +136,9 @@ def edit_corp_tag(ctx: Ctx) -> dict[str, Any]:
         tag.order = order if order is not None else tag.order
     elif target in corp.tag_groups:
         group = corp.tag_groups[target]
-        if name is not None and any(g.group_name == name and g is not group for g in corp.tag_groups.values()):
+        if name is not None and any(
+            g.group_name == name and g is not group for g in corp.tag_groups.values()
+        ):
             raise WeComError(40071, f"group name already exists: {name}")
         group.group_name = name if name is not None else group.group_name
         group.order = order if order is not None else group.order
@@ -130,7 +148,9 @@ def edit_corp_tag(ctx: Ctx) -> dict[str, Any]:
 
 
 def delete_tags(corp: Corp, tag_ids: list[str], group_ids: list[str]) -> None:
-    unknown = [t for t in tag_ids if t not in corp.tags] + [g for g in group_ids if g not in corp.tag_groups]
+    unknown = [t for t in tag_ids if t not in corp.tags] + [
+        g for g in group_ids if g not in corp.tag_groups
+    ]
     if unknown:
         raise WeComError(40068, f"invalid tag or group id: {unknown[0]}")
     doomed = set(tag_ids)
@@ -165,7 +185,11 @@ def del_corp_tag(ctx: Ctx) -> dict[str, Any]:
 @api("externalcontact/mark_tag")
 def mark_tag(ctx: Ctx) -> dict[str, Any]:
     p = ctx.params
-    follow = get_follow(ctx.corp, p.str("userid", required=True, missing=40003), p.str("external_userid", required=True, missing=41035))
+    follow = get_follow(
+        ctx.corp,
+        p.str("userid", required=True, missing=40003),
+        p.str("external_userid", required=True, missing=41035),
+    )
     add = p.str_list("add_tag")
     remove = p.str_list("remove_tag")
     if not add and not remove:

@@ -24,7 +24,9 @@ DAY = 86400
 def _start(ctx: Ctx, *, resigned: bool) -> dict[str, Any]:
     p, corp, state = ctx.params, ctx.corp, ctx.state
     handover = get_staff(corp, p.str("handover_userid", required=True, missing=40003))
-    takeover = get_staff(corp, p.str("takeover_userid", required=True, missing=40003), need_follow=True)
+    takeover = get_staff(
+        corp, p.str("takeover_userid", required=True, missing=40003), need_follow=True
+    )
     if handover.userid == takeover.userid:
         raise WeComError(40130)
     if resigned and handover.resigned_at is None:
@@ -38,11 +40,26 @@ def _start(ctx: Ctx, *, resigned: bool) -> dict[str, Any]:
     externals = p.str_list("external_userid", required=True, missing=41035, max_items=100)
     results = []
     for ext in externals:
-        results.append({"external_userid": ext, "errcode": _one(state, corp, ext, handover.userid, takeover.userid, resigned, ctx.now)})
+        results.append(
+            {
+                "external_userid": ext,
+                "errcode": _one(
+                    state, corp, ext, handover.userid, takeover.userid, resigned, ctx.now
+                ),
+            }
+        )
     return {"customer": results}
 
 
-def _one(state: SandboxState, corp: Corp, ext: str, handover: str, takeover: str, resigned: bool, now: int) -> int:
+def _one(
+    state: SandboxState,
+    corp: Corp,
+    ext: str,
+    handover: str,
+    takeover: str,
+    resigned: bool,
+    now: int,
+) -> int:
     customer = corp.customers.get(ext)
     if customer is None:
         return 40096
@@ -56,7 +73,13 @@ def _one(state: SandboxState, corp: Corp, ext: str, handover: str, takeover: str
             return 40128
         customer.transfers = [*recent, now]
     corp.transfers[(ext, takeover)] = Transfer(ext, handover, takeover, now, resigned)
-    state.at(now + state.rules.transfer_delay, "transfer.complete", corp.corp_id, external_userid=ext, takeover_userid=takeover)
+    state.at(
+        now + state.rules.transfer_delay,
+        "transfer.complete",
+        corp.corp_id,
+        external_userid=ext,
+        takeover_userid=takeover,
+    )
     return 0
 
 
@@ -77,13 +100,19 @@ def _result(ctx: Ctx, *, resigned: bool) -> dict[str, Any]:
     rows = [
         t
         for t in ctx.corp.transfers.values()
-        if t.handover_userid == handover and t.takeover_userid == takeover and t.resigned == resigned
+        if t.handover_userid == handover
+        and t.takeover_userid == takeover
+        and t.resigned == resigned
     ]
     limit = limit_of(p, default=1000, maximum=1000)
     offset = offset_cursor(p)
     return {
         "customer": [
-            {"external_userid": t.external_userid, "status": t.status, "takeover_time": t.takeover_time}
+            {
+                "external_userid": t.external_userid,
+                "status": t.status,
+                "takeover_time": t.takeover_time,
+            }
             for t in rows[offset : offset + limit]
         ],
         "next_cursor": next_cursor(offset + limit, len(rows)),
@@ -115,16 +144,48 @@ def complete_transfer(state: SandboxState, corp: Corp, args: dict[str, Any]) -> 
     elif len(takeover.follows) >= state.rules.friend_cap:
         transfer.status, fail = 4, "customer_limit_exceed"
     if fail is not None:
-        state.emit(corp, events.TransferFail(to_user_name=corp.corp_id, create_time=now, user_id=takeover.userid, external_user_id=customer.external_userid, fail_reason=fail))
+        state.emit(
+            corp,
+            events.TransferFail(
+                to_user_name=corp.corp_id,
+                create_time=now,
+                user_id=takeover.userid,
+                external_user_id=customer.external_userid,
+                fail_reason=fail,
+            ),
+        )
         return
     old = behaviours.unlink(handover, customer)
     if not transfer.resigned:
-        state.emit(corp, events.DelExternalContact(to_user_name=corp.corp_id, create_time=now, user_id=handover.userid, external_user_id=customer.external_userid, source="DELETE_BY_TRANSFER"))
+        state.emit(
+            corp,
+            events.DelExternalContact(
+                to_user_name=corp.corp_id,
+                create_time=now,
+                user_id=handover.userid,
+                external_user_id=customer.external_userid,
+                source="DELETE_BY_TRANSFER",
+            ),
+        )
     if customer.external_userid not in takeover.follows:
-        follow = Follow(takeover.userid, customer.external_userid, now, add_way=202, oper_userid=takeover.userid)
+        follow = Follow(
+            takeover.userid, customer.external_userid, now, add_way=202, oper_userid=takeover.userid
+        )
         if old is not None:
-            follow.remark, follow.description, follow.tags = old.remark, old.description, list(old.tags)
+            follow.remark, follow.description, follow.tags = (
+                old.remark,
+                old.description,
+                list(old.tags),
+            )
         behaviours.link(takeover, customer, follow)
         # No add event when the take-over member was already a friend (API-FACTS §4.8).
-        state.emit(corp, events.AddExternalContact(to_user_name=corp.corp_id, create_time=now, user_id=takeover.userid, external_user_id=customer.external_userid))
+        state.emit(
+            corp,
+            events.AddExternalContact(
+                to_user_name=corp.corp_id,
+                create_time=now,
+                user_id=takeover.userid,
+                external_user_id=customer.external_userid,
+            ),
+        )
     transfer.status, transfer.takeover_time = 1, now

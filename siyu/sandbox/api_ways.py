@@ -34,7 +34,7 @@ def text_content(p: Params, *, max_bytes: int) -> dict[str, Any] | None:
 
 
 def expand_users(corp: Corp, users: list[str], parties: list[int]) -> list[str]:
-    """Users named directly plus everyone in the named departments (the ≤100 count includes both)."""
+    """Named users plus everyone in the named departments (the ≤100 cap counts both)."""
     result = dict.fromkeys(users)
     party_set = set(parties)
     if party_set:
@@ -96,7 +96,10 @@ def add_contact_way(ctx: Ctx) -> dict[str, Any]:
     is_temp = p.bool("is_temp", default=False)
     if is_temp and way_type != 1:
         raise WeComError(40058, "temporary contact ways are single-user only")
-    if not is_temp and len(corp.contact_ways) + len(corp.join_ways) >= ctx.state.rules.contact_way_cap:
+    if (
+        not is_temp
+        and len(corp.contact_ways) + len(corp.join_ways) >= ctx.state.rules.contact_way_cap
+    ):
         raise WeComError(41045)
     way = ContactWay(ctx.state.new_id("", 32).lower(), way_type, scene, ctx.now, is_temp=is_temp)
     _apply_contact_way(ctx, way, p, creating=True)
@@ -163,7 +166,10 @@ def list_contact_way(ctx: Ctx) -> dict[str, Any]:
     ways = [w.config_id for w in ctx.corp.contact_ways.values() if start <= w.created_at <= end]
     offset = offset_cursor(p)
     page = ways[offset : offset + limit]
-    return {"contact_way": [{"config_id": c} for c in page], "next_cursor": next_cursor(offset + limit, len(ways))}
+    return {
+        "contact_way": [{"config_id": c} for c in page],
+        "next_cursor": next_cursor(offset + limit, len(ways)),
+    }
 
 
 @api("externalcontact/send_welcome_msg")

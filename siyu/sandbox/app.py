@@ -76,7 +76,9 @@ def _gettoken(state: SandboxState, query: Params) -> dict[str, Any]:
     current = state.tokens.get(corp.current_token)
     # Within its lifetime a repeat call returns the same token (API-FACTS §1.1).
     if current is None or current[1] <= now:
-        corp.current_token = state.token(64, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+        corp.current_token = state.token(
+            64, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+        )
         state.tokens[corp.current_token] = (corp.corp_id, now + state.rules.token_ttl)
     expires_at = state.tokens[corp.current_token][1]
     return {"access_token": corp.current_token, "expires_in": expires_at - now}
@@ -97,7 +99,9 @@ def create_sandbox_app(state: SandboxState, *, emitter: CallbackEmitter | None =
                     return _Json({"errcode": 0, "errmsg": "ok"} | _gettoken(state, query))
             endpoint = ENDPOINTS.get(path)
             if endpoint is None:
-                return _Json({"errcode": 404, "errmsg": f"invalid url /cgi-bin/{path}"}, status_code=404)
+                return _Json(
+                    {"errcode": 404, "errmsg": f"invalid url /cgi-bin/{path}"}, status_code=404
+                )
             token = query.str("access_token")
             if not token:
                 raise WeComError(41001)

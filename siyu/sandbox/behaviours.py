@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from siyu.sandbox.models import Corp, Customer, Follow, GroupChat, GroupMember, Staff, Tag, TagGroup, WelcomeCode
+from siyu.sandbox.models import (
+    Corp,
+    Customer,
+    Follow,
+    GroupChat,
+    GroupMember,
+    Staff,
+    Tag,
+    TagGroup,
+    WelcomeCode,
+)
 from siyu.sandbox.rules import quota_window
 from siyu.sandbox.state import ACTIONS, SandboxState, scheduled_action
 from siyu.wecom import events
@@ -70,24 +80,48 @@ def add_customer(
     corp.customers.setdefault(customer.external_userid, customer)
     if customer.unionid:
         corp.unionids[customer.unionid] = customer.external_userid
-    follow = Follow(userid, customer.external_userid, now, add_way=add_way, state=state_param, oper_userid=customer.external_userid)
+    follow = Follow(
+        userid,
+        customer.external_userid,
+        now,
+        add_way=add_way,
+        state=state_param,
+        oper_userid=customer.external_userid,
+    )
     link(staff, customer, follow)
     code = None
-    if welcome if welcome is not None else state.rng.random() < state.behaviour.welcome_code_probability:
+    if (
+        welcome
+        if welcome is not None
+        else state.rng.random() < state.behaviour.welcome_code_probability
+    ):
         code = state.token(43)
         corp.welcome_codes[code] = WelcomeCode(code, userid, customer.external_userid, now)
     state.emit(
         corp,
         events.AddExternalContact(
-            to_user_name=corp.corp_id, create_time=now, user_id=userid, external_user_id=customer.external_userid, state=state_param or None, welcome_code=code
+            to_user_name=corp.corp_id,
+            create_time=now,
+            user_id=userid,
+            external_user_id=customer.external_userid,
+            state=state_param or None,
+            welcome_code=code,
         ),
     )
     if state.rng.random() < state.behaviour.reply_probability:
-        state.at(now + state.behaviour.reply_delay, "customer.reply", corp.corp_id, external_userid=customer.external_userid, userid=userid)
+        state.at(
+            now + state.behaviour.reply_delay,
+            "customer.reply",
+            corp.corp_id,
+            external_userid=customer.external_userid,
+            userid=userid,
+        )
     return follow
 
 
-def half_add(state: SandboxState, corp: Corp, *, userid: str, customer: Customer, state_param: str = "") -> str:
+def half_add(
+    state: SandboxState, corp: Corp, *, userid: str, customer: Customer, state_param: str = ""
+) -> str:
     """Customer added a member who has not confirmed yet: only add_half_external_contact."""
     staff_of(corp, userid)
     corp.customers.setdefault(customer.external_userid, customer)
@@ -97,7 +131,12 @@ def half_add(state: SandboxState, corp: Corp, *, userid: str, customer: Customer
     state.emit(
         corp,
         events.AddHalfExternalContact(
-            to_user_name=corp.corp_id, create_time=now, user_id=userid, external_user_id=customer.external_userid, state=state_param or None, welcome_code=code
+            to_user_name=corp.corp_id,
+            create_time=now,
+            user_id=userid,
+            external_user_id=customer.external_userid,
+            state=state_param or None,
+            welcome_code=code,
         ),
     )
     return code
@@ -108,26 +147,63 @@ def customer_reply(state: SandboxState, corp: Corp, args: dict[str, Any]) -> Non
     """Once a customer has spoken, welcome codes for them are unusable (41051)."""
     customer = customer_of(corp, args["external_userid"])
     customer.chatting = True
-    corp.replies.append({"external_userid": customer.external_userid, "userid": args.get("userid", ""), "at": state.now(), "text": args.get("text", "你好")})
+    corp.replies.append(
+        {
+            "external_userid": customer.external_userid,
+            "userid": args.get("userid", ""),
+            "at": state.now(),
+            "text": args.get("text", "你好"),
+        }
+    )
 
 
-def customer_deletes_staff(state: SandboxState, corp: Corp, *, external_userid: str, userid: str) -> None:
+def customer_deletes_staff(
+    state: SandboxState, corp: Corp, *, external_userid: str, userid: str
+) -> None:
     customer = customer_of(corp, external_userid)
     follow = customer.follows.get(userid)
     if follow is None:
         raise WeComError(84061)
     follow.deleted_by_customer = True  # one-way: the APIs keep returning it
-    state.emit(corp, events.DelFollowUser(to_user_name=corp.corp_id, create_time=state.now(), user_id=userid, external_user_id=external_userid))
+    state.emit(
+        corp,
+        events.DelFollowUser(
+            to_user_name=corp.corp_id,
+            create_time=state.now(),
+            user_id=userid,
+            external_user_id=external_userid,
+        ),
+    )
 
 
-def staff_deletes_customer(state: SandboxState, corp: Corp, *, userid: str, external_userid: str, source: str | None = None) -> None:
+def staff_deletes_customer(
+    state: SandboxState, corp: Corp, *, userid: str, external_userid: str, source: str | None = None
+) -> None:
     customer = customer_of(corp, external_userid)
     if unlink(staff_of(corp, userid), customer) is None:
         raise WeComError(84061)
-    state.emit(corp, events.DelExternalContact(to_user_name=corp.corp_id, create_time=state.now(), user_id=userid, external_user_id=external_userid, source=source))
+    state.emit(
+        corp,
+        events.DelExternalContact(
+            to_user_name=corp.corp_id,
+            create_time=state.now(),
+            user_id=userid,
+            external_user_id=external_userid,
+            source=source,
+        ),
+    )
 
 
-def staff_edits_customer(state: SandboxState, corp: Corp, *, userid: str, external_userid: str, remark: str | None = None, add_tags: list[str] | None = None, remove_tags: list[str] | None = None) -> None:
+def staff_edits_customer(
+    state: SandboxState,
+    corp: Corp,
+    *,
+    userid: str,
+    external_userid: str,
+    remark: str | None = None,
+    add_tags: list[str] | None = None,
+    remove_tags: list[str] | None = None,
+) -> None:
     follow = customer_of(corp, external_userid).follows.get(userid)
     if follow is None:
         raise WeComError(84061)
@@ -139,7 +215,15 @@ def staff_edits_customer(state: SandboxState, corp: Corp, *, userid: str, extern
         if tag_id not in follow.tags:
             follow.tags.append(tag_id)
     follow.tags = [t for t in follow.tags if t not in set(remove_tags or [])]
-    state.emit(corp, events.EditExternalContact(to_user_name=corp.corp_id, create_time=state.now(), user_id=userid, external_user_id=external_userid))
+    state.emit(
+        corp,
+        events.EditExternalContact(
+            to_user_name=corp.corp_id,
+            create_time=state.now(),
+            user_id=userid,
+            external_user_id=external_userid,
+        ),
+    )
 
 
 # -- groups ----------------------------------------------------------------------------------
@@ -151,7 +235,9 @@ def _bump(state: SandboxState, group: GroupChat) -> tuple[str, str]:
     return last, group.member_version
 
 
-def create_group(state: SandboxState, corp: Corp, *, owner: str, name: str, members: list[str] | None = None) -> GroupChat:
+def create_group(
+    state: SandboxState, corp: Corp, *, owner: str, name: str, members: list[str] | None = None
+) -> GroupChat:
     staff_of(corp, owner)
     now = state.now()
     group = GroupChat(state.new_id("wr", 30), name, owner, now)
@@ -160,19 +246,58 @@ def create_group(state: SandboxState, corp: Corp, *, owner: str, name: str, memb
         _member(corp, group, userid, now, 1, owner, "")
     _bump(state, group)
     corp.groups[group.chat_id] = group
-    state.emit(corp, events.ExternalChatCreate(to_user_name=corp.corp_id, create_time=now, chat_id=group.chat_id))
+    state.emit(
+        corp,
+        events.ExternalChatCreate(
+            to_user_name=corp.corp_id, create_time=now, chat_id=group.chat_id
+        ),
+    )
     return group
 
 
-def _member(corp: Corp, group: GroupChat, member_id: str, now: int, scene: int, invitor: str, state_param: str) -> None:
+def _member(
+    corp: Corp,
+    group: GroupChat,
+    member_id: str,
+    now: int,
+    scene: int,
+    invitor: str,
+    state_param: str,
+) -> None:
     if member_id in corp.staff:
-        group.members[member_id] = GroupMember(member_id, 1, now, scene, invitor=invitor, name=corp.staff[member_id].name, state=state_param)
+        group.members[member_id] = GroupMember(
+            member_id,
+            1,
+            now,
+            scene,
+            invitor=invitor,
+            name=corp.staff[member_id].name,
+            state=state_param,
+        )
     else:
         customer = customer_of(corp, member_id)
-        group.members[member_id] = GroupMember(member_id, 2, now, scene, unionid=customer.unionid, invitor=invitor, name=customer.name, state=state_param)
+        group.members[member_id] = GroupMember(
+            member_id,
+            2,
+            now,
+            scene,
+            unionid=customer.unionid,
+            invitor=invitor,
+            name=customer.name,
+            state=state_param,
+        )
 
 
-def join_group(state: SandboxState, corp: Corp, *, chat_id: str, members: list[str], join_scene: int = 3, invitor: str = "", state_param: str = "") -> GroupChat:
+def join_group(
+    state: SandboxState,
+    corp: Corp,
+    *,
+    chat_id: str,
+    members: list[str],
+    join_scene: int = 3,
+    invitor: str = "",
+    state_param: str = "",
+) -> GroupChat:
     """join_scene: 1 direct invite, 2 invitation link (200 cap), 3 group QR code (500 cap)."""
     group = corp.groups.get(chat_id)
     if group is None or group.dismissed:
@@ -189,13 +314,23 @@ def join_group(state: SandboxState, corp: Corp, *, chat_id: str, members: list[s
     state.emit(
         corp,
         events.ExternalChatUpdate(
-            to_user_name=corp.corp_id, create_time=now, chat_id=chat_id, update_detail="add_member", join_scene=3 if join_scene == 3 else 0, mem_change_cnt=len(new), mem_change_list=tuple(new), last_mem_ver=last, cur_mem_ver=current
+            to_user_name=corp.corp_id,
+            create_time=now,
+            chat_id=chat_id,
+            update_detail="add_member",
+            join_scene=3 if join_scene == 3 else 0,
+            mem_change_cnt=len(new),
+            mem_change_list=tuple(new),
+            last_mem_ver=last,
+            cur_mem_ver=current,
         ),
     )
     return group
 
 
-def join_by_way(state: SandboxState, corp: Corp, *, config_id: str, external_userid: str) -> GroupChat:
+def join_by_way(
+    state: SandboxState, corp: Corp, *, config_id: str, external_userid: str
+) -> GroupChat:
     """Scan a join way: the first chat with room, or a new room when auto_create_room is on."""
     way = corp.join_ways.get(config_id)
     if way is None:
@@ -203,20 +338,28 @@ def join_by_way(state: SandboxState, corp: Corp, *, config_id: str, external_use
     for chat_id in way.chat_id_list:
         group = corp.groups.get(chat_id)
         if group and not group.dismissed and len(group.members) < state.rules.group_size_cap:
-            return join_group(state, corp, chat_id=chat_id, members=[external_userid], state_param=way.state)
+            return join_group(
+                state, corp, chat_id=chat_id, members=[external_userid], state_param=way.state
+            )
     if not way.auto_create_room or not way.chat_id_list:
         raise WeComError(90503)
     base = corp.groups[way.chat_id_list[-1]]
     way.room_base_id = (way.room_base_id or 1) + 1
-    group = create_group(state, corp, owner=base.owner, name=f"{way.room_base_name or base.name}{way.room_base_id}")
+    group = create_group(
+        state, corp, owner=base.owner, name=f"{way.room_base_name or base.name}{way.room_base_id}"
+    )
     if len(way.chat_id_list) < state.rules.join_way_chat_cap:
         way.chat_id_list.append(group.chat_id)
     else:
         way.chat_id_list = [*way.chat_id_list[1:], group.chat_id]
-    return join_group(state, corp, chat_id=group.chat_id, members=[external_userid], state_param=way.state)
+    return join_group(
+        state, corp, chat_id=group.chat_id, members=[external_userid], state_param=way.state
+    )
 
 
-def leave_group(state: SandboxState, corp: Corp, *, chat_id: str, members: list[str], quit_scene: int = 0) -> None:
+def leave_group(
+    state: SandboxState, corp: Corp, *, chat_id: str, members: list[str], quit_scene: int = 0
+) -> None:
     group = corp.groups.get(chat_id)
     if group is None or group.dismissed:
         raise WeComError(40050)
@@ -225,7 +368,15 @@ def leave_group(state: SandboxState, corp: Corp, *, chat_id: str, members: list[
     state.emit(
         corp,
         events.ExternalChatUpdate(
-            to_user_name=corp.corp_id, create_time=state.now(), chat_id=chat_id, update_detail="del_member", quit_scene=quit_scene, mem_change_cnt=len(gone), mem_change_list=tuple(gone), last_mem_ver=last, cur_mem_ver=current
+            to_user_name=corp.corp_id,
+            create_time=state.now(),
+            chat_id=chat_id,
+            update_detail="del_member",
+            quit_scene=quit_scene,
+            mem_change_cnt=len(gone),
+            mem_change_list=tuple(gone),
+            last_mem_ver=last,
+            cur_mem_ver=current,
         ),
     )
 
@@ -235,7 +386,15 @@ def rename_group(state: SandboxState, corp: Corp, *, chat_id: str, name: str) ->
     if group is None or group.dismissed:
         raise WeComError(40050)
     group.name = name
-    state.emit(corp, events.ExternalChatUpdate(to_user_name=corp.corp_id, create_time=state.now(), chat_id=chat_id, update_detail="change_name"))
+    state.emit(
+        corp,
+        events.ExternalChatUpdate(
+            to_user_name=corp.corp_id,
+            create_time=state.now(),
+            chat_id=chat_id,
+            update_detail="change_name",
+        ),
+    )
 
 
 def dismiss_group(state: SandboxState, corp: Corp, *, chat_id: str) -> None:
@@ -243,7 +402,12 @@ def dismiss_group(state: SandboxState, corp: Corp, *, chat_id: str) -> None:
     if group is None or group.dismissed:
         raise WeComError(40050)
     group.dismissed = True
-    state.emit(corp, events.ExternalChatDismiss(to_user_name=corp.corp_id, create_time=state.now(), chat_id=chat_id))
+    state.emit(
+        corp,
+        events.ExternalChatDismiss(
+            to_user_name=corp.corp_id, create_time=state.now(), chat_id=chat_id
+        ),
+    )
 
 
 def resign_staff(state: SandboxState, corp: Corp, *, userid: str) -> None:
@@ -260,31 +424,54 @@ def confirm_task(state: SandboxState, corp: Corp, *, kind: str, task_id: str, us
     ACTIONS[action](state, corp, {key: task_id, "userid": userid})
 
 
-def console_tag_change(state: SandboxState, corp: Corp, *, change: str, group_name: str = "", name: str = "", tag_id: str = "") -> str:
+def console_tag_change(
+    state: SandboxState,
+    corp: Corp,
+    *,
+    change: str,
+    group_name: str = "",
+    name: str = "",
+    tag_id: str = "",
+) -> str:
     """An admin edits tags in the console: WeCom sends change_external_tag (API edits do not)."""
     now = state.now()
     if change == "create":
         group = next((g for g in corp.tag_groups.values() if g.group_name == group_name), None)
         if group is None:
-            group = corp.tag_groups.setdefault("", TagGroup(state.new_id("et", 30), group_name or "默认", now))
-            corp.tag_groups.pop("", None)
+            group = TagGroup(state.new_id("et", 30), group_name or "默认", now)
             corp.tag_groups[group.group_id] = group
         tag = Tag(state.new_id("et", 30), name, group.group_id, now)
         group.tags[tag.id] = tag
         corp.tags[tag.id] = tag
-        state.emit(corp, events.ExternalTagCreate(to_user_name=corp.corp_id, create_time=now, id=tag.id, tag_type="tag"))
+        state.emit(
+            corp,
+            events.ExternalTagCreate(
+                to_user_name=corp.corp_id, create_time=now, id=tag.id, tag_type="tag"
+            ),
+        )
         return tag.id
-    tag = corp.tags.get(tag_id)
-    if tag is None:
+    existing = corp.tags.get(tag_id)
+    if existing is None:
         raise WeComError(40068)
+    tag = existing
     if change == "update":
         tag.name = name or tag.name
-        state.emit(corp, events.ExternalTagUpdate(to_user_name=corp.corp_id, create_time=now, id=tag.id, tag_type="tag"))
+        state.emit(
+            corp,
+            events.ExternalTagUpdate(
+                to_user_name=corp.corp_id, create_time=now, id=tag.id, tag_type="tag"
+            ),
+        )
     elif change == "delete":
         from siyu.sandbox.api_tags import delete_tags
 
         delete_tags(corp, [tag.id], [])
-        state.emit(corp, events.ExternalTagDelete(to_user_name=corp.corp_id, create_time=now, id=tag.id, tag_type="tag"))
+        state.emit(
+            corp,
+            events.ExternalTagDelete(
+                to_user_name=corp.corp_id, create_time=now, id=tag.id, tag_type="tag"
+            ),
+        )
     else:
         raise WeComError(40058, f"unknown tag change {change}")
     return tag.id

@@ -103,7 +103,9 @@ class CallbackEmitter:
         return True
 
     # -- submission --------------------------------------------------------------------------
-    def submit(self, *, corp_id: str, url: str, token: str, encoding_aes_key: str, event: CallbackEvent) -> None:
+    def submit(
+        self, *, corp_id: str, url: str, token: str, encoding_aes_key: str, event: CallbackEvent
+    ) -> None:
         with self._idle:
             self._seq += 1
             self._busy += 1

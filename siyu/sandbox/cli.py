@@ -20,7 +20,9 @@ from siyu.sandbox.persistence import load_state, save_state
 from siyu.sandbox.scenario import load_scenario, run_scenario
 from siyu.sandbox.state import SandboxState
 
-app = typer.Typer(help="The WeCom sandbox: a local WeCom server for tests and demos.", no_args_is_help=True)
+app = typer.Typer(
+    help="The WeCom sandbox: a local WeCom server for tests and demos.", no_args_is_help=True
+)
 scenario_app = typer.Typer(help="Scenario files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 console = Console()
@@ -31,11 +33,17 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(9100, help="Port to listen on."),
     demo: bool = typer.Option(False, help="Start with a demo corp and a small world."),
-    state_file: Path | None = typer.Option(None, help="SQLite file that keeps the world across restarts."),
+    state_file: Path | None = typer.Option(
+        None, help="SQLite file that keeps the world across restarts."
+    ),
     seed: int = typer.Option(0, help="Seed for ids, worlds, behaviours and faults."),
-    live_rate: float = typer.Option(0.0, help="Customers arriving per minute in the demo corp (0 = off)."),
+    live_rate: float = typer.Option(
+        0.0, help="Customers arriving per minute in the demo corp (0 = off)."
+    ),
     scenario: Path | None = typer.Option(None, help="Scenario file to play at start."),
-    save_every: float = typer.Option(60.0, help="Seconds between snapshots when --state-file is set."),
+    save_every: float = typer.Option(
+        60.0, help="Seconds between snapshots when --state-file is set."
+    ),
 ) -> None:
     """Serve WeCom's /cgi-bin/ API and the /sandbox/ control API."""
     state = SandboxState(seed=seed)

@@ -19,8 +19,8 @@ from siyu.sandbox.actions import ACTION_TABLE
 from siyu.sandbox.callbacks import verify_callback_url
 from siyu.sandbox.live import LiveDriver
 from siyu.sandbox.models import Corp, Department
-from siyu.sandbox.state import SandboxState
 from siyu.sandbox.persistence import save_state
+from siyu.sandbox.state import SandboxState
 from siyu.sandbox.world import generate_world, make_customer, make_staff
 from siyu.wecom.errors import WeComError
 
@@ -45,7 +45,12 @@ def corp_credentials(corp: Corp) -> dict[str, Any]:
         "callback_token": corp.callback_token,
         "encoding_aes_key": corp.encoding_aes_key,
         "callback_url": corp.callback_url,
-        "counts": {"staff": len(corp.staff), "customers": len(corp.customers), "groups": len(corp.groups), "tags": len(corp.tags)},
+        "counts": {
+            "staff": len(corp.staff),
+            "customers": len(corp.customers),
+            "groups": len(corp.groups),
+            "tags": len(corp.tags),
+        },
     }
 
 
@@ -83,11 +88,11 @@ def control_routes(state: SandboxState) -> list[Route]:
 
         return endpoint
 
-    async def list_corps(request: Request, body: dict[str, Any]) -> Any:
+    async def list_corps(_request: Request, _body: dict[str, Any]) -> Any:
         with state.lock:
             return {"corps": [corp_credentials(c) for c in state.corps.values()]}
 
-    async def create_corp(request: Request, body: dict[str, Any]) -> Any:
+    async def create_corp(_request: Request, body: dict[str, Any]) -> Any:
         allowed = {"corp_id", "name", "secret", "agentid", "callback_token", "encoding_aes_key"}
         with state.lock:
             corp = state.create_corp(**{k: v for k, v in body.items() if k in allowed})
@@ -96,7 +101,7 @@ def control_routes(state: SandboxState) -> list[Route]:
             await set_callback_for(corp, body["callback_url"])
         return corp_credentials(corp)
 
-    async def get_corp(request: Request, body: dict[str, Any]) -> Any:
+    async def get_corp(request: Request, _body: dict[str, Any]) -> Any:
         with state.lock:
             return corp_credentials(corp_of(request))
 
@@ -104,7 +109,13 @@ def control_routes(state: SandboxState) -> list[Route]:
         if not url:
             corp.callback_url = ""
             return {"ok": True, "detail": "callbacks off"}
-        ok, detail = await run_in_threadpool(verify_callback_url, url, token=corp.callback_token, encoding_aes_key=corp.encoding_aes_key, corp_id=corp.corp_id)
+        ok, detail = await run_in_threadpool(
+            verify_callback_url,
+            url,
+            token=corp.callback_token,
+            encoding_aes_key=corp.encoding_aes_key,
+            corp_id=corp.corp_id,
+        )
         if not ok:
             raise ControlError(400, f"URL verification failed: {detail}")
         corp.callback_url = url
@@ -117,7 +128,9 @@ def control_routes(state: SandboxState) -> list[Route]:
         with state.lock:
             corp = corp_of(request)
             dept_id = int(body.get("id") or max(corp.departments, default=0) + 1)
-            corp.departments[dept_id] = Department(dept_id, str(body.get("name", f"部门{dept_id}")), int(body.get("parentid", 1)))
+            corp.departments[dept_id] = Department(
+                dept_id, str(body.get("name", f"部门{dept_id}")), int(body.get("parentid", 1))
+            )
             return {"id": dept_id}
 
     async def add_staff(request: Request, body: dict[str, Any]) -> Any:
@@ -145,12 +158,27 @@ def control_routes(state: SandboxState) -> list[Route]:
                 raise ControlError(409, f"customer {customer.external_userid} exists")
             corp.customers[customer.external_userid] = customer
             corp.unionids[customer.unionid] = customer.external_userid
-            return {"external_userid": customer.external_userid, "name": customer.name, "unionid": customer.unionid}
+            return {
+                "external_userid": customer.external_userid,
+                "name": customer.name,
+                "unionid": customer.unionid,
+            }
 
     async def world(request: Request, body: dict[str, Any]) -> Any:
-        allowed = {"seed", "customers", "staff", "departments", "groups", "history_days", "second_follow_rate", "tag_rate"}
+        allowed = {
+            "seed",
+            "customers",
+            "staff",
+            "departments",
+            "groups",
+            "history_days",
+            "second_follow_rate",
+            "tag_rate",
+        }
         with state.lock:
-            return generate_world(state, corp_of(request), **{k: v for k, v in body.items() if k in allowed})
+            return generate_world(
+                state, corp_of(request), **{k: v for k, v in body.items() if k in allowed}
+            )
 
     async def action(request: Request, body: dict[str, Any]) -> Any:
         name = request.path_params["action"]
@@ -160,25 +188,56 @@ def control_routes(state: SandboxState) -> list[Route]:
         with state.lock:
             return fn(state, corp_of(request), body)
 
-    async def welcomes(request: Request, body: dict[str, Any]) -> Any:
+    async def welcomes(request: Request, _body: dict[str, Any]) -> Any:
         with state.lock:
             corp = corp_of(request)
-            codes = [{"welcome_code": c.code, "userid": c.userid, "external_userid": c.external_userid, "issued_at": c.issued_at, "used_at": c.used_at} for c in corp.welcome_codes.values()]
+            codes = [
+                {
+                    "welcome_code": c.code,
+                    "userid": c.userid,
+                    "external_userid": c.external_userid,
+                    "issued_at": c.issued_at,
+                    "used_at": c.used_at,
+                }
+                for c in corp.welcome_codes.values()
+            ]
             return {"welcomes": list(corp.welcomes), "codes": codes}
 
-    async def tasks(request: Request, body: dict[str, Any]) -> Any:
+    async def tasks(request: Request, _body: dict[str, Any]) -> Any:
         with state.lock:
             corp = corp_of(request)
-            mass = [{"msgid": m.msgid, "userid": u, **t, "cancelled": m.cancelled} for m in corp.mass_messages.values() for u, t in m.tasks.items()]
-            moments = [{"moment_id": m.moment_id, "userid": u, **t} for m in corp.moments.values() for u, t in m.tasks.items()]
-            transfers = [{"external_userid": t.external_userid, "handover_userid": t.handover_userid, "takeover_userid": t.takeover_userid, "status": t.status, "started_at": t.started_at} for t in corp.transfers.values()]
-            return {"mass": mass, "moments": moments, "transfers": transfers, "scheduled": state.pending(corp.corp_id)}
+            mass = [
+                {"msgid": m.msgid, "userid": u, **t, "cancelled": m.cancelled}
+                for m in corp.mass_messages.values()
+                for u, t in m.tasks.items()
+            ]
+            moments = [
+                {"moment_id": m.moment_id, "userid": u, **t}
+                for m in corp.moments.values()
+                for u, t in m.tasks.items()
+            ]
+            transfers = [
+                {
+                    "external_userid": t.external_userid,
+                    "handover_userid": t.handover_userid,
+                    "takeover_userid": t.takeover_userid,
+                    "status": t.status,
+                    "started_at": t.started_at,
+                }
+                for t in corp.transfers.values()
+            ]
+            return {
+                "mass": mass,
+                "moments": moments,
+                "transfers": transfers,
+                "scheduled": state.pending(corp.corp_id),
+            }
 
-    async def callbacks(request: Request, body: dict[str, Any]) -> Any:
+    async def callbacks(request: Request, _body: dict[str, Any]) -> Any:
         corp = corp_of(request)
         return {"callbacks": state.emitter.log(corp.corp_id) if state.emitter else []}
 
-    async def inspect_customer(request: Request, body: dict[str, Any]) -> Any:
+    async def inspect_customer(request: Request, _body: dict[str, Any]) -> Any:
         with state.lock:
             customer = corp_of(request).customers.get(request.path_params["external_userid"])
             if customer is None:
@@ -190,10 +249,20 @@ def control_routes(state: SandboxState) -> list[Route]:
                 "phone": customer.phone,
                 "chatting": customer.chatting,
                 "received": customer.received,
-                "follows": [{"userid": f.userid, "state": f.state, "tags": f.tags, "remark": f.remark, "deleted_by_customer": f.deleted_by_customer, "createtime": f.createtime} for f in customer.follows.values()],
+                "follows": [
+                    {
+                        "userid": f.userid,
+                        "state": f.state,
+                        "tags": f.tags,
+                        "remark": f.remark,
+                        "deleted_by_customer": f.deleted_by_customer,
+                        "createtime": f.createtime,
+                    }
+                    for f in customer.follows.values()
+                ],
             }
 
-    async def revoke_tokens(request: Request, body: dict[str, Any]) -> Any:
+    async def revoke_tokens(request: Request, _body: dict[str, Any]) -> Any:
         with state.lock:
             corp = corp_of(request)
             revoked = [t for t, (cid, _) in state.tokens.items() if cid == corp.corp_id]
@@ -227,7 +296,7 @@ def control_routes(state: SandboxState) -> list[Route]:
             return state.clock.describe() | {"ran": ran}
         return state.clock.describe()
 
-    async def drain(request: Request, body: dict[str, Any]) -> Any:
+    async def drain(_request: Request, body: dict[str, Any]) -> Any:
         if state.emitter is None:
             return {"drained": True}
         done = await run_in_threadpool(state.emitter.drain, float(body.get("timeout", 30)))
@@ -249,7 +318,7 @@ def control_routes(state: SandboxState) -> list[Route]:
                 driver.stop()
         return {"drivers": [d.describe() for d in lives.values()]}
 
-    async def save(request: Request, body: dict[str, Any]) -> Any:
+    async def save(_request: Request, _body: dict[str, Any]) -> Any:
         path = state.state_file
         if not path:
             raise ControlError(400, "the sandbox runs in memory; start it with --state-file")
@@ -265,7 +334,11 @@ def control_routes(state: SandboxState) -> list[Route]:
         r("/sandbox/corps/{corp_id}/departments", wrap(add_department), methods=["POST"]),
         r("/sandbox/corps/{corp_id}/staff", wrap(add_staff), methods=["POST"]),
         r("/sandbox/corps/{corp_id}/customers", wrap(add_customer), methods=["POST"]),
-        r("/sandbox/corps/{corp_id}/customers/{external_userid}", wrap(inspect_customer), methods=["GET"]),
+        r(
+            "/sandbox/corps/{corp_id}/customers/{external_userid}",
+            wrap(inspect_customer),
+            methods=["GET"],
+        ),
         r("/sandbox/corps/{corp_id}/world", wrap(world), methods=["POST"]),
         r("/sandbox/corps/{corp_id}/actions/{action}", wrap(action), methods=["POST"]),
         r("/sandbox/corps/{corp_id}/welcomes", wrap(welcomes), methods=["GET"]),
@@ -280,4 +353,3 @@ def control_routes(state: SandboxState) -> list[Route]:
         r("/sandbox/live", wrap(live), methods=["GET", "POST"]),
         r("/sandbox/save", wrap(save), methods=["POST"]),
     ]
-

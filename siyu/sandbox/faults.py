@@ -59,7 +59,9 @@ class Faults:
     def describe(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
-            "api_errors": {k: {"errcode": v.errcode, "rate": v.rate} for k, v in self.api_errors.items()},
+            "api_errors": {
+                k: {"errcode": v.errcode, "rate": v.rate} for k, v in self.api_errors.items()
+            },
             "latency_ms": dict(self.latency_ms),
             "callback_drop_rate": self.callback_drop_rate,
             "callback_duplicate_rate": self.callback_duplicate_rate,

@@ -21,7 +21,15 @@ MAX_BURST = 1000  # arrivals per tick when the clock jumps far ahead
 
 
 class LiveDriver:
-    def __init__(self, state: SandboxState, corp_id: str, *, rate_per_minute: float = 6.0, join_probability: float = 0.2, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        corp_id: str,
+        *,
+        rate_per_minute: float = 6.0,
+        join_probability: float = 0.2,
+        seed: int | None = None,
+    ) -> None:
         self.state = state
         self.corp_id = corp_id
         self.rate_per_minute = rate_per_minute
@@ -52,7 +60,13 @@ class LiveDriver:
             self._thread = None
 
     def describe(self) -> dict[str, Any]:
-        return {"corp_id": self.corp_id, "running": self.running, "rate_per_minute": self.rate_per_minute, "arrived": self.arrived, "failed": self.failed}
+        return {
+            "corp_id": self.corp_id,
+            "running": self.running,
+            "rate_per_minute": self.rate_per_minute,
+            "arrived": self.arrived,
+            "failed": self.failed,
+        }
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
@@ -73,10 +87,19 @@ class LiveDriver:
     def _contact_way(self, corp: Corp) -> ContactWay:
         if corp.contact_ways:
             return self.rng.choice(list(corp.contact_ways.values()))
-        users = [s.userid for s in corp.staff.values() if s.can_follow and s.resigned_at is None][:100]
+        users = [s.userid for s in corp.staff.values() if s.can_follow and s.resigned_at is None][
+            :100
+        ]
         if not users:
             raise WeComError(84074, "no staff member can receive customers")
-        way = ContactWay(self.state.new_id("", 32).lower(), 2, 2, self.state.now(), state="live_counter", user=users)
+        way = ContactWay(
+            self.state.new_id("", 32).lower(),
+            2,
+            2,
+            self.state.now(),
+            state="live_counter",
+            user=users,
+        )
         corp.contact_ways[way.config_id] = way
         return way
 
@@ -93,19 +116,29 @@ class LiveDriver:
                 self.arrived += 1
                 if corp.join_ways and self.rng.random() < self.join_probability:
                     config_id = self.rng.choice(list(corp.join_ways))
-                    behaviours.join_by_way(state, corp, config_id=config_id, external_userid=customer.external_userid)
+                    behaviours.join_by_way(
+                        state, corp, config_id=config_id, external_userid=customer.external_userid
+                    )
             except WeComError:
                 self.failed += 1  # a cap was hit: that is what the rules are for
 
 
-def scan_contact_way(state: SandboxState, corp: Corp, way: ContactWay, customer: Any, rng: random.Random) -> str:
+def scan_contact_way(
+    state: SandboxState, corp: Corp, way: ContactWay, customer: Any, rng: random.Random
+) -> str:
     """A customer scans a 「联系我」 code: one of its users receives them, carrying its state."""
     if way.is_temp and way.used:
         raise WeComError(41044, "temporary contact way already used")
-    users = [u for u in expand_users(corp, way.user, way.party) if u in corp.staff and corp.staff[u].resigned_at is None]
+    users = [
+        u
+        for u in expand_users(corp, way.user, way.party)
+        if u in corp.staff and corp.staff[u].resigned_at is None
+    ]
     if not users:
         raise WeComError(84074, "contact way has no active user")
     userid = rng.choice(users)
-    behaviours.add_customer(state, corp, userid=userid, customer=customer, state_param=way.state, add_way=1)
+    behaviours.add_customer(
+        state, corp, userid=userid, customer=customer, state_param=way.state, add_way=1
+    )
     way.used = True
     return userid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from siyu.wecom.errors import WeComError
@@ -10,24 +11,27 @@ INVALID = 40058
 
 
 class Params:
-    """Typed access to a query string or JSON body; every failure is a WeComError."""
+    """Typed access to a query string or JSON body; every failure is a WeComError.
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    Method names mirror the builtins, so annotations here spell `builtins.str` and co.
+    """
+
+    def __init__(self, data: builtins.dict[builtins.str, Any]) -> None:
         self.data = data
 
-    def has(self, name: str) -> bool:
+    def has(self, name: builtins.str) -> builtins.bool:
         return self.data.get(name) not in (None, "", [])
 
     def str(
         self,
-        name: str,
+        name: builtins.str,
         *,
-        required: bool = False,
-        missing: int = INVALID,
-        max_len: int | None = None,
-        too_long: int = INVALID,
-        default: str = "",
-    ) -> str:
+        required: builtins.bool = False,
+        missing: builtins.int = INVALID,
+        max_len: builtins.int | None = None,
+        too_long: builtins.int = INVALID,
+        default: builtins.str = "",
+    ) -> builtins.str:
         value = self.data.get(name)
         if value is None or value == "":
             if required:
@@ -44,15 +48,15 @@ class Params:
 
     def int(
         self,
-        name: str,
+        name: builtins.str,
         *,
-        default: int | None = None,
-        required: bool = False,
-        missing: int = INVALID,
-        lo: int | None = None,
-        hi: int | None = None,
-        invalid: int = INVALID,
-    ) -> int | None:
+        default: builtins.int | None = None,
+        required: builtins.bool = False,
+        missing: builtins.int = INVALID,
+        lo: builtins.int | None = None,
+        hi: builtins.int | None = None,
+        invalid: builtins.int = INVALID,
+    ) -> builtins.int | None:
         value = self.data.get(name)
         if value is None or value == "":
             if required:
@@ -62,16 +66,20 @@ class Params:
             number = int(value)
         except (TypeError, ValueError):
             raise WeComError(invalid, f"invalid {name}") from None
-        if isinstance(value, bool) or (lo is not None and number < lo) or (hi is not None and number > hi):
+        if (
+            isinstance(value, bool)
+            or (lo is not None and number < lo)
+            or (hi is not None and number > hi)
+        ):
             raise WeComError(invalid, f"invalid {name}")
         return number
 
-    def req_int(self, name: str, **kwargs: Any) -> int:
+    def req_int(self, name: builtins.str, **kwargs: Any) -> builtins.int:
         value = self.int(name, required=True, **kwargs)
         assert value is not None
         return value
 
-    def bool(self, name: str, *, default: bool) -> bool:
+    def bool(self, name: builtins.str, *, default: builtins.bool) -> builtins.bool:
         value = self.data.get(name)
         if value is None:
             return default
@@ -83,13 +91,13 @@ class Params:
 
     def list(
         self,
-        name: str,
+        name: builtins.str,
         *,
-        required: bool = False,
-        missing: int = INVALID,
-        max_items: int | None = None,
-        too_many: int = INVALID,
-    ) -> list[Any]:
+        required: builtins.bool = False,
+        missing: builtins.int = INVALID,
+        max_items: builtins.int | None = None,
+        too_many: builtins.int = INVALID,
+    ) -> builtins.list[Any]:
         value = self.data.get(name)
         if value is None or value == []:
             if required:
@@ -101,13 +109,13 @@ class Params:
             raise WeComError(too_many, f"{name} exceeds {max_items} items")
         return value
 
-    def str_list(self, name: str, **kwargs: Any) -> list[str]:
+    def str_list(self, name: builtins.str, **kwargs: Any) -> builtins.list[builtins.str]:
         items = self.list(name, **kwargs)
         if not all(isinstance(item, str) for item in items):
             raise WeComError(INVALID, f"invalid {name}")
         return items
 
-    def dict(self, name: str) -> dict[str, Any]:
+    def dict(self, name: builtins.str) -> builtins.dict[builtins.str, Any]:
         value = self.data.get(name)
         if value is None:
             return {}
@@ -115,7 +123,7 @@ class Params:
             raise WeComError(INVALID, f"invalid {name}")
         return value
 
-    def sub(self, name: str) -> Params:
+    def sub(self, name: builtins.str) -> Params:
         return Params(self.dict(name))
 
 

@@ -15,8 +15,23 @@ from typing import Any
 
 from siyu.sandbox.state import SandboxState
 
-_KEYS = ("seed", "rules", "behaviour", "faults", "corps", "tokens", "ids", "rng", "schedule", "_schedule_seq", "hint_seq")
-_SCHEMA = "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), saved_at REAL, clock_offset REAL, data BLOB)"
+_KEYS = (
+    "seed",
+    "rules",
+    "behaviour",
+    "faults",
+    "corps",
+    "tokens",
+    "ids",
+    "rng",
+    "schedule",
+    "_schedule_seq",
+    "hint_seq",
+)
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS snapshot"
+    " (id INTEGER PRIMARY KEY CHECK (id = 1), saved_at REAL, clock_offset REAL, data BLOB)"
+)
 
 
 def save_state(state: SandboxState, path: str | Path) -> int:
@@ -26,7 +41,11 @@ def save_state(state: SandboxState, path: str | Path) -> int:
     offset = state.clock.time() - time.time()
     with sqlite3.connect(path) as conn:
         conn.execute(_SCHEMA)
-        conn.execute("INSERT OR REPLACE INTO snapshot (id, saved_at, clock_offset, data) VALUES (1, ?, ?, ?)", (time.time(), offset, data))
+        conn.execute(
+            "INSERT OR REPLACE INTO snapshot (id, saved_at, clock_offset, data)"
+            " VALUES (1, ?, ?, ?)",
+            (time.time(), offset, data),
+        )
     return len(data)
 
 

@@ -49,7 +49,9 @@ def run_scenario(client: ControlClient, scenario: dict[str, Any]) -> dict[str, A
     """Create the corp (or reuse it), build the world, apply settings, play the steps."""
     corp_spec = dict(scenario["corp"])
     corp_id = corp_spec.get("corp_id")
-    existing = {c["corp_id"]: c for c in _check(client.get("/sandbox/corps"), "list corps")["corps"]}
+    existing = {
+        c["corp_id"]: c for c in _check(client.get("/sandbox/corps"), "list corps")["corps"]
+    }
     if corp_id and corp_id in existing:
         corp = existing[corp_id]
     else:
@@ -65,12 +67,22 @@ def run_scenario(client: ControlClient, scenario: dict[str, Any]) -> dict[str, A
     results: list[Any] = []
     for index, step in enumerate(scenario.get("steps", [])):
         if step.get("advance"):
-            _check(client.post("/sandbox/clock", json={"advance": step["advance"]}), f"step {index}: advance")
+            _check(
+                client.post("/sandbox/clock", json={"advance": step["advance"]}),
+                f"step {index}: advance",
+            )
         if "action" not in step:
             continue
         for _ in range(int(step.get("repeat", 1))):
             url = f"/sandbox/corps/{corp_id}/actions/{step['action']}"
-            results.append(_check(client.post(url, json=step.get("args", {})), f"step {index}: {step['action']}"))
+            results.append(
+                _check(
+                    client.post(url, json=step.get("args", {})), f"step {index}: {step['action']}"
+                )
+            )
     if "live" in scenario:
-        _check(client.post("/sandbox/live", json={"corp_id": corp_id, **scenario["live"]}), "start live driver")
+        _check(
+            client.post("/sandbox/live", json={"corp_id": corp_id, **scenario["live"]}),
+            "start live driver",
+        )
     return {"corp": corp, "steps": results}

@@ -150,7 +150,7 @@ class SandboxState:
                     try:
                         ACTIONS[action](self, corp, args)
                     except WeComError:
-                        pass  # the world changed since it was scheduled (friend gone, task cancelled)
+                        pass  # the world moved on since (friend gone, task cancelled)
                 ran += 1
         return ran
 

@@ -63,14 +63,21 @@ def follow_json(corp: Corp, follow: Follow, *, detailed_tags: bool) -> dict[str,
             tag = corp.tags.get(tag_id)
             if tag is not None:
                 group = corp.tag_groups[tag.group_id]
-                tags.append({"group_name": group.group_name, "tag_name": tag.name, "tag_id": tag.id, "type": 1})
+                tags.append(
+                    {
+                        "group_name": group.group_name,
+                        "tag_name": tag.name,
+                        "tag_id": tag.id,
+                        "type": 1,
+                    }
+                )
         data["tags"] = tags
     else:
         data["tag_id"] = list(follow.tags)
     return data
 
 
-def group_json(corp: Corp, group: GroupChat, *, need_name: bool) -> dict[str, Any]:
+def group_json(_corp: Corp, group: GroupChat, *, need_name: bool) -> dict[str, Any]:
     members = []
     for member in group.members.values():
         item: dict[str, Any] = {

@@ -12,13 +12,58 @@ import string
 from typing import Any
 
 from siyu.sandbox.behaviours import link
-from siyu.sandbox.models import Corp, Customer, Department, Follow, GroupChat, GroupMember, Staff, Tag, TagGroup
+from siyu.sandbox.models import (
+    Corp,
+    Customer,
+    Department,
+    Follow,
+    GroupChat,
+    GroupMember,
+    Staff,
+    Tag,
+    TagGroup,
+)
 from siyu.sandbox.state import SandboxState
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鹏辉建国志文斌宇浩然欣怡晨雪梅琳婷佳子涵轩博睿思雨萱嘉琪梓豪俊凯乐天一诺安宁晓东海波"
-PINYIN = ["wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma", "zhu", "hu", "guo"]
-DEPARTMENTS = ["销售一部", "销售二部", "客服中心", "门店运营", "市场部", "会员中心", "华东大区", "华南大区", "线上商城", "社群运营"]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鹏辉建国志文斌宇浩然欣怡晨"
+    "雪梅琳婷佳子涵轩博睿思雨萱嘉琪梓豪俊凯乐天一诺安宁晓东海波"
+)
+PINYIN = [
+    "wang",
+    "li",
+    "zhang",
+    "liu",
+    "chen",
+    "yang",
+    "huang",
+    "zhao",
+    "wu",
+    "zhou",
+    "xu",
+    "sun",
+    "ma",
+    "zhu",
+    "hu",
+    "guo",
+]
+DEPARTMENTS = [
+    "销售一部",
+    "销售二部",
+    "客服中心",
+    "门店运营",
+    "市场部",
+    "会员中心",
+    "华东大区",
+    "华南大区",
+    "线上商城",
+    "社群运营",
+]
 TAG_GROUPS = {
     "客户等级": ["普通", "银卡", "金卡", "钻石"],
     "来源渠道": ["门店", "直播", "公众号", "小程序", "朋友推荐"],
@@ -52,7 +97,12 @@ def add_departments(corp: Corp, count: int) -> None:
     corp.departments.setdefault(1, Department(1, corp.name, 0, 0, "Head office"))
     for i in range(count):
         dept_id = max(corp.departments) + 1
-        corp.departments[dept_id] = Department(dept_id, DEPARTMENTS[i % len(DEPARTMENTS)] + ("" if i < len(DEPARTMENTS) else str(i)), 1, i + 1)
+        corp.departments[dept_id] = Department(
+            dept_id,
+            DEPARTMENTS[i % len(DEPARTMENTS)] + ("" if i < len(DEPARTMENTS) else str(i)),
+            1,
+            i + 1,
+        )
 
 
 def make_staff(rng: random.Random, corp: Corp, index: int) -> Staff:
@@ -85,7 +135,9 @@ def generate_world(
     rng = random.Random(f"world:{state.seed if seed is None else seed}:{corp.corp_id}")
     now = state.now()
     staff_count = staff if staff is not None else max(3, min(2000, customers // 1500 + 3))
-    add_departments(corp, departments if departments is not None else min(10, max(1, staff_count // 5)))
+    add_departments(
+        corp, departments if departments is not None else min(10, max(1, staff_count // 5))
+    )
     base = len(corp.staff)
     members = [make_staff(rng, corp, base + i) for i in range(staff_count)]
     for member in members:
@@ -95,9 +147,17 @@ def generate_world(
     for group_name, names in TAG_GROUPS.items():
         if any(g.group_name == group_name for g in corp.tag_groups.values()):
             continue
-        group = TagGroup("et" + "".join(rng.choices(ALNUM, k=28)), group_name, now - history_days * 86400)
+        group = TagGroup(
+            "et" + "".join(rng.choices(ALNUM, k=28)), group_name, now - history_days * 86400
+        )
         for order, name in enumerate(names):
-            tag = Tag("et" + "".join(rng.choices(ALNUM, k=28)), name, group.group_id, group.create_time, order)
+            tag = Tag(
+                "et" + "".join(rng.choices(ALNUM, k=28)),
+                name,
+                group.group_id,
+                group.create_time,
+                order,
+            )
             group.tags[tag.id] = tag
             corp.tags[tag.id] = tag
         corp.tag_groups[group.group_id] = group
@@ -116,24 +176,52 @@ def generate_world(
             if other is not owners[0]:
                 owners.append(other)
         for member in owners:
-            follow = Follow(member.userid, customer.external_userid, created, add_way=rng.choice(ADD_WAYS), state=rng.choice(states), oper_userid=customer.external_userid)
+            follow = Follow(
+                member.userid,
+                customer.external_userid,
+                created,
+                add_way=rng.choice(ADD_WAYS),
+                state=rng.choice(states),
+                oper_userid=customer.external_userid,
+            )
             if tags and random_() < tag_rate:
                 follow.tags = rng.sample(tags, k=1 + int(random_() * 3))
             link(member, customer, follow)
     group_count = groups if groups is not None else max(1, customers // 200)
     _make_groups(state, corp, rng, members, group_count, now)
-    return {"staff": len(corp.staff), "customers": len(corp.customers), "groups": len(corp.groups), "tags": len(corp.tags), "departments": len(corp.departments)}
+    return {
+        "staff": len(corp.staff),
+        "customers": len(corp.customers),
+        "groups": len(corp.groups),
+        "tags": len(corp.tags),
+        "departments": len(corp.departments),
+    }
 
 
-def _make_groups(state: SandboxState, corp: Corp, rng: random.Random, members: list[Staff], count: int, now: int) -> None:
+def _make_groups(
+    state: SandboxState, corp: Corp, rng: random.Random, members: list[Staff], count: int, now: int
+) -> None:
     for index in range(count):
         owner = rng.choice(members)
         created = now - rng.randrange(1, 180) * 86400
-        group = GroupChat("wr" + "".join(rng.choices(ID_CHARS, k=30)), f"{owner.name}的福利群{index + 1}", owner.userid, created)
+        group = GroupChat(
+            "wr" + "".join(rng.choices(ID_CHARS, k=30)),
+            f"{owner.name}的福利群{index + 1}",
+            owner.userid,
+            created,
+        )
         group.members[owner.userid] = GroupMember(owner.userid, 1, created, 1, name=owner.name)
         pool = owner.follow_order
         for ext in rng.sample(pool, k=min(len(pool), rng.randrange(3, 120))):
             customer = corp.customers[ext]
-            group.members[ext] = GroupMember(ext, 2, created + rng.randrange(0, 86400), rng.choice((1, 2, 3)), unionid=customer.unionid, invitor=owner.userid, name=customer.name)
+            group.members[ext] = GroupMember(
+                ext,
+                2,
+                created + rng.randrange(0, 86400),
+                rng.choice((1, 2, 3)),
+                unionid=customer.unionid,
+                invitor=owner.userid,
+                name=customer.name,
+            )
         group.member_version = state.version(group.chat_id, len(group.members))
         corp.groups[group.chat_id] = group

@@ -58,7 +58,11 @@ class EncryptedMessage:
         )
 
     def query(self) -> dict[str, str]:
-        return {"msg_signature": self.msg_signature, "timestamp": self.timestamp, "nonce": self.nonce}
+        return {
+            "msg_signature": self.msg_signature,
+            "timestamp": self.timestamp,
+            "nonce": self.nonce,
+        }
 
 
 def sign(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
@@ -94,7 +98,9 @@ class WXBizMsgCrypt:
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
         return sign(self.token, timestamp, nonce, encrypt)
 
-    def verify_signature(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> None:
+    def verify_signature(
+        self, msg_signature: str, timestamp: str, nonce: str, encrypt: str
+    ) -> None:
         expected = self.signature(timestamp, nonce, encrypt)
         # Constant time: a timing side channel would let an attacker forge signatures byte by byte.
         if not hmac.compare_digest(expected.encode(), msg_signature.lower().encode()):
@@ -149,9 +155,13 @@ class WXBizMsgCrypt:
         self, message: str, *, timestamp: str, nonce: str, random_prefix: bytes | None = None
     ) -> EncryptedMessage:
         encrypt = self.encrypt(message, random_prefix=random_prefix)
-        return EncryptedMessage(encrypt, self.signature(timestamp, nonce, encrypt), timestamp, nonce)
+        return EncryptedMessage(
+            encrypt, self.signature(timestamp, nonce, encrypt), timestamp, nonce
+        )
 
-    def decrypt_message(self, body: str | bytes, msg_signature: str, timestamp: str, nonce: str) -> str:
+    def decrypt_message(
+        self, body: str | bytes, msg_signature: str, timestamp: str, nonce: str
+    ) -> str:
         """Verify and decrypt an event POST body; returns the decrypted event XML."""
         try:
             root = ElementTree.fromstring(body)

@@ -76,7 +76,10 @@ class CallbackEvent:
 @dataclass(frozen=True, kw_only=True)
 class ExternalContactEvent(CallbackEvent):
     EVENT: ClassVar[str] = "change_external_contact"
-    SPEC: ClassVar[_Spec] = (("user_id", "UserID", "str"), ("external_user_id", "ExternalUserID", "str"))
+    SPEC: ClassVar[_Spec] = (
+        ("user_id", "UserID", "str"),
+        ("external_user_id", "ExternalUserID", "str"),
+    )
     user_id: str
     external_user_id: str
 
