@@ -42,6 +42,7 @@ const en: MessageSchema = {
     settingsMembers: 'Members',
     settingsApiKeys: 'API keys',
     settingsAudit: 'Audit log',
+    soon: 'Soon',
   },
   header: {
     corp: 'Corp',
@@ -75,6 +76,12 @@ const en: MessageSchema = {
     required: 'Required',
     mismatch: 'The new passwords do not match',
     changed: 'Password changed',
+  },
+  roles: {
+    owner: 'Owner',
+    admin: 'Admin',
+    manager: 'Manager',
+    staff: 'Staff',
   },
   corps: {
     none: 'No corp to open yet',

@@ -40,6 +40,7 @@ export default {
     settingsMembers: '成员',
     settingsApiKeys: 'API 密钥',
     settingsAudit: '审计日志',
+    soon: '即将上线',
   },
   header: {
     corp: '企业',
@@ -73,6 +74,12 @@ export default {
     required: '请填写此项',
     mismatch: '两次输入的新密码不一致',
     changed: '密码已修改',
+  },
+  roles: {
+    owner: '所有者',
+    admin: '管理员',
+    manager: '主管',
+    staff: '员工',
   },
   corps: {
     none: '还没有可访问的企业',
