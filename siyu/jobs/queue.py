@@ -17,6 +17,7 @@ WAKE_TASK = "siyu.wake"
 
 
 def build_huey(url: str, *, immediate: bool = False, name: str = "siyu") -> Huey:
+    """`name` namespaces the queue inside shared storage (Redis, PostgreSQL)."""
     parsed = urlparse(url)
     if parsed.scheme == "memory" or immediate:
         return MemoryHuey(name, immediate=immediate, utc=True)
@@ -28,9 +29,13 @@ def build_huey(url: str, *, immediate: bool = False, name: str = "siyu") -> Huey
         return SqliteHuey(name, filename=path, utc=True, timeout=15)
     if parsed.scheme in ("redis", "rediss"):
         return RedisHuey(name, url=url, utc=True, blocking=True, read_timeout=1)
+    if parsed.scheme in ("postgresql", "postgresql+psycopg", "postgres"):
+        from siyu.jobs.pg_storage import PostgresStorage
+
+        return Huey(name, storage_class=PostgresStorage, url=url, utc=True)
     raise ValueError(
         f"SIYU_QUEUE_URL scheme {parsed.scheme!r} is not supported: use sqlite:///path, "
-        "redis://host:port/db or memory://"
+        "redis://host:port/db, postgresql://user@host/db or memory://"
     )
 
 

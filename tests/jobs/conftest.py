@@ -23,6 +23,8 @@ def queue_backends() -> list[str]:
     backends = ["sqlite"]
     if os.environ.get("SIYU_TEST_REDIS_URL"):
         backends.append("redis")
+    if os.environ.get("SIYU_TEST_DB") == "postgres":
+        backends.append("postgres")
     return backends
 
 
@@ -30,6 +32,9 @@ def queue_backends() -> list[str]:
 def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'queue.db'}"
+        return
+    if request.param == "postgres":
+        yield os.environ["SIYU_TEST_DATABASE_URL"]
         return
     import redis
 
