@@ -103,19 +103,28 @@ class BodyLimitMiddleware:
                 return
 
         received = 0
+        exceeded = False
         response_started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if exceeded:
+                # The app caught our exception while parsing (FastAPI turns it into a 400);
+                # whatever it answers, the client gets the 413 that explains why.
+                if message["type"] == "http.response.start" and not response_started:
+                    response_started = True
+                    await self._reject(send, 413, "payload_too_large", self._message())
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
