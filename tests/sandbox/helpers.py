@@ -29,6 +29,7 @@ class WeCom:
         self.client = client
         self.corp = corp
         self._token = ""
+        self.auto_refresh = True  # refetch the token on 42001, as every WeCom client does
 
     @property
     def token(self) -> str:
@@ -38,15 +39,20 @@ class WeCom:
         return self._token
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = self.client.post(f"/cgi-bin/{path}", params={"access_token": self.token}, json=body or {})
-        assert response.status_code == 200
-        result: dict[str, Any] = response.json()
-        return result
+        return self._call("POST", path, json=body or {})
 
     def get(self, path: str, **params: Any) -> dict[str, Any]:
-        response = self.client.get(f"/cgi-bin/{path}", params={"access_token": self.token, **params})
-        assert response.status_code == 200
-        result: dict[str, Any] = response.json()
+        return self._call("GET", path, params=params)
+
+    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        for _ in range(2):
+            query = {"access_token": self.token, **(params or {})}
+            response = self.client.request(method, f"/cgi-bin/{path}", params=query, json=json)
+            assert response.status_code == 200
+            result: dict[str, Any] = response.json()
+            if result["errcode"] != 42001 or not self.auto_refresh:
+                break
+            self._token = ""
         return result
 
     def ok(self, path: str, body: dict[str, Any] | None = None, *, method: str = "POST") -> dict[str, Any]:
@@ -55,8 +61,8 @@ class WeCom:
         assert result["errmsg"] == "ok"
         return result
 
-    def action(self, name: str, **body: Any) -> dict[str, Any]:
-        response = self.client.post(f"/sandbox/corps/{self.corp.corp_id}/actions/{name}", json=body)
+    def action(self, action_name: str, /, **body: Any) -> dict[str, Any]:
+        response = self.client.post(f"/sandbox/corps/{self.corp.corp_id}/actions/{action_name}", json=body)
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result

@@ -29,6 +29,7 @@ class TestGettoken:
 
     def test_a_new_token_after_expiry(self, wecom: WeCom) -> None:
         old = wecom.token
+        wecom.auto_refresh = False
         wecom.advance(7200)
         assert_errcode(wecom.get("externalcontact/get_follow_user_list"), 42001)
         wecom._token = ""
