@@ -55,8 +55,11 @@ def server_process(
     if cpu is not None and sys.platform.startswith("linux"):
         command = ["taskset", "-c", str(cpu), *command]
     process = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         wait_until_serving(url)
@@ -88,7 +91,11 @@ class LoadResult:
 
 
 async def _connection_loop(
-    host: str, port: int, requests: list[bytes], latencies: list[float], errors: list[int],
+    host: str,
+    port: int,
+    requests: list[bytes],
+    latencies: list[float],
+    errors: list[int],
     interval: float | None,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
@@ -118,7 +125,9 @@ async def _connection_loop(
         writer.close()
 
 
-def build_request(method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
+def build_request(
+    method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> bytes:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: keep-alive"]
@@ -147,11 +156,19 @@ def run_load(
 
     async def main() -> float:
         started = time.perf_counter()
-        await asyncio.gather(*(
-            _connection_loop(parts.hostname or "127.0.0.1", parts.port or 80, list(batch),
-                             latencies, errors, interval)
-            for batch in requests_per_connection
-        ))
+        await asyncio.gather(
+            *(
+                _connection_loop(
+                    parts.hostname or "127.0.0.1",
+                    parts.port or 80,
+                    list(batch),
+                    latencies,
+                    errors,
+                    interval,
+                )
+                for batch in requests_per_connection
+            )
+        )
         return time.perf_counter() - started
 
     seconds = asyncio.run(main())

@@ -24,8 +24,12 @@ def measure(base: str, path: str) -> dict[str, float]:
     warm = run_load(base, [[raw] * 50 for _ in range(4)])
     assert warm.errors == 0, f"{path} answered with errors while warming up"
     result = run_load(base, [[raw] * REQUESTS_PER_CONNECTION for _ in range(CONNECTIONS)])
-    return {"rate": result.rate, "p99": result.percentile(0.99) * 1000,
-            "p50": result.percentile(0.5) * 1000, "errors": result.errors}
+    return {
+        "rate": result.rate,
+        "p99": result.percentile(0.99) * 1000,
+        "p50": result.percentile(0.5) * 1000,
+        "errors": result.errors,
+    }
 
 
 def main() -> None:
@@ -39,14 +43,27 @@ def main() -> None:
             "SIYU_BENCH_ROUTES": "true",
         }
         python = sys.executable
-        subprocess.run([python, "-m", "siyu.cli", "db", "upgrade"], cwd=ROOT,
-                       env={**os.environ, **env}, check=True, capture_output=True)
-        with server_process([python, "-m", "siyu.cli", "serve", "--no-worker", "--port", str(port)],
-                            url=base, env=env, cpu=0):
+        subprocess.run(
+            [python, "-m", "siyu.cli", "db", "upgrade"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
+        with server_process(
+            [python, "-m", "siyu.cli", "serve", "--no-worker", "--port", str(port)],
+            url=base,
+            env=env,
+            cpu=0,
+        ):
             health = measure(base, "/healthz")
             noop = measure(base, "/bench/noop")
-    context = {"connections": CONNECTIONS, "requests": CONNECTIONS * REQUESTS_PER_CONNECTION,
-               "database": "sqlite", "server_cores": 1}
+    context = {
+        "connections": CONNECTIONS,
+        "requests": CONNECTIONS * REQUESTS_PER_CONNECTION,
+        "database": "sqlite",
+        "server_cores": 1,
+    }
     emit("http", "healthz_rate", health["rate"], "req/s", **context)
     emit("http", "healthz_p99", health["p99"], "ms", **context)
     emit("http", "noop_rate", noop["rate"], "req/s", **context)

@@ -33,9 +33,7 @@ def main() -> None:
         if path != TARGET:
             path.rename(TARGET)
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(TARGET)], check=True)
-    subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "-q", "--fix", str(TARGET)], check=False
-    )
+    subprocess.run([sys.executable, "-m", "ruff", "check", "-q", "--fix", str(TARGET)], check=False)
     print(f"wrote {TARGET}")  # noqa: T201
 
 

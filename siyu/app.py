@@ -49,8 +49,9 @@ def create_app(
             assert_up_to_date(runtime.db)
         if run_worker:
             runtime.start_worker()
-        log.info("siyu_started", version=__version__, database=runtime.db.dialect,
-                 worker=run_worker)
+        log.info(
+            "siyu_started", version=__version__, database=runtime.db.dialect, worker=run_worker
+        )
         try:
             yield
         finally:
@@ -83,13 +84,20 @@ def _mount_console(app: FastAPI, dist: Path) -> None:
     """Serve the built console at `/`, with index.html for client-side routes."""
     index = dist / "index.html"
     if not index.is_file():
+
         @app.get("/", include_in_schema=False)
         def console_missing() -> JSONResponse:
             return JSONResponse(
-                {"error": {"code": "console_not_built", "details": None,
-                           "message": "the console is not built; run `make web` (or `make run`)"}},
+                {
+                    "error": {
+                        "code": "console_not_built",
+                        "details": None,
+                        "message": "the console is not built; run `make web` (or `make run`)",
+                    }
+                },
                 status_code=503,
             )
+
         return
     if (dist / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=dist / "assets"), name="console-assets")

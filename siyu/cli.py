@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -82,7 +83,10 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main_callback(
     version: Annotated[
-        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
     ] = False,
 ) -> None:
     """Siyu command line."""
@@ -117,6 +121,57 @@ def serve(
         access_log=False,
         server_header=False,
     )
+
+
+@app.command()
+@one_line_errors
+def demo(
+    port: Annotated[int | None, typer.Option(help="Siyu's port (default SIYU_PORT).")] = None,
+    sandbox_port: Annotated[int, typer.Option(help="The WeCom sandbox's port.")] = 9100,
+    arrivals_per_minute: Annotated[
+        float, typer.Option(help="Demo customers arriving per minute in the sandbox.")
+    ] = 12.0,
+) -> None:
+    """Migrate, start the WeCom sandbox with a live demo corp, create the first owner, serve."""
+    import uvicorn
+
+    from siyu.app import create_app
+    from siyu.db.migrate import upgrade
+    from siyu.demo import CREDENTIALS_FILE, SandboxThread, ensure_demo_corp, ensure_owner
+    from siyu.runtime import build_runtime
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    sandbox = SandboxThread(
+        port=sandbox_port, state_file=Path("var/sandbox.db"), live_rate=arrivals_per_minute
+    )
+    sandbox.start()
+    runtime = build_runtime(settings)
+    ensure_demo_corp(runtime.db, settings, sandbox_url=sandbox.base_url)
+    owner = ensure_owner(runtime.db, settings)
+    url = f"http://{settings.host}:{port or settings.port}"
+    console.rule("Siyu demo")
+    console.print(f"console   {url}")
+    console.print(f"sandbox   {sandbox.base_url}  (WeCom API + /sandbox/corps)")
+    if owner.password:
+        console.print(f"owner     {owner.email}  password: {owner.password}")
+    else:
+        console.print(
+            f"owner     {owner.email}  (password as first printed; see {CREDENTIALS_FILE})"
+        )
+    console.rule()
+    application = create_app(runtime=runtime, start_worker=settings.run_worker_in_process)
+    try:
+        uvicorn.run(
+            application,
+            host=settings.host,
+            port=port or settings.port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
+    finally:
+        sandbox.stop()
 
 
 @app.command()
@@ -191,9 +246,13 @@ def corp_add(
 
     settings = load_settings()
     data = CorpCreate(
-        wecom_corp_id=corp_id, name=name, agent_id=agent_id, app_secret=secret,
-        callback_token=token, callback_aes_key=aes_key,
-        api_base_url=api_base_url,  # type: ignore[arg-type]
+        wecom_corp_id=corp_id,
+        name=name,
+        agent_id=agent_id,
+        app_secret=secret,
+        callback_token=token,
+        callback_aes_key=aes_key,
+        api_base_url=api_base_url,
         is_sandbox=sandbox,
     )
     database = Database(settings.database_url)
@@ -213,8 +272,10 @@ def corp_list() -> None:
 
     database = Database(load_settings().database_url)
     with database.transaction(write=False) as session:
-        rows = [(c.wecom_corp_id, c.name, c.api_base_url, "yes" if c.is_sandbox else "")
-                for c in corp_service.list(session)]
+        rows = [
+            (c.wecom_corp_id, c.name, c.api_base_url, "yes" if c.is_sandbox else "")
+            for c in corp_service.list(session)
+        ]
     database.dispose()
     table = Table("corp id", "name", "api base url", "sandbox")
     for row in rows:

@@ -14,7 +14,7 @@ def openapi_document() -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             env=Environment.development,
             database_url=f"sqlite:///{Path(tmp) / 'openapi.db'}",
             queue_url="memory://",

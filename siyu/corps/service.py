@@ -35,6 +35,9 @@ class CorpService:
             raise NotFound(f"corp {corp_id} does not exist")
         return corp
 
+    def get_by_wecom_id(self, session: Session, wecom_corp_id: str) -> Corp | None:
+        return corps.get_by_wecom_id(session, wecom_corp_id)
+
     def list(self, session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> list[Corp]:
         return corps.list(session, ids=ids)
 
@@ -45,7 +48,9 @@ class CorpService:
             wecom_corp_id=data.wecom_corp_id,
             name=data.name,
             agent_id=data.agent_id,
-            api_base_url=str(data.api_base_url).rstrip("/") if data.api_base_url else WECOM_API_BASE,
+            api_base_url=str(data.api_base_url).rstrip("/")
+            if data.api_base_url
+            else WECOM_API_BASE,
             callback_key=secrets.token_urlsafe(18),
             is_sandbox=data.is_sandbox,
         )

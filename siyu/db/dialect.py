@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, Table
+from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -22,7 +22,7 @@ def is_postgres(bind: Session | Connection | Engine) -> bool:
 
 def insert_ignoring_conflicts(
     bind: Session | Connection,
-    table: Table,
+    model: type[Any],
     values: Mapping[str, Any] | list[Mapping[str, Any]],
     *,
     conflict_columns: Iterable[str],
@@ -33,8 +33,9 @@ def insert_ignoring_conflicts(
     not a prior SELECT, decides who wins a race.
     """
     module = postgresql if is_postgres(bind) else sqlite
-    stmt = module.insert(table).values(values)
-    return stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
+    stmt = module.insert(model).values(values)
+    result: Insert = stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
+    return result
 
 
 def lock_for_claim(bind: Session | Connection, stmt: Select[Any]) -> Select[Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 # Native UUID on PostgreSQL, CHAR(32) hex on SQLite; UUIDv7 values sort by time on both.
 IdType = Uuid(as_uuid=True)
 
+
 class PortableJSON(TypeDecorator[Any]):
     """JSON everywhere, JSONB on PostgreSQL so it can be indexed and queried with containment."""
 

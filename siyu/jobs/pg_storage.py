@@ -38,100 +38,166 @@ class PostgresStorage(BaseSqlStorage):  # type: ignore[misc]
         return psycopg.connect(self.url)
 
     def enqueue(self, data: bytes, priority: float | None = None) -> None:
-        self.sql("INSERT INTO huey_task (queue, data, priority) VALUES (%s, %s, %s)",
-                 (self.name, data, priority or 0), commit=True)
+        self.sql(
+            "INSERT INTO huey_task (queue, data, priority) VALUES (%s, %s, %s)",
+            (self.name, data, priority or 0),
+            commit=True,
+        )
 
     def dequeue(self) -> bytes | None:
         rows = self.sql(
             "DELETE FROM huey_task WHERE id = (SELECT id FROM huey_task WHERE queue = %s "
             "ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING data",
-            (self.name,), commit=True, results=True,
+            (self.name,),
+            commit=True,
+            results=True,
         )
         return bytes(rows[0][0]) if rows else None
 
     def queue_size(self) -> int:
-        return int(self.sql("SELECT COUNT(*) FROM huey_task WHERE queue = %s", (self.name,),
-                            commit=True, results=True)[0][0])
+        return int(
+            self.sql(
+                "SELECT COUNT(*) FROM huey_task WHERE queue = %s",
+                (self.name,),
+                commit=True,
+                results=True,
+            )[0][0]
+        )
 
     def enqueued_items(self, limit: int | None = None) -> list[bytes]:
-        rows = self.sql("SELECT data FROM huey_task WHERE queue = %s ORDER BY priority DESC, id "
-                        "LIMIT %s", (self.name, limit), commit=True, results=True)
+        rows = self.sql(
+            "SELECT data FROM huey_task WHERE queue = %s ORDER BY priority DESC, id LIMIT %s",
+            (self.name, limit),
+            commit=True,
+            results=True,
+        )
         return [bytes(row[0]) for row in rows]
 
     def flush_queue(self) -> None:
         self.sql("DELETE FROM huey_task WHERE queue = %s", (self.name,), commit=True)
 
     def add_to_schedule(self, data: bytes, ts: datetime) -> None:
-        self.sql("INSERT INTO huey_schedule (queue, data, ts) VALUES (%s, %s, %s)",
-                 (self.name, data, ts), commit=True)
+        self.sql(
+            "INSERT INTO huey_schedule (queue, data, ts) VALUES (%s, %s, %s)",
+            (self.name, data, ts),
+            commit=True,
+        )
 
     def read_schedule(self, ts: datetime) -> list[bytes]:
         rows = self.sql(
             "DELETE FROM huey_schedule WHERE id IN (SELECT id FROM huey_schedule WHERE queue = %s "
             "AND ts <= %s FOR UPDATE SKIP LOCKED) RETURNING data",
-            (self.name, ts), commit=True, results=True,
+            (self.name, ts),
+            commit=True,
+            results=True,
         )
         return [bytes(row[0]) for row in rows]
 
     def schedule_size(self) -> int:
-        return int(self.sql("SELECT COUNT(*) FROM huey_schedule WHERE queue = %s", (self.name,),
-                            commit=True, results=True)[0][0])
+        return int(
+            self.sql(
+                "SELECT COUNT(*) FROM huey_schedule WHERE queue = %s",
+                (self.name,),
+                commit=True,
+                results=True,
+            )[0][0]
+        )
 
     def scheduled_items(self, limit: int | None = None) -> list[bytes]:
-        rows = self.sql("SELECT data FROM huey_schedule WHERE queue = %s ORDER BY ts LIMIT %s",
-                        (self.name, limit), commit=True, results=True)
+        rows = self.sql(
+            "SELECT data FROM huey_schedule WHERE queue = %s ORDER BY ts LIMIT %s",
+            (self.name, limit),
+            commit=True,
+            results=True,
+        )
         return [bytes(row[0]) for row in rows]
 
     def flush_schedule(self) -> None:
         self.sql("DELETE FROM huey_schedule WHERE queue = %s", (self.name,), commit=True)
 
     def put_data(self, key: str, value: bytes, is_result: bool = False) -> None:
-        self.sql("INSERT INTO huey_kv (queue, key, value) VALUES (%s, %s, %s) ON CONFLICT "
-                 "(queue, key) DO UPDATE SET value = EXCLUDED.value",
-                 (self.name, key, value), commit=True)
+        self.sql(
+            "INSERT INTO huey_kv (queue, key, value) VALUES (%s, %s, %s) ON CONFLICT "
+            "(queue, key) DO UPDATE SET value = EXCLUDED.value",
+            (self.name, key, value),
+            commit=True,
+        )
 
     def peek_data(self, key: str) -> Any:
-        rows = self.sql("SELECT value FROM huey_kv WHERE queue = %s AND key = %s",
-                        (self.name, key), commit=True, results=True)
+        rows = self.sql(
+            "SELECT value FROM huey_kv WHERE queue = %s AND key = %s",
+            (self.name, key),
+            commit=True,
+            results=True,
+        )
         return bytes(rows[0][0]) if rows else EmptyData
 
     def pop_data(self, key: str) -> Any:
-        rows = self.sql("DELETE FROM huey_kv WHERE queue = %s AND key = %s RETURNING value",
-                        (self.name, key), commit=True, results=True)
+        rows = self.sql(
+            "DELETE FROM huey_kv WHERE queue = %s AND key = %s RETURNING value",
+            (self.name, key),
+            commit=True,
+            results=True,
+        )
         return bytes(rows[0][0]) if rows else EmptyData
 
     def has_data_for_key(self, key: str) -> bool:
-        return bool(self.sql("SELECT 1 FROM huey_kv WHERE queue = %s AND key = %s",
-                             (self.name, key), commit=True, results=True))
+        return bool(
+            self.sql(
+                "SELECT 1 FROM huey_kv WHERE queue = %s AND key = %s",
+                (self.name, key),
+                commit=True,
+                results=True,
+            )
+        )
 
     def put_if_empty(self, key: str, value: bytes, ttl: int | None = None) -> bool:
-        rows = self.sql("INSERT INTO huey_kv (queue, key, value) VALUES (%s, %s, %s) "
-                        "ON CONFLICT DO NOTHING RETURNING 1", (self.name, key, value),
-                        commit=True, results=True)
+        rows = self.sql(
+            "INSERT INTO huey_kv (queue, key, value) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING RETURNING 1",
+            (self.name, key, value),
+            commit=True,
+            results=True,
+        )
         return bool(rows)
 
     def result_store_size(self) -> int:
-        return int(self.sql("SELECT COUNT(*) FROM huey_kv WHERE queue = %s", (self.name,),
-                            commit=True, results=True)[0][0])
+        return int(
+            self.sql(
+                "SELECT COUNT(*) FROM huey_kv WHERE queue = %s",
+                (self.name,),
+                commit=True,
+                results=True,
+            )[0][0]
+        )
 
     def result_items(self) -> dict[str, bytes]:
-        rows = self.sql("SELECT key, value FROM huey_kv WHERE queue = %s", (self.name,),
-                        commit=True, results=True)
+        rows = self.sql(
+            "SELECT key, value FROM huey_kv WHERE queue = %s",
+            (self.name,),
+            commit=True,
+            results=True,
+        )
         return {key: bytes(value) for key, value in rows}
 
     def flush_results(self) -> None:
         self.sql("DELETE FROM huey_kv WHERE queue = %s", (self.name,), commit=True)
 
     def incr(self, key: str, amount: int = 1) -> int:
-        rows = self.sql("INSERT INTO huey_counter (queue, key, value) VALUES (%s, %s, %s) "
-                        "ON CONFLICT (queue, key) DO UPDATE SET value = huey_counter.value + "
-                        "EXCLUDED.value RETURNING value", (self.name, key, amount),
-                        commit=True, results=True)
+        rows = self.sql(
+            "INSERT INTO huey_counter (queue, key, value) VALUES (%s, %s, %s) "
+            "ON CONFLICT (queue, key) DO UPDATE SET value = huey_counter.value + "
+            "EXCLUDED.value RETURNING value",
+            (self.name, key, amount),
+            commit=True,
+            results=True,
+        )
         return int(rows[0][0])
 
     def delete_counter(self, key: str) -> None:
-        self.sql("DELETE FROM huey_counter WHERE queue = %s AND key = %s", (self.name, key),
-                 commit=True)
+        self.sql(
+            "DELETE FROM huey_counter WHERE queue = %s AND key = %s", (self.name, key), commit=True
+        )
 
     def flush_counters(self) -> None:
         self.sql("DELETE FROM huey_counter WHERE queue = %s", (self.name,), commit=True)

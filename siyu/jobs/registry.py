@@ -58,7 +58,9 @@ def job(
     return register
 
 
-def periodic(name: str, *, every: timedelta) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def periodic(
+    name: str, *, every: timedelta
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register a job that runs once per `every` across all workers (the slot is the key)."""
 
     def register(fn: Callable[..., None]) -> Callable[..., None]:

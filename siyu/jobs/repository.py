@@ -16,7 +16,7 @@ from siyu.jobs.models import JobRun, JobStatus
 class JobRunRepository:
     def insert_if_new(self, session: Session, values: dict[str, Any]) -> bool:
         stmt = insert_ignoring_conflicts(
-            session, JobRun.__table__, values, conflict_columns=["key"]  # type: ignore[arg-type]
+            session, JobRun, values, conflict_columns=["key"]
         ).returning(JobRun.id)
         # RETURNING yields a row only when the insert happened (rowcount is -1 on some drivers).
         return session.execute(stmt).first() is not None
@@ -47,7 +47,7 @@ class JobRunRepository:
                 started_at=now,
             )
         )
-        return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        return session.execute(stmt.returning(JobRun.id)).first() is not None
 
     def mark_done(self, session: Session, run_id: uuid.UUID, *, now: datetime) -> None:
         session.execute(
@@ -72,7 +72,9 @@ class JobRunRepository:
             values |= {"status": JobStatus.pending, "available_at": retry_at}
         session.execute(update(JobRun).where(JobRun.id == run_id).values(**values))
 
-    def overdue(self, session: Session, *, now: datetime, grace: timedelta, limit: int) -> list[Any]:
+    def overdue(
+        self, session: Session, *, now: datetime, grace: timedelta, limit: int
+    ) -> list[Any]:
         """Runs nobody is working on although they should be: due pending rows whose wake-up
         was lost, and running rows whose worker died (lease expired)."""
         stmt = (
@@ -95,7 +97,7 @@ class JobRunRepository:
             .where(JobRun.id == run_id, JobRun.status == JobStatus.dead)
             .values(status=JobStatus.pending, available_at=now, attempts=0, finished_at=None)
         )
-        return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        return session.execute(stmt.returning(JobRun.id)).first() is not None
 
     def counts_by_status(self, session: Session) -> dict[str, int]:
         rows = session.execute(select(JobRun.status, func.count()).group_by(JobRun.status))

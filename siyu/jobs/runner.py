@@ -26,7 +26,8 @@ log = structlog.get_logger("siyu.jobs")
 def backoff_seconds(definition: JobDefinition, attempt: int) -> float:
     """Exponential back-off with full jitter in [50%, 100%] so retries of a burst spread out."""
     ceiling = min(definition.retry_cap_seconds, definition.retry_base_seconds * 2 ** (attempt - 1))
-    return ceiling * random.uniform(0.5, 1.0)
+    jitter: float = random.uniform(0.5, 1.0)
+    return float(ceiling) * jitter
 
 
 def execute_run(runtime: Runtime, run_id_text: str) -> None:

@@ -66,7 +66,9 @@ class Worker:
 
     def start(self) -> None:
         for index in range(self.thread_count):
-            thread = threading.Thread(target=self._run_tasks, name=f"siyu-worker-{index}", daemon=True)
+            thread = threading.Thread(
+                target=self._run_tasks, name=f"siyu-worker-{index}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         scheduler = threading.Thread(target=self._run_scheduler, name="siyu-scheduler", daemon=True)

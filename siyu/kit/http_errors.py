@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -29,7 +30,11 @@ _STATUS_CODES = {
 
 
 def error_response(
-    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message, "details": details}},
@@ -42,7 +47,9 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ())]
-        details.append({"loc": location, "msg": error.get("msg", ""), "type": error.get("type", "")})
+        details.append(
+            {"loc": location, "msg": error.get("msg", ""), "type": error.get("type", "")}
+        )
     return details
 
 
@@ -81,6 +88,8 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("unhandled_error", path=request.url.path, exc_info=exc)
         request_id = getattr(request.state, "request_id", None)
         return error_response(
-            500, "internal_error", "unexpected error; the request id is in the logs",
+            500,
+            "internal_error",
+            "unexpected error; the request id is in the logs",
             {"request_id": request_id},
         )

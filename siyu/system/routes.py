@@ -38,8 +38,9 @@ def get_health(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
-@router.get("/metrics", operation_id="get_metrics", summary="Prometheus metrics",
-            response_class=Response)
+@router.get(
+    "/metrics", operation_id="get_metrics", summary="Prometheus metrics", response_class=Response
+)
 def get_metrics(runtime: RuntimeDep) -> Response:
     try:
         with runtime.db.transaction(write=False) as session:

@@ -50,8 +50,11 @@ class TestCorpCreateBadInput:
 
     def test_malformed_json(self, admin: TestClient, db: Database) -> None:
         before = row_counts(db)
-        response = admin.post(self.url, content=b'{"wecom_corp_id": "ww1", "name": ',
-                              headers={"Content-Type": "application/json"})
+        response = admin.post(
+            self.url,
+            content=b'{"wecom_corp_id": "ww1", "name": ',
+            headers={"Content-Type": "application/json"},
+        )
         error = assert_envelope(response, 422)
         assert "JSON" in error["message"]
         assert row_counts(db) == before
@@ -87,8 +90,9 @@ class TestCorpCreateBadInput:
             for _ in range(40):
                 yield b"x" * 65536
 
-        response = admin.post(self.url, content=chunks(),
-                              headers={"Content-Type": "application/json"})
+        response = admin.post(
+            self.url, content=chunks(), headers={"Content-Type": "application/json"}
+        )
         assert_envelope(response, 413)
         assert row_counts(db) == before
 
@@ -129,12 +133,14 @@ class TestEveryWriteEndpoint:
         corp = make_corp(db)
         before = row_counts(db)
         for method, template in write_operations(app):
+
             def fill(match: re.Match[str]) -> str:
                 return str(corp.id) if match.group(1) == "corp_id" else str(uuid.uuid4())
 
             path = _PARAM.sub(fill, template)
-            response = admin.request(method, path, content=payload,
-                                     headers={"Content-Type": "application/json"})
+            response = admin.request(
+                method, path, content=payload, headers={"Content-Type": "application/json"}
+            )
             assert 400 <= response.status_code < 500, (method, template, response.text)
             assert_envelope(response, response.status_code)
         assert row_counts(db) == before

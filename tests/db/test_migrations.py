@@ -31,7 +31,9 @@ class TestMigrationChain:
             tables = set(inspect(engine).get_table_names())
             assert set(Base.metadata.tables) <= tables
             with engine.connect() as connection:
-                assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+                assert (
+                    MigrationContext.configure(connection).get_current_revision() == head_revision()
+                )
         finally:
             engine.dispose()
             database_factory.drop(url)
@@ -58,6 +60,7 @@ class TestSQLiteHardening:
         database = Database(f"sqlite:///{tmp_path / 'p.db'}")
         try:
             with database.engine.connect() as connection:
+
                 def pragma(name: str) -> object:
                     return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
 

@@ -56,8 +56,8 @@ class DatabaseFactory:
         return url
 
     def _url_for(self, name: str) -> str:
-        return make_url(postgres_server_url()).set(database=name).render_as_string(
-            hide_password=False
+        return (
+            make_url(postgres_server_url()).set(database=name).render_as_string(hide_password=False)
         )
 
     def _admin(self, sql: str) -> None:

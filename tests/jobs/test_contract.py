@@ -82,10 +82,14 @@ class TestRetries:
         with job_runtime.db.transaction() as session:
             assert job_runs.redrive(session, run.id, now=utcnow()) is True
         sweep(job_runtime)  # redrive leaves waking to the sweeper; call it instead of waiting
-        wait_for(lambda: run_status(job_runtime, "dead").attempts == 3
-                 and run_status(job_runtime, "dead").status == JobStatus.dead
-                 and run_status(job_runtime, "dead").started_at != run.started_at,
-                 what="second round of attempts")
+        wait_for(
+            lambda: (
+                run_status(job_runtime, "dead").attempts == 3
+                and run_status(job_runtime, "dead").status == JobStatus.dead
+                and run_status(job_runtime, "dead").started_at != run.started_at
+            ),
+            what="second round of attempts",
+        )
 
 
 class TestScheduling:
@@ -114,8 +118,13 @@ class TestSweeper:
         # Write the row without any wake-up, as if the process died between commit and enqueue.
         with job_runtime.db.transaction() as session:
             session.info.pop("siyu.wake_queue", None)
-            enqueue(session, "probe.effect", key="lost", args={"label": "lost"},
-                    run_at=utcnow() - timedelta(minutes=5))
+            enqueue(
+                session,
+                "probe.effect",
+                key="lost",
+                args={"label": "lost"},
+                run_at=utcnow() - timedelta(minutes=5),
+            )
         assert job_runtime.queue.depth() == 0
         assert sweep(job_runtime) == 1
         job_runtime.queue.run_pending()

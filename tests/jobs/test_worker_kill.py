@@ -33,7 +33,10 @@ def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
     }
     log = log_path.open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "siyu.cli", "worker"], env=env, stdout=log, stderr=log,
+        [sys.executable, "-m", "siyu.cli", "worker"],
+        env=env,
+        stdout=log,
+        stderr=log,
         cwd=Path(__file__).resolve().parents[2],
     )
 
@@ -44,8 +47,12 @@ class TestWorkerKilledMidJob:
     ) -> None:
         marker = tmp_path / "started"
         with job_runtime.db.transaction() as session:
-            enqueue(session, "probe.hang_first_attempt", key="kill-me",
-                    args={"label": "kill", "marker": str(marker)})
+            enqueue(
+                session,
+                "probe.hang_first_attempt",
+                key="kill-me",
+                args={"label": "kill", "marker": str(marker)},
+            )
 
         first = start_worker(job_settings, tmp_path / "worker1.log")
         try:
@@ -64,6 +71,7 @@ class TestWorkerKilledMidJob:
 
         second = start_worker(job_settings, tmp_path / "worker2.log")
         try:
+
             def finished() -> bool:
                 with job_runtime.db.transaction(write=False) as session:
                     current = job_runs.get_by_key(session, "kill-me")
