@@ -8,11 +8,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from siyu.sandbox.app import create_sandbox_app
+from siyu.sandbox.callbacks import CallbackEmitter
 from siyu.sandbox.clock import SandboxClock
 from siyu.sandbox.models import Corp
 from siyu.sandbox.state import SandboxState
 from siyu.sandbox.world import add_departments, make_staff
-from tests.sandbox.helpers import START, WeCom
+from tests.sandbox.helpers import START, WeCom, serve_in_thread
 
 
 @pytest.fixture
@@ -45,3 +46,16 @@ def client(state: SandboxState, corp: Corp) -> Iterator[TestClient]:
 @pytest.fixture
 def wecom(client: TestClient, corp: Corp) -> WeCom:
     return WeCom(client, corp)
+
+
+@pytest.fixture
+def served(state: SandboxState, corp: Corp) -> Iterator[tuple[str, CallbackEmitter]]:
+    """The sandbox over real HTTP on loopback, posting callbacks (fast retries for tests)."""
+    emitter = CallbackEmitter(state.faults, timeout=5.0, attempts=3, retry_delay=0.05)
+    app = create_sandbox_app(state, emitter=emitter)
+    emitter.start()
+    try:
+        with serve_in_thread(app) as base_url:
+            yield base_url, emitter
+    finally:
+        emitter.stop()
