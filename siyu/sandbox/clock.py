@@ -55,6 +55,14 @@ class SandboxClock:
                 self._offset = self._frozen - time.time()
                 self._frozen = None
 
+    def snapshot(self) -> tuple[float | None, float]:
+        with self._lock:
+            return self._frozen, self._offset
+
+    def restore(self, snapshot: tuple[float | None, float]) -> None:
+        with self._lock:
+            self._frozen, self._offset = snapshot
+
     def describe(self) -> dict[str, object]:
         now = self.time()
         with self._lock:

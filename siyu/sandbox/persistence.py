@@ -37,6 +37,7 @@ _SCHEMA = (
 def save_state(state: SandboxState, path: str | Path) -> int:
     """Write the snapshot (call with the state lock held); returns its size in bytes."""
     payload: dict[str, Any] = {key: getattr(state, key) for key in _KEYS}
+    payload["clock"] = state.clock.snapshot()
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     offset = state.clock.time() - time.time()
     with sqlite3.connect(path) as conn:
@@ -55,11 +56,11 @@ def load_state(state: SandboxState, path: str | Path) -> bool:
         return False
     with sqlite3.connect(path) as conn:
         conn.execute(_SCHEMA)
-        row = conn.execute("SELECT clock_offset, data FROM snapshot WHERE id = 1").fetchone()
+        row = conn.execute("SELECT data FROM snapshot WHERE id = 1").fetchone()
     if row is None:
         return False
-    payload = pickle.loads(row[1])  # noqa: S301 - our own snapshot file
+    payload = pickle.loads(row[0])  # noqa: S301 - our own snapshot file
     for key in _KEYS:
         setattr(state, key, payload[key])
-    state.clock.set(time.time() + float(row[0]))
+    state.clock.restore(payload["clock"])
     return True
