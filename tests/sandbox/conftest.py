@@ -21,7 +21,12 @@ def state() -> SandboxState:
     state = SandboxState(seed=7, clock=SandboxClock(frozen_at=START))
     # Deterministic people: everyone confirms and replies only when a test says so.
     state.behaviour.update(
-        {"mass_confirm_probability": 0.0, "moment_confirm_probability": 0.0, "reply_probability": 0.0, "transfer_refuse_probability": 0.0}
+        {
+            "mass_confirm_probability": 0.0,
+            "moment_confirm_probability": 0.0,
+            "reply_probability": 0.0,
+            "transfer_refuse_probability": 0.0,
+        }
     )
     return state
 

@@ -44,7 +44,9 @@ class WeCom:
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         return self._call("GET", path, params=params)
 
-    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         for _ in range(2):
             query = {"access_token": self.token, **(params or {})}
             response = self.client.request(method, f"/cgi-bin/{path}", params=query, json=json)
@@ -55,14 +57,18 @@ class WeCom:
             self._token = ""
         return result
 
-    def ok(self, path: str, body: dict[str, Any] | None = None, *, method: str = "POST") -> dict[str, Any]:
+    def ok(
+        self, path: str, body: dict[str, Any] | None = None, *, method: str = "POST"
+    ) -> dict[str, Any]:
         result = self.post(path, body) if method == "POST" else self.get(path, **(body or {}))
         assert result["errcode"] == 0, result
         assert result["errmsg"] == "ok"
         return result
 
     def action(self, action_name: str, /, **body: Any) -> dict[str, Any]:
-        response = self.client.post(f"/sandbox/corps/{self.corp.corp_id}/actions/{action_name}", json=body)
+        response = self.client.post(
+            f"/sandbox/corps/{self.corp.corp_id}/actions/{action_name}", json=body
+        )
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
@@ -88,7 +94,9 @@ def free_port() -> int:
 def serve_in_thread(app: Starlette) -> Iterator[str]:
     """uvicorn on a free loopback port in a thread; yields the base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -152,7 +160,9 @@ def callback_receiver(decrypt_echo: Any = None) -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/wecom/callback"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield receiver

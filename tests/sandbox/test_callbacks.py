@@ -21,13 +21,17 @@ COMMON = {"ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "Chang
 
 
 class Harness:
-    def __init__(self, base_url: str, emitter: CallbackEmitter, corp: Corp, receiver: Receiver) -> None:
+    def __init__(
+        self, base_url: str, emitter: CallbackEmitter, corp: Corp, receiver: Receiver
+    ) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=30)
         self.emitter, self.corp, self.receiver = emitter, corp, receiver
         self.crypto = WeChatCrypto(corp.callback_token, corp.encoding_aes_key, corp.corp_id)
 
     def action(self, action_name: str, /, **body: Any) -> dict[str, Any]:
-        response = self.http.post(f"/sandbox/corps/{self.corp.corp_id}/actions/{action_name}", json=body)
+        response = self.http.post(
+            f"/sandbox/corps/{self.corp.corp_id}/actions/{action_name}", json=body
+        )
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
@@ -35,16 +39,22 @@ class Harness:
     def api(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         params = {"corpid": self.corp.corp_id, "corpsecret": self.corp.secret}
         token = self.http.get("/cgi-bin/gettoken", params=params).json()["access_token"]
-        result: dict[str, Any] = self.http.post(f"/cgi-bin/{path}", params={"access_token": token}, json=body).json()
+        result: dict[str, Any] = self.http.post(
+            f"/cgi-bin/{path}", params={"access_token": token}, json=body
+        ).json()
         return result
 
     def events(self) -> list[dict[str, str]]:
         """Every POST so far, verified and decrypted by wechatpy, as a flat dict of fields."""
-        assert self.http.post("/sandbox/callbacks/drain", json={"timeout": 20}).json() == {"drained": True}
+        assert self.http.post("/sandbox/callbacks/drain", json={"timeout": 20}).json() == {
+            "drained": True
+        }
         decoded = []
         for request in self.receiver.posts():
             q = request.query
-            xml = self.crypto.decrypt_message(request.body.decode(), q["msg_signature"], q["timestamp"], q["nonce"])
+            xml = self.crypto.decrypt_message(
+                request.body.decode(), q["msg_signature"], q["timestamp"], q["nonce"]
+            )
             decoded.append(dict(xmltodict.parse(xml)["xml"]))
         return decoded
 
@@ -55,25 +65,41 @@ def harness(served: tuple[str, CallbackEmitter], corp: Corp) -> Iterator[Harness
     crypto = WeChatCrypto(corp.callback_token, corp.encoding_aes_key, corp.corp_id)
 
     def answer(query: dict[str, str]) -> str:
-        plain: str = crypto.check_signature(query["msg_signature"], query["timestamp"], query["nonce"], query["echostr"])
+        plain: str = crypto.check_signature(
+            query["msg_signature"], query["timestamp"], query["nonce"], query["echostr"]
+        )
         return plain
 
     with callback_receiver(answer) as receiver:
         h = Harness(base_url, emitter, corp, receiver)
-        response = h.http.post(f"/sandbox/corps/{corp.corp_id}/callback", json={"url": receiver.url})
+        response = h.http.post(
+            f"/sandbox/corps/{corp.corp_id}/callback", json={"url": receiver.url}
+        )
         assert response.json() == {"ok": True, "detail": "ok"}
         yield h
         h.http.close()
 
 
 class TestUrlVerification:
-    def test_a_receiver_that_cannot_decrypt_is_refused(self, served: tuple[str, CallbackEmitter], corp: Corp) -> None:
-        with callback_receiver(lambda query: "wrong") as receiver, httpx.Client(base_url=served[0]) as http:
-            response = http.post(f"/sandbox/corps/{corp.corp_id}/callback", json={"url": receiver.url})
+    def test_a_receiver_that_cannot_decrypt_is_refused(
+        self, served: tuple[str, CallbackEmitter], corp: Corp
+    ) -> None:
+        with (
+            callback_receiver(lambda query: "wrong") as receiver,
+            httpx.Client(base_url=served[0]) as http,
+        ):
+            response = http.post(
+                f"/sandbox/corps/{corp.corp_id}/callback", json={"url": receiver.url}
+            )
             assert response.status_code == 400 and "verification failed" in response.json()["error"]
             assert corp.callback_url == ""
             get = receiver.requests[0]
-            assert get.method == "GET" and set(get.query) == {"msg_signature", "timestamp", "nonce", "echostr"}
+            assert get.method == "GET" and set(get.query) == {
+                "msg_signature",
+                "timestamp",
+                "nonce",
+                "echostr",
+            }
 
     def test_verified_url_is_kept(self, harness: Harness, corp: Corp) -> None:
         assert corp.callback_url == harness.receiver.url
@@ -92,7 +118,9 @@ class TestEnvelope:
 class TestExternalContactPayloads:
     def test_add_external_contact(self, harness: Harness, corp: Corp) -> None:
         config_id = "cw1"
-        corp.contact_ways[config_id] = ContactWay(config_id, 1, 2, START, state="store01", user=["alice"])
+        corp.contact_ways[config_id] = ContactWay(
+            config_id, 1, 2, START, state="store01", user=["alice"]
+        )
         scanned = harness.action("scan_contact_way", config_id=config_id)
         (event,) = harness.events()
         assert event == {
@@ -113,10 +141,22 @@ class TestExternalContactPayloads:
         harness.events()
         request = harness.receiver.posts()[0]
         q = request.query
-        xml = harness.crypto.decrypt_message(request.body.decode(), q["msg_signature"], q["timestamp"], q["nonce"])
+        xml = harness.crypto.decrypt_message(
+            request.body.decode(), q["msg_signature"], q["timestamp"], q["nonce"]
+        )
         message = parse_message(xml)
-        assert (message.change_type, message.user_id, message.external_user_id, message.state, message.welcome_code) == (
-            "add_external_contact", "alice", added["external_userid"], "s1", added["welcome_code"]
+        assert (
+            message.change_type,
+            message.user_id,
+            message.external_user_id,
+            message.state,
+            message.welcome_code,
+        ) == (
+            "add_external_contact",
+            "alice",
+            added["external_userid"],
+            "s1",
+            added["welcome_code"],
         )
 
     def test_edit_delete_and_half_add(self, harness: Harness) -> None:
@@ -126,10 +166,19 @@ class TestExternalContactPayloads:
         harness.action("staff_deletes_customer", userid="alice", external_userid=ext)
         half = harness.action("half_add", userid="bob", state="h")
         events = harness.events()
-        assert [e["ChangeType"] for e in events] == ["add_external_contact", "edit_external_contact", "del_follow_user", "del_external_contact", "add_half_external_contact"]
+        assert [e["ChangeType"] for e in events] == [
+            "add_external_contact",
+            "edit_external_contact",
+            "del_follow_user",
+            "del_external_contact",
+            "add_half_external_contact",
+        ]
         assert set(events[0]) == COMMON | {"UserID", "ExternalUserID"}  # no State, no WelcomeCode
         for event in events[1:4]:
-            assert set(event) == COMMON | {"UserID", "ExternalUserID"} and event["ExternalUserID"] == ext
+            assert (
+                set(event) == COMMON | {"UserID", "ExternalUserID"}
+                and event["ExternalUserID"] == ext
+            )
         assert set(events[4]) == COMMON | {"UserID", "ExternalUserID", "State", "WelcomeCode"}
         assert events[4]["WelcomeCode"] == half["welcome_code"]
 
@@ -140,10 +189,17 @@ class TestExternalContactPayloads:
         assert harness.api("externalcontact/transfer_customer", body)["errcode"] == 0
         harness.http.post("/sandbox/clock", json={"advance": 86400})
         state.behaviour.transfer_refuse_probability = 1.0
-        assert harness.api("externalcontact/transfer_customer", body | {"external_userid": [other]})["errcode"] == 0
+        assert (
+            harness.api("externalcontact/transfer_customer", body | {"external_userid": [other]})[
+                "errcode"
+            ]
+            == 0
+        )
         harness.http.post("/sandbox/clock", json={"advance": 86400})
         events = harness.events()[2:]
-        assert [(e["ChangeType"], e["UserID"], e.get("Source"), e.get("FailReason")) for e in events] == [
+        assert [
+            (e["ChangeType"], e["UserID"], e.get("Source"), e.get("FailReason")) for e in events
+        ] == [
             ("del_external_contact", "alice", "DELETE_BY_TRANSFER", None),
             ("add_external_contact", "bob", None, None),
             ("transfer_fail", "bob", None, "customer_refused"),
@@ -155,22 +211,49 @@ class TestChatAndTagPayloads:
     def test_group_life_cycle(self, harness: Harness) -> None:
         ext = harness.action("add_customer", userid="alice", welcome=False)["external_userid"]
         created = harness.action("create_group", owner="alice", name="群")
-        joined = harness.action("join_group", chat_id=created["chat_id"], members=[ext], join_scene=3)
-        left = harness.action("leave_group", chat_id=created["chat_id"], members=[ext], quit_scene=1)
+        joined = harness.action(
+            "join_group", chat_id=created["chat_id"], members=[ext], join_scene=3
+        )
+        left = harness.action(
+            "leave_group", chat_id=created["chat_id"], members=[ext], quit_scene=1
+        )
         harness.action("dismiss_group", chat_id=created["chat_id"])
         events = harness.events()[1:]
-        assert [(e["Event"], e["ChangeType"]) for e in events] == [("change_external_chat", t) for t in ("create", "update", "update", "dismiss")]
+        assert [(e["Event"], e["ChangeType"]) for e in events] == [
+            ("change_external_chat", t) for t in ("create", "update", "update", "dismiss")
+        ]
         assert set(events[0]) == COMMON | {"ChatId"}
         add = events[1]
-        assert add["UpdateDetail"] == "add_member" and add["JoinScene"] == "3" and add["MemChangeCnt"] == "1"
+        assert (
+            add["UpdateDetail"] == "add_member"
+            and add["JoinScene"] == "3"
+            and add["MemChangeCnt"] == "1"
+        )
         assert add["MemChangeList"] == {"Item": ext}
-        assert (add["LastMemVer"], add["CurMemVer"]) == (created["member_version"], joined["member_version"])
+        assert (add["LastMemVer"], add["CurMemVer"]) == (
+            created["member_version"],
+            joined["member_version"],
+        )
         delete = events[2]
-        assert (delete["UpdateDetail"], delete["QuitScene"], delete["CurMemVer"]) == ("del_member", "1", left["member_version"])
-        assert set(delete) == COMMON | {"ChatId", "UpdateDetail", "QuitScene", "MemChangeCnt", "MemChangeList", "LastMemVer", "CurMemVer"}
+        assert (delete["UpdateDetail"], delete["QuitScene"], delete["CurMemVer"]) == (
+            "del_member",
+            "1",
+            left["member_version"],
+        )
+        assert set(delete) == COMMON | {
+            "ChatId",
+            "UpdateDetail",
+            "QuitScene",
+            "MemChangeCnt",
+            "MemChangeList",
+            "LastMemVer",
+            "CurMemVer",
+        }
 
     def test_console_tag_changes(self, harness: Harness) -> None:
-        tag_id = harness.action("tag_change", change="create", group_name="等级", name="金卡")["tag_id"]
+        tag_id = harness.action("tag_change", change="create", group_name="等级", name="金卡")[
+            "tag_id"
+        ]
         harness.action("tag_change", change="update", tag_id=tag_id, name="白金")
         harness.action("tag_change", change="delete", tag_id=tag_id)
         events = harness.events()
@@ -182,8 +265,18 @@ class TestChatAndTagPayloads:
 class TestApiChangesAreSilent:
     def test_no_callback_for_api_calls(self, harness: Harness) -> None:
         ext = harness.action("add_customer", userid="alice", welcome=False)["external_userid"]
-        assert harness.api("externalcontact/remark", {"userid": "alice", "external_userid": ext, "remark": "x"})["errcode"] == 0
-        assert harness.api("externalcontact/add_corp_tag", {"group_name": "g", "tag": [{"name": "t"}]})["errcode"] == 0
+        assert (
+            harness.api(
+                "externalcontact/remark", {"userid": "alice", "external_userid": ext, "remark": "x"}
+            )["errcode"]
+            == 0
+        )
+        assert (
+            harness.api(
+                "externalcontact/add_corp_tag", {"group_name": "g", "tag": [{"name": "t"}]}
+            )["errcode"]
+            == 0
+        )
         assert len(harness.events()) == 1
 
 
@@ -192,14 +285,18 @@ class TestDelivery:
         harness.receiver.statuses = [500, 503]
         harness.action("add_customer", userid="alice", welcome=False)
         assert len(harness.events()) == 3  # the same event, delivered on the third attempt
-        log = harness.http.get(f"/sandbox/corps/{harness.corp.corp_id}/callbacks").json()["callbacks"]
+        log = harness.http.get(f"/sandbox/corps/{harness.corp.corp_id}/callbacks").json()[
+            "callbacks"
+        ]
         assert [(r["outcome"], r["attempts"], r["status"]) for r in log] == [("delivered", 3, 200)]
 
     def test_gives_up_after_three_attempts(self, harness: Harness) -> None:
         harness.receiver.statuses = [500, 500, 500]
         harness.action("add_customer", userid="alice", welcome=False)
         assert len(harness.events()) == 3
-        log = harness.http.get(f"/sandbox/corps/{harness.corp.corp_id}/callbacks").json()["callbacks"]
+        log = harness.http.get(f"/sandbox/corps/{harness.corp.corp_id}/callbacks").json()[
+            "callbacks"
+        ]
         assert [(r["outcome"], r["attempts"]) for r in log] == [("failed", 3)]
 
     def test_dropped_and_duplicated(self, harness: Harness) -> None:

@@ -26,7 +26,9 @@ def confirm(wecom: WeCom, msgid: str, userid: str = "alice") -> None:
 
 
 def results(wecom: WeCom, msgid: str, userid: str = "alice") -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = wecom.ok("externalcontact/get_groupmsg_send_result", {"msgid": msgid, "userid": userid})["send_list"]
+    rows: list[dict[str, Any]] = wecom.ok(
+        "externalcontact/get_groupmsg_send_result", {"msgid": msgid, "userid": userid}
+    )["send_list"]
     return rows
 
 
@@ -36,15 +38,22 @@ class TestAddMsgTemplate:
         bob_customer = customers(wecom, 1, "bob")
         created = send(wecom, external_userid=[*alice_customers, *bob_customer, "wmnope"])
         assert created["fail_list"] == ["wmnope"]
-        tasks = wecom.ok("externalcontact/get_groupmsg_task", {"msgid": created["msgid"]})["task_list"]
+        tasks = wecom.ok("externalcontact/get_groupmsg_task", {"msgid": created["msgid"]})[
+            "task_list"
+        ]
         assert tasks == [{"userid": "alice", "status": 0}, {"userid": "bob", "status": 0}]
         assert [r["status"] for r in results(wecom, created["msgid"])] == [0, 0]
 
     def test_sender_and_tag_filter_select_customers(self, wecom: WeCom, corp: Corp) -> None:
-        tag = wecom.ok("externalcontact/add_corp_tag", {"group_name": "g", "tag": [{"name": "vip"}]})["tag_group"]["tag"][0]["id"]
+        tag = wecom.ok(
+            "externalcontact/add_corp_tag", {"group_name": "g", "tag": [{"name": "vip"}]}
+        )["tag_group"]["tag"][0]["id"]
         vip, plain = customers(wecom, 2)
         customers(wecom, 1, "bob")
-        wecom.ok("externalcontact/mark_tag", {"userid": "alice", "external_userid": vip, "add_tag": [tag]})
+        wecom.ok(
+            "externalcontact/mark_tag",
+            {"userid": "alice", "external_userid": vip, "add_tag": [tag]},
+        )
         created = send(wecom, sender="alice", tag_filter={"group_list": [{"tag_list": [tag]}]})
         assert [r["external_userid"] for r in results(wecom, created["msgid"])] == [vip]
         everyone = send(wecom, sender="alice")
@@ -53,17 +62,43 @@ class TestAddMsgTemplate:
     def test_group_messages_go_to_the_owner_s_groups(self, wecom: WeCom) -> None:
         chat_id = wecom.action("create_group", owner="alice", name="群")["chat_id"]
         created = send(wecom, chat_type="group", sender="alice")
-        assert results(wecom, created["msgid"]) == [{"userid": "alice", "status": 0, "chat_id": chat_id}]
-        assert_errcode(wecom.post("externalcontact/add_msg_template", {"chat_type": "group", "text": TEXT}), 40058)
+        assert results(wecom, created["msgid"]) == [
+            {"userid": "alice", "status": 0, "chat_id": chat_id}
+        ]
+        assert_errcode(
+            wecom.post("externalcontact/add_msg_template", {"chat_type": "group", "text": TEXT}),
+            40058,
+        )
 
     def test_errors(self, wecom: WeCom) -> None:
         customers(wecom, 1)
-        assert_errcode(wecom.post("externalcontact/add_msg_template", {"chat_type": "x", "text": TEXT}), 40058)
+        assert_errcode(
+            wecom.post("externalcontact/add_msg_template", {"chat_type": "x", "text": TEXT}), 40058
+        )
         assert_errcode(wecom.post("externalcontact/add_msg_template", {"sender": "alice"}), 40063)
-        assert_errcode(wecom.post("externalcontact/add_msg_template", {"text": {"content": "字" * 1334}}), 40058)
-        assert_errcode(wecom.post("externalcontact/add_msg_template", {"text": TEXT, "external_userid": ["wmnope"]}), 41048)
-        assert_errcode(wecom.post("externalcontact/add_msg_template", {"text": TEXT, "external_userid": ["x"] * 10001}), 40058)
-        assert_errcode(wecom.post("externalcontact/add_msg_template", {"text": TEXT, "attachments": [{"msgtype": "voice"}]}), 41065)
+        assert_errcode(
+            wecom.post("externalcontact/add_msg_template", {"text": {"content": "字" * 1334}}),
+            40058,
+        )
+        assert_errcode(
+            wecom.post(
+                "externalcontact/add_msg_template", {"text": TEXT, "external_userid": ["wmnope"]}
+            ),
+            41048,
+        )
+        assert_errcode(
+            wecom.post(
+                "externalcontact/add_msg_template", {"text": TEXT, "external_userid": ["x"] * 10001}
+            ),
+            40058,
+        )
+        assert_errcode(
+            wecom.post(
+                "externalcontact/add_msg_template",
+                {"text": TEXT, "attachments": [{"msgtype": "voice"}]},
+            ),
+            41065,
+        )
 
 
 class TestConfirmation:
@@ -74,14 +109,21 @@ class TestConfirmation:
         confirm(wecom, msgid)
         task = wecom.ok("externalcontact/get_groupmsg_task", {"msgid": msgid})["task_list"][0]
         assert task == {"userid": "alice", "status": 2, "send_time": START + 30}
-        assert [(r["external_userid"], r["status"], r["send_time"]) for r in results(wecom, msgid)] == [(t, 1, START + 30) for t in targets]
+        assert [
+            (r["external_userid"], r["status"], r["send_time"]) for r in results(wecom, msgid)
+        ] == [(t, 1, START + 30) for t in targets]
 
-    def test_simulated_staff_confirm_after_the_delay(self, wecom: WeCom, client: Any, state: SandboxState, corp: Corp) -> None:
+    def test_simulated_staff_confirm_after_the_delay(
+        self, wecom: WeCom, client: Any, state: SandboxState, corp: Corp
+    ) -> None:
         customers(wecom, 1)
         state.behaviour.update({"mass_confirm_probability": 1.0, "mass_confirm_delay": 600})
         msgid = send(wecom, sender="alice")["msgid"]
         pending = client.get(f"/sandbox/corps/{corp.corp_id}/tasks").json()
-        assert pending["mass"][0]["status"] == 0 and pending["scheduled"][0]["action"] == "mass.confirm"
+        assert (
+            pending["mass"][0]["status"] == 0
+            and pending["scheduled"][0]["action"] == "mass.confirm"
+        )
         wecom.advance(599)
         assert results(wecom, msgid)[0]["status"] == 0
         wecom.advance(1)
@@ -96,8 +138,13 @@ class TestConfirmation:
 
 
 class TestQuota:
-    @pytest.mark.parametrize(("mode", "allowed"), [("four_per_month", 4), ("one_per_day", 1), ("seven_per_week", 7), ("days_in_month", 31)])
-    def test_status_3_once_the_period_quota_is_used(self, wecom: WeCom, state: SandboxState, mode: str, allowed: int) -> None:
+    @pytest.mark.parametrize(
+        ("mode", "allowed"),
+        [("four_per_month", 4), ("one_per_day", 1), ("seven_per_week", 7), ("days_in_month", 31)],
+    )
+    def test_status_3_once_the_period_quota_is_used(
+        self, wecom: WeCom, state: SandboxState, mode: str, allowed: int
+    ) -> None:
         state.rules.mass_quota = mode  # type: ignore[assignment]
         customers(wecom, 1)
         statuses = []
@@ -153,33 +200,83 @@ class TestRemindCancelAndList:
         msgid = send(wecom, sender="alice")["msgid"]
         body = {"chat_type": "single", "start_time": START - 10, "end_time": START + 10}
         listed = wecom.ok("externalcontact/get_groupmsg_list_v2", body)["group_msg_list"]
-        assert listed == [{"msgid": msgid, "creator": "alice", "create_time": START, "create_type": 0, "text": TEXT}]
-        assert wecom.ok("externalcontact/get_groupmsg_list_v2", body | {"filter_type": 1})["group_msg_list"] == []
-        assert_errcode(wecom.post("externalcontact/get_groupmsg_list_v2", body | {"end_time": START + 32 * 86400}), 40058)
-        assert_errcode(wecom.post("externalcontact/get_groupmsg_list_v2", {"start_time": START, "end_time": START}), 40058)
+        assert listed == [
+            {
+                "msgid": msgid,
+                "creator": "alice",
+                "create_time": START,
+                "create_type": 0,
+                "text": TEXT,
+            }
+        ]
+        assert (
+            wecom.ok("externalcontact/get_groupmsg_list_v2", body | {"filter_type": 1})[
+                "group_msg_list"
+            ]
+            == []
+        )
+        assert_errcode(
+            wecom.post(
+                "externalcontact/get_groupmsg_list_v2", body | {"end_time": START + 32 * 86400}
+            ),
+            40058,
+        )
+        assert_errcode(
+            wecom.post(
+                "externalcontact/get_groupmsg_list_v2", {"start_time": START, "end_time": START}
+            ),
+            40058,
+        )
 
 
 class TestMoments:
     def test_task_result_list_and_confirmation(self, wecom: WeCom, state: SandboxState) -> None:
-        body = {"text": {"content": "新品上市"}, "attachments": [{"msgtype": "image", "image": {"media_id": "m1"}}], "visible_range": {"sender_list": {"user_list": ["alice", "ghost"]}}}
+        body = {
+            "text": {"content": "新品上市"},
+            "attachments": [{"msgtype": "image", "image": {"media_id": "m1"}}],
+            "visible_range": {"sender_list": {"user_list": ["alice", "ghost"]}},
+        }
         jobid = wecom.ok("externalcontact/add_moment_task", body)["jobid"]
         result = wecom.ok("externalcontact/get_moment_task_result", {"jobid": jobid}, method="GET")
         assert result["status"] == 3 and result["type"] == "add_moment_task"
         assert result["result"]["invalid_sender_list"]["user_list"] == ["ghost"]
         moment_id = result["result"]["moment_id"]
-        moments = wecom.ok("externalcontact/get_moment_list", {"start_time": START - 10, "end_time": START + 10})["moment_list"]
+        moments = wecom.ok(
+            "externalcontact/get_moment_list", {"start_time": START - 10, "end_time": START + 10}
+        )["moment_list"]
         assert moments[0]["moment_id"] == moment_id and moments[0]["image"] == [{"media_id": "m1"}]
-        assert wecom.ok("externalcontact/get_moment_task", {"moment_id": moment_id})["task_list"] == [{"userid": "alice", "publish_status": 0}]
+        assert wecom.ok("externalcontact/get_moment_task", {"moment_id": moment_id})[
+            "task_list"
+        ] == [{"userid": "alice", "publish_status": 0}]
         wecom.action("confirm_task", kind="moment", id=moment_id, userid="alice")
-        assert wecom.ok("externalcontact/get_moment_task", {"moment_id": moment_id})["task_list"][0]["publish_status"] == 1
+        assert (
+            wecom.ok("externalcontact/get_moment_task", {"moment_id": moment_id})["task_list"][0][
+                "publish_status"
+            ]
+            == 1
+        )
 
     def test_rules(self, wecom: WeCom) -> None:
         image = {"msgtype": "image", "image": {"media_id": "m"}}
         link = {"msgtype": "link", "link": {"title": "t", "url": "https://example.com"}}
         assert_errcode(wecom.post("externalcontact/add_moment_task", {}), 40063)
-        assert_errcode(wecom.post("externalcontact/add_moment_task", {"attachments": [image] * 10}), 41064)
-        assert_errcode(wecom.post("externalcontact/add_moment_task", {"attachments": [image, link]}), 41065)
-        assert_errcode(wecom.post("externalcontact/add_moment_task", {"attachments": [link, link]}), 41064)
-        assert_errcode(wecom.post("externalcontact/add_moment_task", {"text": {"content": "字" * 2001}}), 40058)
-        assert_errcode(wecom.post("externalcontact/get_moment_list", {"start_time": START, "end_time": START + 31 * 86400}), 40058)
+        assert_errcode(
+            wecom.post("externalcontact/add_moment_task", {"attachments": [image] * 10}), 41064
+        )
+        assert_errcode(
+            wecom.post("externalcontact/add_moment_task", {"attachments": [image, link]}), 41065
+        )
+        assert_errcode(
+            wecom.post("externalcontact/add_moment_task", {"attachments": [link, link]}), 41064
+        )
+        assert_errcode(
+            wecom.post("externalcontact/add_moment_task", {"text": {"content": "字" * 2001}}), 40058
+        )
+        assert_errcode(
+            wecom.post(
+                "externalcontact/get_moment_list",
+                {"start_time": START, "end_time": START + 31 * 86400},
+            ),
+            40058,
+        )
         assert_errcode(wecom.get("externalcontact/get_moment_task_result", jobid="nope"), 40058)

@@ -15,13 +15,17 @@ def customers(wecom: WeCom, count: int, userid: str = "alice") -> list[str]:
     return [wecom.action("add_customer", userid=userid)["external_userid"] for _ in range(count)]
 
 
-def transfer(wecom: WeCom, externals: list[str], handover: str = "alice", takeover: str = "bob") -> list[dict[str, Any]]:
+def transfer(
+    wecom: WeCom, externals: list[str], handover: str = "alice", takeover: str = "bob"
+) -> list[dict[str, Any]]:
     body = {"handover_userid": handover, "takeover_userid": takeover, "external_userid": externals}
     rows: list[dict[str, Any]] = wecom.ok("externalcontact/transfer_customer", body)["customer"]
     return rows
 
 
-def statuses(wecom: WeCom, path: str = "externalcontact/transfer_result") -> list[tuple[str, int, int]]:
+def statuses(
+    wecom: WeCom, path: str = "externalcontact/transfer_result"
+) -> list[tuple[str, int, int]]:
     rows = wecom.ok(path, {"handover_userid": "alice", "takeover_userid": "bob"})["customer"]
     return [(r["external_userid"], r["status"], r["takeover_time"]) for r in rows]
 
@@ -72,10 +76,25 @@ class TestTransferCustomer:
     def test_request_errors(self, wecom: WeCom) -> None:
         (ext,) = customers(wecom, 1)
         base = {"handover_userid": "alice", "takeover_userid": "bob", "external_userid": [ext]}
-        assert_errcode(wecom.post("externalcontact/transfer_customer", base | {"takeover_userid": "alice"}), 40130)
-        assert_errcode(wecom.post("externalcontact/transfer_customer", base | {"external_userid": ["x"] * 101}), 40058)
-        assert_errcode(wecom.post("externalcontact/transfer_customer", base | {"transfer_success_msg": "字" * 201}), 40058)
-        assert_errcode(wecom.post("externalcontact/transfer_customer", base | {"external_userid": []}), 41035)
+        assert_errcode(
+            wecom.post("externalcontact/transfer_customer", base | {"takeover_userid": "alice"}),
+            40130,
+        )
+        assert_errcode(
+            wecom.post(
+                "externalcontact/transfer_customer", base | {"external_userid": ["x"] * 101}
+            ),
+            40058,
+        )
+        assert_errcode(
+            wecom.post(
+                "externalcontact/transfer_customer", base | {"transfer_success_msg": "字" * 201}
+            ),
+            40058,
+        )
+        assert_errcode(
+            wecom.post("externalcontact/transfer_customer", base | {"external_userid": []}), 41035
+        )
 
 
 class TestResignedTransfer:
@@ -84,8 +103,13 @@ class TestResignedTransfer:
         body = {"handover_userid": "alice", "takeover_userid": "bob", "external_userid": [ext]}
         assert_errcode(wecom.post("externalcontact/resigned/transfer_customer", body), 40097)
         wecom.action("resign_staff", userid="alice")
-        assert wecom.ok("externalcontact/resigned/transfer_customer", body)["customer"][0]["errcode"] == 0
+        assert (
+            wecom.ok("externalcontact/resigned/transfer_customer", body)["customer"][0]["errcode"]
+            == 0
+        )
         wecom.advance(DAY)
-        assert statuses(wecom, "externalcontact/resigned/transfer_result") == [(ext, 1, START + DAY)]
+        assert statuses(wecom, "externalcontact/resigned/transfer_result") == [
+            (ext, 1, START + DAY)
+        ]
         assert statuses(wecom) == []
         assert list(corp.customers[ext].follows) == ["bob"]

@@ -31,11 +31,16 @@ class SandboxClient(WeChatClient):  # type: ignore[misc]
         super().__init__(corp.corp_id, corp.secret)
 
     def fetch_access_token(self) -> Any:
-        return self._fetch_access_token(url=f"{self.API_BASE_URL}gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret})
+        return self._fetch_access_token(
+            url=f"{self.API_BASE_URL}gettoken",
+            params={"corpid": self.corp_id, "corpsecret": self.secret},
+        )
 
 
 @pytest.fixture
-def wechat(served: tuple[str, CallbackEmitter], state: SandboxState, corp: Corp) -> Iterator[SandboxClient]:
+def wechat(
+    served: tuple[str, CallbackEmitter], state: SandboxState, corp: Corp
+) -> Iterator[SandboxClient]:
     generate_world(state, corp, customers=120, staff=0, groups=4)
     yield SandboxClient(served[0], corp)
 
@@ -43,7 +48,11 @@ def wechat(served: tuple[str, CallbackEmitter], state: SandboxState, corp: Corp)
 class TestOrganisation:
     def test_user_department_message(self, wechat: SandboxClient, corp: Corp) -> None:
         assert wechat.user.get("alice")["userid"] == "alice"
-        assert {u["userid"] for u in wechat.user.list(1, fetch_child=True)} >= {"alice", "bob", "carol"}
+        assert {u["userid"] for u in wechat.user.list(1, fetch_child=True)} >= {
+            "alice",
+            "bob",
+            "carol",
+        }
         assert {d["id"] for d in wechat.department.list()} == set(corp.departments)
         sent = wechat.message.send_text(corp.agentid, ["alice", "ghost"], "hello")
         assert sent["invaliduser"] == "ghost"
@@ -60,14 +69,19 @@ class TestCustomers:
 
     def test_batch_get_by_user_with_legacy_userid(self, wechat: SandboxClient) -> None:
         expected = wechat.external_contact.list("alice")["external_userid"]
-        walked = [item["external_contact"]["external_userid"] for item in wechat.external_contact.gen_all_by_user("alice", limit=7)]
+        walked = [
+            item["external_contact"]["external_userid"]
+            for item in wechat.external_contact.gen_all_by_user("alice", limit=7)
+        ]
         assert walked == expected
 
 
 class TestContactWaysAndWelcome:
     def test_contact_way_life_cycle(self, wechat: SandboxClient) -> None:
         ec = wechat.external_contact
-        config_id = ec.add_contact_way(1, 2, style=1, remark="门店", state="store01", user=["alice"])["config_id"]
+        config_id = ec.add_contact_way(
+            1, 2, style=1, remark="门店", state="store01", user=["alice"]
+        )["config_id"]
         assert ec.get_contact_way(config_id)["contact_way"]["state"] == "store01"
         ec.update_contact_way(config_id, remark="新门店")
         assert ec.get_contact_way(config_id)["contact_way"]["remark"] == "新门店"
@@ -81,9 +95,13 @@ class TestContactWaysAndWelcome:
         from siyu.sandbox.world import make_customer
 
         with state.lock:
-            behaviours.add_customer(state, corp, userid="alice", customer=make_customer(state.rng, START), welcome=True)
+            behaviours.add_customer(
+                state, corp, userid="alice", customer=make_customer(state.rng, START), welcome=True
+            )
             code = list(corp.welcome_codes)[-1]
-        wechat.external_contact.send_welcome_msg({"welcome_code": code, "text": {"content": "欢迎"}})
+        wechat.external_contact.send_welcome_msg(
+            {"welcome_code": code, "text": {"content": "欢迎"}}
+        )
         assert corp.welcomes[-1]["welcome_code"] == code
 
 
@@ -97,9 +115,16 @@ class TestTags:
         assert listed[0]["tag"][0]["name"] == "双十一"
         ext = ec.list("alice")["external_userid"][0]
         ec.mark_tag("alice", ext, add_tag=[tag_id])
-        assert tag_id in [t["tag_id"] for f in ec.get(ext)["follow_user"] if f["userid"] == "alice" for t in f["tags"]]
+        assert tag_id in [
+            t["tag_id"]
+            for f in ec.get(ext)["follow_user"]
+            if f["userid"] == "alice"
+            for t in f["tags"]
+        ]
         ec.del_corp_tag(tag_id=[tag_id])
-        assert tag_id not in {t["id"] for g in ec.get_corp_tag_list()["tag_group"] for t in g["tag"]}
+        assert tag_id not in {
+            t["id"] for g in ec.get_corp_tag_list()["tag_group"] for t in g["tag"]
+        }
 
 
 class TestMassAndStats:
@@ -108,7 +133,9 @@ class TestMassAndStats:
         created = ec.add_msg_template({"sender": "alice", "text": {"content": "福利"}})
         assert created["msgid"] and created["fail_list"] == []
         rows = ec.get_user_behavior_data(["alice"], START - 86400, START)["behavior_data"]
-        assert [r["stat_time"] for r in rows] == sorted(r["stat_time"] for r in rows) and len(rows) == 2
+        assert [r["stat_time"] for r in rows] == sorted(r["stat_time"] for r in rows) and len(
+            rows
+        ) == 2
 
 
 class TestGroups:
@@ -118,14 +145,23 @@ class TestGroups:
         info = wechat.external_contact_group_chat.get(chats[0]["chat_id"])["group_chat"]
         assert info["member_version"] and info["owner"] in corp.staff
         assert wechat.external_contact.get_group_chat_list(10)["group_chat_list"]
-        assert wechat.external_contact.get_group_chat_info(chats[0]["chat_id"])["group_chat"]["chat_id"] == chats[0]["chat_id"]
+        assert (
+            wechat.external_contact.get_group_chat_info(chats[0]["chat_id"])["group_chat"][
+                "chat_id"
+            ]
+            == chats[0]["chat_id"]
+        )
 
 
 class TestTokenRefresh:
-    def test_refetches_after_early_revocation(self, wechat: SandboxClient, served: tuple[str, CallbackEmitter], corp: Corp) -> None:
+    def test_refetches_after_early_revocation(
+        self, wechat: SandboxClient, served: tuple[str, CallbackEmitter], corp: Corp
+    ) -> None:
         import httpx
 
         first = wechat.access_token
-        assert httpx.post(f"{served[0]}/sandbox/corps/{corp.corp_id}/tokens/revoke").json() == {"revoked": 1}
+        assert httpx.post(f"{served[0]}/sandbox/corps/{corp.corp_id}/tokens/revoke").json() == {
+            "revoked": 1
+        }
         assert wechat.external_contact.get_follow_user_list()["follow_user"]
         assert wechat.access_token != first

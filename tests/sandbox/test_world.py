@@ -24,7 +24,12 @@ def fingerprint(state: SandboxState) -> list[Any]:
     rows: list[Any] = []
     for corp in state.corps.values():
         rows.append(sorted(corp.staff))
-        rows.append([(c.external_userid, c.name, c.unionid, c.phone, c.gender, sorted(c.follows)) for c in corp.customers.values()])
+        rows.append(
+            [
+                (c.external_userid, c.name, c.unionid, c.phone, c.gender, sorted(c.follows))
+                for c in corp.customers.values()
+            ]
+        )
         rows.append([(g.chat_id, sorted(g.members)) for g in corp.groups.values()])
     return rows
 
@@ -47,7 +52,9 @@ class TestGenerator:
         assert all(2 <= len(c.name) <= 3 and "\u4e00" <= c.name[0] <= "\u9fff" for c in customers)
         assert all(c.phone.startswith("1") and len(c.phone) == 11 for c in customers)
         assert all(c.unionid.startswith("o") and len(c.unionid) == 28 for c in customers)
-        assert all(c.external_userid.startswith("wm") and len(c.external_userid) == 32 for c in customers)
+        assert all(
+            c.external_userid.startswith("wm") and len(c.external_userid) == 32 for c in customers
+        )
         assert {c.gender for c in customers} == {0, 1, 2}
         assert len({c.unionid for c in customers}) == 500
         assert all(corp.unionids[c.unionid] == c.external_userid for c in customers)
@@ -74,12 +81,16 @@ class TestLiveDriver:
         state = SandboxState(seed=3, clock=SandboxClock(frozen_at=START))
         build_demo(state)
         with TestClient(create_sandbox_app(state)) as client:
-            started = client.post("/sandbox/live", json={"corp_id": DEMO_CORP_ID, "rate_per_minute": 120}).json()
+            started = client.post(
+                "/sandbox/live", json={"corp_id": DEMO_CORP_ID, "rate_per_minute": 120}
+            ).json()
             assert started["drivers"][0]["running"] is True
             before = len(state.corps[DEMO_CORP_ID].customers)
             client.post("/sandbox/clock", json={"advance": 30})
             assert len(state.corps[DEMO_CORP_ID].customers) == before + 60
-            stopped = client.post("/sandbox/live", json={"corp_id": DEMO_CORP_ID, "running": False}).json()
+            stopped = client.post(
+                "/sandbox/live", json={"corp_id": DEMO_CORP_ID, "running": False}
+            ).json()
             assert stopped["drivers"][0]["running"] is False
 
 
@@ -107,7 +118,9 @@ class TestPersistence:
     def test_snapshot_round_trip(self, tmp_path: Path) -> None:
         state = SandboxState(seed=9, clock=SandboxClock(frozen_at=START))
         corp = build_demo(state)
-        state.at(START + 100, "customer.reply", corp.corp_id, external_userid=next(iter(corp.customers)))
+        state.at(
+            START + 100, "customer.reply", corp.corp_id, external_userid=next(iter(corp.customers))
+        )
         path = tmp_path / "sandbox.sqlite"
         assert save_state(state, path) > 0
         restored = SandboxState(seed=0, clock=SandboxClock(frozen_at=0))

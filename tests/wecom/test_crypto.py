@@ -35,7 +35,9 @@ class TestSignature:
     def test_is_sha1_of_the_sorted_strings(self) -> None:
         import hashlib
 
-        expected = hashlib.sha1("".join(sorted([TOKEN, "1409659813", "263014780", "abc"])).encode()).hexdigest()
+        expected = hashlib.sha1(
+            "".join(sorted([TOKEN, "1409659813", "263014780", "abc"])).encode()
+        ).hexdigest()
         assert sign(TOKEN, "1409659813", "263014780", "abc") == expected
 
     def test_verify_accepts_upper_case_and_rejects_tampering(self, crypto: WXBizMsgCrypt) -> None:
@@ -89,7 +91,10 @@ class TestWechatpyInterop:
         message = crypto.encrypt_message("<xml><A>1</A></xml>", timestamp="1409659813", nonce="n1")
         body = message.envelope(to_user_name=CORP_ID)
         theirs = WeChatCrypto(TOKEN, AES_KEY, CORP_ID)
-        assert theirs.decrypt_message(body, message.msg_signature, "1409659813", "n1") == "<xml><A>1</A></xml>"
+        assert (
+            theirs.decrypt_message(body, message.msg_signature, "1409659813", "n1")
+            == "<xml><A>1</A></xml>"
+        )
 
     def test_we_decrypt_wechatpy_replies(self, crypto: WXBizMsgCrypt) -> None:
         import xmltodict
@@ -102,7 +107,9 @@ class TestWechatpyInterop:
     def test_url_verification_matches_wechatpy(self, crypto: WXBizMsgCrypt) -> None:
         message = crypto.encrypt_message("echo-123", timestamp="1", nonce="2")
         theirs = WeChatCrypto(TOKEN, AES_KEY, CORP_ID)
-        assert theirs.check_signature(message.msg_signature, "1", "2", message.encrypt) == "echo-123"
+        assert (
+            theirs.check_signature(message.msg_signature, "1", "2", message.encrypt) == "echo-123"
+        )
         assert crypto.verify_url(message.msg_signature, "1", "2", message.encrypt) == "echo-123"
         with pytest.raises(InvalidSignatureException):
             theirs.check_signature("0" * 40, "1", "2", message.encrypt)
