@@ -12,6 +12,7 @@ def build_api_router() -> APIRouter:
     from siyu.auth.corp_routes import router as auth_corp_router
     from siyu.auth.routes import router as auth_router
     from siyu.corps.routes import router as corps_router
+    from siyu.exports.routes import router as exports_router
     from siyu.staff.routes import router as staff_router
 
     router.include_router(auth_router)
@@ -19,4 +20,5 @@ def build_api_router() -> APIRouter:
     router.include_router(auth_corp_router)
     router.include_router(staff_router)
     router.include_router(audit_router)
+    router.include_router(exports_router)
     return router

@@ -37,6 +37,17 @@ def get_session(request: Request) -> Session:
     return session
 
 
+def get_write_session(request: Request) -> Session:
+    """A write session even for GET: for the rare read that must record something (an audited
+    download). Declare it before any other dependency that would open the read session."""
+    session = request_session(request)
+    if session is None:
+        session = get_runtime(request).db.session(write=True)
+        bind_request_session(request, session)
+    return session
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbSession = Annotated[Session, Depends(get_session)]
+WriteSession = Annotated[Session, Depends(get_write_session)]

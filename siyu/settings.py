@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     job_modules: list[str] = Field(default_factory=list)
 
     web_dist_dir: Path = Path("web/dist")
+    # Where export files are written (one folder per corp); shared by API and workers.
+    export_dir: Path = Path("var/exports")
     # Adds no-op routes under /bench/ that benchmarks compare real endpoints against.
     bench_routes: bool = False
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 14:12:31.534758
+Create Date: 2026-11-22 14:19:05.722561
 """
 
 from collections.abc import Sequence
@@ -247,6 +247,43 @@ def upgrade() -> None:
         batch_op.create_index("ix_staff_members_corp_id_name", ["corp_id", "name"], unique=False)
 
     op.create_table(
+        "exports",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("params", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("requested_by_user_id", sa.Uuid(), nullable=True),
+        sa.Column("requested_by_api_key_id", sa.Uuid(), nullable=True),
+        sa.Column("requested_by_label", sa.String(length=255), nullable=False),
+        sa.Column("row_count", sa.Integer(), nullable=True),
+        sa.Column("byte_size", sa.Integer(), nullable=True),
+        sa.Column("file_name", sa.String(length=255), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("finished_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_exports_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_api_key_id"],
+            ["api_keys.id"],
+            name=op.f("fk_exports_requested_by_api_key_id_api_keys"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_exports_requested_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_exports")),
+    )
+    with op.batch_alter_table("exports", schema=None) as batch_op:
+        batch_op.create_index("ix_exports_corp_id_id", ["corp_id", "id"], unique=False)
+
+    op.create_table(
         "staff_departments",
         sa.Column("staff_member_id", sa.Uuid(), nullable=False),
         sa.Column("department_id", sa.Uuid(), nullable=False),
@@ -288,6 +325,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_departments_department_id"))
 
     op.drop_table("staff_departments")
+    with op.batch_alter_table("exports", schema=None) as batch_op:
+        batch_op.drop_index("ix_exports_corp_id_id")
+
+    op.drop_table("exports")
     with op.batch_alter_table("staff_members", schema=None) as batch_op:
         batch_op.drop_index("ix_staff_members_corp_id_name")
 

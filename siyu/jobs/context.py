@@ -19,4 +19,10 @@ class JobContext:
     runtime: Runtime
     run_id: uuid.UUID
     attempt: int
+    max_attempts: int
     now: datetime
+
+    @property
+    def is_last_attempt(self) -> bool:
+        """True when a failure now parks the run as dead: the moment to record the failure."""
+        return self.attempt >= self.max_attempts

@@ -20,7 +20,8 @@ class PostgresStorage(BaseSqlStorage):  # type: ignore[misc]
     ddl = [
         "CREATE TABLE IF NOT EXISTS huey_task (id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, "
         "data BYTEA NOT NULL, priority REAL NOT NULL DEFAULT 0)",
-        "CREATE INDEX IF NOT EXISTS huey_task_queue_priority ON huey_task (queue, priority DESC, id)",
+        "CREATE INDEX IF NOT EXISTS huey_task_queue_priority "
+        "ON huey_task (queue, priority DESC, id)",
         "CREATE TABLE IF NOT EXISTS huey_schedule (id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, "
         "data BYTEA NOT NULL, ts TIMESTAMP NOT NULL)",
         "CREATE INDEX IF NOT EXISTS huey_schedule_queue_ts ON huey_schedule (queue, ts)",
@@ -115,7 +116,7 @@ class PostgresStorage(BaseSqlStorage):  # type: ignore[misc]
     def flush_schedule(self) -> None:
         self.sql("DELETE FROM huey_schedule WHERE queue = %s", (self.name,), commit=True)
 
-    def put_data(self, key: str, value: bytes, is_result: bool = False) -> None:
+    def put_data(self, key: str, value: bytes, is_result: bool = False) -> None:  # noqa: ARG002
         self.sql(
             "INSERT INTO huey_kv (queue, key, value) VALUES (%s, %s, %s) ON CONFLICT "
             "(queue, key) DO UPDATE SET value = EXCLUDED.value",
@@ -151,7 +152,8 @@ class PostgresStorage(BaseSqlStorage):  # type: ignore[misc]
             )
         )
 
-    def put_if_empty(self, key: str, value: bytes, ttl: int | None = None) -> bool:
+    def put_if_empty(self, key: str, value: bytes, ttl: int | None = None) -> bool:  # noqa: ARG002
+        # huey passes `ttl` for locks with expiry; Siyu never takes huey locks.
         rows = self.sql(
             "INSERT INTO huey_kv (queue, key, value) VALUES (%s, %s, %s) "
             "ON CONFLICT DO NOTHING RETURNING 1",

@@ -101,7 +101,7 @@ class JobRunRepository:
 
     def counts_by_status(self, session: Session) -> dict[str, int]:
         rows = session.execute(select(JobRun.status, func.count()).group_by(JobRun.status))
-        return {status: count for status, count in rows}
+        return {str(status): int(count) for status, count in rows}
 
 
 job_runs = JobRunRepository()

@@ -51,7 +51,7 @@ def execute_run(runtime: Runtime, run_id_text: str) -> None:
         if definition is None:
             raise LookupError(f"no job handler is registered for {name!r}")
         with runtime.db.transaction() as session:
-            context = JobContext(session, runtime, run_id, attempt, utcnow())
+            context = JobContext(session, runtime, run_id, attempt, max_attempts, utcnow())
             definition.function(context, **args)
             job_runs.mark_done(session, run_id, now=utcnow())
     except Exception as exc:

@@ -1,0 +1,1 @@
+"""Exports: large reads written to files by a worker, audited and scoped like the reads they are."""

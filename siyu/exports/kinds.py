@@ -1,0 +1,78 @@
+"""What can be exported: each kind names its columns, who may export it, and how to read its
+rows page by page (through the owning domain's service, so the domain's rules apply)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from siyu.auth.models import Role
+
+
+class AuditExportParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str | None = Field(default=None, max_length=100)
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+
+def _audit_rows(session: Session, corp_id: uuid.UUID, raw: dict[str, Any]) -> Iterator[list[Any]]:
+    from siyu.audit.service import audit_service
+
+    params = AuditExportParams.model_validate(raw)
+    cursor = None
+    while True:
+        rows, cursor = audit_service.list(
+            session,
+            corp_id=corp_id,
+            action=params.action,
+            since=params.since,
+            until=params.until,
+            cursor=cursor,
+            limit=500,
+        )
+        for row in rows:
+            yield [
+                row.created_at.isoformat(),
+                row.action,
+                row.actor_label,
+                row.target_type or "",
+                row.target_id or "",
+                row.ip or "",
+                row.request_id or "",
+            ]
+        if cursor is None:
+            return
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    name: str
+    columns: tuple[str, ...]
+    params: type[BaseModel]
+    roles: tuple[Role, ...]
+    api_scope: str
+    rows: Callable[[Session, uuid.UUID, dict[str, Any]], Iterator[list[Any]]]
+
+
+KINDS: dict[str, ExportKind] = {
+    "audit_events": ExportKind(
+        name="audit_events",
+        columns=("created_at", "action", "actor", "target_type", "target_id", "ip", "request_id"),
+        params=AuditExportParams,
+        roles=(Role.owner, Role.admin),
+        api_scope="audit:read",
+        rows=_audit_rows,
+    ),
+}
+
+
+def file_stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%d-%H%M%S")
