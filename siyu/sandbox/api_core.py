@@ -10,7 +10,7 @@ from siyu.sandbox.models import Corp, Customer, Follow, Staff
 from siyu.sandbox.params import limit_of
 from siyu.sandbox.registry import Ctx, api
 from siyu.sandbox.rules import CN_TZ
-from siyu.sandbox.views import customer_json, follow_json, staff_json
+from siyu.sandbox.views import customer_json, dumps, follow_json, render_batch_item, staff_json
 from siyu.wecom.errors import WeComError
 
 DAY = 86400
@@ -67,17 +67,20 @@ def _department_ids(corp: Corp, root: int, recursive: bool) -> set[int]:
 
 @api("user/list", "GET")
 def user_list(ctx: Ctx) -> dict[str, Any]:
+    return {"userlist": [staff_json(ctx.corp, s) for s in _department_users(ctx)]}
+
+
+def _department_users(ctx: Ctx) -> list[Staff]:
     dept = ctx.params.req_int("department_id", missing=40058)
     if dept not in ctx.corp.departments:
         raise WeComError(60123)
     ids = _department_ids(ctx.corp, dept, ctx.params.int("fetch_child", default=0) == 1)
-    users = [s for s in ctx.corp.staff.values() if ids.intersection(s.department)]
-    return {"userlist": [staff_json(ctx.corp, s) for s in users]}
+    return [s for s in ctx.corp.staff.values() if ids.intersection(s.department)]
 
 
 @api("user/simplelist", "GET")
 def user_simplelist(ctx: Ctx) -> dict[str, Any]:
-    rows = user_list(ctx)["userlist"]
+    rows = [staff_json(ctx.corp, s) for s in _department_users(ctx)]
     return {
         "userlist": [
             {"userid": r["userid"], "name": r["name"], "department": r["department"]} for r in rows
@@ -210,7 +213,8 @@ def _decode_batch_cursor(cursor: str) -> tuple[int, int]:
 
 
 @api("externalcontact/batch/get_by_user")
-def batch_get_by_user(ctx: Ctx) -> dict[str, Any]:
+def batch_get_by_user(ctx: Ctx) -> bytes:
+    """The sync hot path: items are rendered once per relation and cached (see Follow.cache)."""
     p = ctx.params
     userids = p.str_list("userid_list", max_items=100)
     if not userids and p.has("userid"):
@@ -221,8 +225,7 @@ def batch_get_by_user(ctx: Ctx) -> dict[str, Any]:
     limit = limit_of(p, default=50, maximum=100)
     user_index, position = _decode_batch_cursor(p.str("cursor"))
     corp = ctx.corp
-    items: list[dict[str, Any]] = []
-    customers = corp.customers
+    items: list[bytes] = []
     while user_index < len(staff) and len(items) < limit:
         member = staff[user_index]
         order, follows = member.follow_order, member.follows
@@ -231,17 +234,12 @@ def batch_get_by_user(ctx: Ctx) -> dict[str, Any]:
             position += 1
             if follow is None or follow.pos != position - 1:
                 continue  # tombstone of a removed (or since re-added) relation
-            items.append(
-                {
-                    "external_contact": customer_json(customers[follow.external_userid]),
-                    "follow_info": follow_json(corp, follow, detailed_tags=False),
-                }
-            )
+            items.append(follow.cache or render_batch_item(corp, follow))
         if position >= len(order):
             user_index, position = user_index + 1, 0
     more = user_index < len(staff)
     cursor = base64.urlsafe_b64encode(f"{user_index}:{position}".encode()).decode() if more else ""
-    return {"external_contact_list": items, "next_cursor": cursor}
+    return b'"external_contact_list":[' + b",".join(items) + b'],"next_cursor":' + dumps(cursor)
 
 
 @api("externalcontact/remark")
@@ -261,6 +259,7 @@ def remark(ctx: Ctx) -> dict[str, Any]:
         follow.remark_corp_name = p.str("remark_company", max_len=20)
     if "remark_mobiles" in p.data:
         follow.remark_mobiles = p.str_list("remark_mobiles", max_items=5)
+    follow.touch()
     return {}
 
 

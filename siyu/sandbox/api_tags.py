@@ -170,6 +170,7 @@ def delete_tags(corp: Corp, tag_ids: list[str], group_ids: list[str]) -> None:
             for follow in customer.follows.values():
                 if follow.tags and doomed.intersection(follow.tags):
                     follow.tags = [t for t in follow.tags if t not in doomed]
+                    follow.touch()
 
 
 @api("externalcontact/del_corp_tag")
@@ -202,4 +203,5 @@ def mark_tag(ctx: Ctx) -> dict[str, Any]:
     if len(tags) > ctx.state.rules.corp_tag_cap:
         raise WeComError(40058, "a customer may carry at most 3000 tags per member")
     follow.tags = tags
+    follow.touch()
     return {}

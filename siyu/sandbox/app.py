@@ -141,6 +141,10 @@ def create_sandbox_app(state: SandboxState, *, emitter: CallbackEmitter | None =
                 gate.release(corp_id, path)
         except WeComError as exc:
             return _error(state, request, exc)
+        if isinstance(result, bytes):
+            return Response(
+                b'{"errcode":0,"errmsg":"ok",' + result + b"}", media_type="application/json"
+            )
         return _Json({"errcode": 0, "errmsg": "ok"} | result)
 
     async def ping(_: Request) -> Response:

@@ -215,6 +215,7 @@ def staff_edits_customer(
         if tag_id not in follow.tags:
             follow.tags.append(tag_id)
     follow.tags = [t for t in follow.tags if t not in set(remove_tags or [])]
+    follow.touch()
     state.emit(
         corp,
         events.EditExternalContact(

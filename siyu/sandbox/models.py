@@ -52,6 +52,12 @@ class Follow:
     tags: list[str] = field(default_factory=list)
     deleted_by_customer: bool = False  # one-way: still returned by the APIs
     pos: int = -1  # index in the staff member's follow_order
+    # Rendered batch/get_by_user item; whoever changes the relation (or its customer's
+    # public fields) must reset it with `touch()`.
+    cache: bytes | None = field(default=None, repr=False, compare=False)
+
+    def touch(self) -> None:
+        self.cache = None
 
 
 @dataclass(slots=True)

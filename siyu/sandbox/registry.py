@@ -20,7 +20,9 @@ class Ctx:
     now: int
 
 
-Handler = Callable[[Ctx], dict[str, Any]]
+# A handler answers the fields after errcode/errmsg: a dict, or pre-rendered JSON members
+# (`"a":1,"b":[...]`) on hot paths where encoding dominates.
+Handler = Callable[[Ctx], dict[str, Any] | bytes]
 
 
 @dataclass(frozen=True, slots=True)

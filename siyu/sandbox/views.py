@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from siyu.sandbox.models import Corp, Customer, Follow, GroupChat, Staff
@@ -106,3 +107,22 @@ def group_json(_corp: Corp, group: GroupChat, *, need_name: bool) -> dict[str, A
         "admin_list": [{"userid": userid} for userid in group.admin_list],
         "member_version": group.member_version,
     }
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps(value: Any) -> bytes:
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def render_batch_item(corp: Corp, follow: Follow) -> bytes:
+    """One batch/get_by_user item, rendered once and kept on the relation (render on write:
+    the world generator renders every relation it creates; `Follow.touch()` forgets it)."""
+    follow.cache = dumps(
+        {
+            "external_contact": customer_json(corp.customers[follow.external_userid]),
+            "follow_info": follow_json(corp, follow, detailed_tags=False),
+        }
+    )
+    return follow.cache

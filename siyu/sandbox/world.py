@@ -24,6 +24,7 @@ from siyu.sandbox.models import (
     TagGroup,
 )
 from siyu.sandbox.state import SandboxState
+from siyu.sandbox.views import render_batch_item
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
@@ -131,6 +132,7 @@ def generate_world(
     history_days: int = 365,
     second_follow_rate: float = 0.15,
     tag_rate: float = 0.6,
+    prerender: bool = True,
 ) -> dict[str, Any]:
     rng = random.Random(f"world:{state.seed if seed is None else seed}:{corp.corp_id}")
     now = state.now()
@@ -187,6 +189,8 @@ def generate_world(
             if tags and random_() < tag_rate:
                 follow.tags = rng.sample(tags, k=1 + int(random_() * 3))
             link(member, customer, follow)
+            if prerender:
+                render_batch_item(corp, follow)
     group_count = groups if groups is not None else max(1, customers // 200)
     _make_groups(state, corp, rng, members, group_count, now)
     return {
