@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from siyu.sandbox import behaviours as b
+from siyu.sandbox import groups as g
 from siyu.sandbox.live import scan_contact_way
 from siyu.sandbox.models import Corp, Customer
 from siyu.sandbox.state import SandboxState
@@ -118,7 +119,7 @@ def staff_edits_customer(state: SandboxState, corp: Corp, body: dict[str, Any]) 
 
 
 def create_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    group = b.create_group(
+    group = g.create_group(
         state,
         corp,
         owner=body["owner"],
@@ -130,11 +131,11 @@ def create_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[
 
 def join_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
     if "config_id" in body:
-        group = b.join_by_way(
+        group = g.join_by_way(
             state, corp, config_id=body["config_id"], external_userid=body["external_userid"]
         )
     else:
-        group = b.join_group(
+        group = g.join_group(
             state,
             corp,
             chat_id=body["chat_id"],
@@ -150,7 +151,7 @@ def join_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[st
 
 
 def leave_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    b.leave_group(
+    g.leave_group(
         state,
         corp,
         chat_id=body["chat_id"],
@@ -161,12 +162,12 @@ def leave_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[s
 
 
 def rename_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    b.rename_group(state, corp, chat_id=body["chat_id"], name=body["name"])
+    g.rename_group(state, corp, chat_id=body["chat_id"], name=body["name"])
     return {}
 
 
 def dismiss_group(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
-    b.dismiss_group(state, corp, chat_id=body["chat_id"])
+    g.dismiss_group(state, corp, chat_id=body["chat_id"])
     return {}
 
 

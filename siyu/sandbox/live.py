@@ -10,7 +10,7 @@ import random
 import threading
 from typing import Any
 
-from siyu.sandbox import behaviours
+from siyu.sandbox import behaviours, groups
 from siyu.sandbox.api_ways import expand_users
 from siyu.sandbox.models import ContactWay, Corp
 from siyu.sandbox.state import SandboxState
@@ -116,7 +116,7 @@ class LiveDriver:
                 self.arrived += 1
                 if corp.join_ways and self.rng.random() < self.join_probability:
                     config_id = self.rng.choice(list(corp.join_ways))
-                    behaviours.join_by_way(
+                    groups.join_by_way(
                         state, corp, config_id=config_id, external_userid=customer.external_userid
                     )
             except WeComError:
