@@ -24,7 +24,7 @@ from siyu.sandbox.control import control_routes
 from siyu.sandbox.params import Params
 from siyu.sandbox.registry import ENDPOINTS, Ctx
 from siyu.sandbox.state import SandboxState
-from siyu.wecom.errors import ERRCODES, WeComError, format_errmsg
+from siyu.wecom.errors import WeComError, format_errmsg
 
 
 class _Json(JSONResponse):
@@ -159,6 +159,3 @@ def create_sandbox_app(state: SandboxState, *, emitter: CallbackEmitter | None =
     app.state.sandbox = state
     app.state.started_at = time.time()
     return app
-
-
-__all__ = ["ERRCODES", "create_sandbox_app"]

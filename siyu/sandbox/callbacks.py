@@ -136,6 +136,10 @@ class CallbackEmitter:
                         self._done()
                     continue
                 if item is None:
+                    if self._held is not None:  # never strand a held-back event at shutdown
+                        held, self._held = self._held, None
+                        self._deliver(client, held, "reordered")
+                        self._done()
                     return
                 self._handle(client, item)
 

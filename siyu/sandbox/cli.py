@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 from pathlib import Path
 
@@ -78,6 +79,9 @@ def serve(
 
         threading.Thread(target=autosave, name="sandbox-autosave", daemon=True).start()
     console.print(f"WeCom sandbox on http://{host}:{port}  (control API: /sandbox/corps)")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the
+    # `finally` below still saves the world.
+    signal.signal(signal.SIGTERM, _exit)
     try:
         uvicorn.run(asgi, host=host, port=port, log_level="warning")
     finally:
@@ -88,6 +92,10 @@ def serve(
         if state_file is not None:
             with state.lock:
                 save_state(state, state_file)
+
+
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @scenario_app.command("run")

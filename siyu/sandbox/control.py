@@ -83,7 +83,9 @@ def control_routes(state: SandboxState) -> list[Route]:
                 return _json({"error": exc.message, "errcode": exc.errcode}, exc.status)
             except WeComError as exc:
                 return _json({"error": exc.text, "errcode": exc.errcode}, 409)
-            except (ValueError, TypeError, KeyError) as exc:
+            except KeyError as exc:
+                return _json({"error": f"missing field: {exc.args[0]}"}, 400)
+            except (ValueError, TypeError) as exc:
                 return _json({"error": str(exc)}, 400)
 
         return endpoint
