@@ -313,3 +313,49 @@ class TestDelivery:
         first = harness.action("add_customer", userid="alice", welcome=False)["external_userid"]
         second = harness.action("add_customer", userid="alice", welcome=False)["external_userid"]
         assert [e["ExternalUserID"] for e in harness.events()] == [second, first]
+
+
+class TestTimeout:
+    def test_a_slow_receiver_counts_as_a_failed_attempt(
+        self, state: SandboxState, corp: Corp
+    ) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from siyu.sandbox import behaviours
+        from siyu.sandbox.world import make_customer
+
+        calls: list[float] = []
+
+        class Slow(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                calls.append(1)
+                self.rfile.read(int(self.headers["Content-Length"]))
+                if len(calls) == 1:
+                    threading.Event().wait(0.5)  # longer than the emitter's timeout
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        emitter = CallbackEmitter(state.faults, timeout=0.2, attempts=3, retry_delay=0.01)
+        state.emitter = emitter
+        corp.callback_url = f"http://127.0.0.1:{server.server_address[1]}/cb"
+        emitter.start()
+        try:
+            with state.lock:
+                behaviours.add_customer(
+                    state, corp, userid="alice", customer=make_customer(state.rng, START)
+                )
+            assert emitter.drain(10)
+        finally:
+            emitter.stop()
+            server.shutdown()
+            server.server_close()
+        assert [(r["outcome"], r["attempts"]) for r in emitter.log()] == [("delivered", 2)]

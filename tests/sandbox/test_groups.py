@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from siyu.sandbox.models import Corp
 from siyu.sandbox.state import SandboxState
+from siyu.sandbox.world import make_staff
 from tests.sandbox.helpers import WeCom, assert_errcode
 
 
@@ -219,3 +221,16 @@ class TestJoinWays:
             "member_list"
         ][1]
         assert (member["userid"], member["join_scene"], member["state"]) == (first, 3, "poster")
+
+
+class TestVisibleRange:
+    def test_owner_filter_required_beyond_1000_staff(self, wecom: WeCom, corp: Corp) -> None:
+        rng = random.Random(0)
+        for index in range(1001):
+            staff = make_staff(rng, corp, 10 + index)
+            corp.staff[staff.userid] = staff
+        assert_errcode(wecom.post("externalcontact/groupchat/list", {"limit": 10}), 81017)
+        wecom.ok(
+            "externalcontact/groupchat/list",
+            {"limit": 10, "owner_filter": {"userid_list": ["alice"]}},
+        )

@@ -131,3 +131,19 @@ class TestPersistence:
 
     def test_missing_file_means_a_fresh_world(self, tmp_path: Path) -> None:
         assert load_state(SandboxState(), tmp_path / "none.sqlite") is False
+
+
+class TestCli:
+    def test_scenario_run_against_a_running_sandbox(
+        self, served: tuple[str, object], state: SandboxState
+    ) -> None:
+        from typer.testing import CliRunner
+
+        from siyu.sandbox.cli import app
+
+        result = CliRunner().invoke(
+            app, ["scenario", "run", str(SCENARIOS / "demo.toml"), "--base-url", served[0]]
+        )
+        assert result.exit_code == 0, result.output
+        assert "7 step(s) played" in result.output
+        assert len(state.corps["wwscenariodemo0001"].customers) == 306
