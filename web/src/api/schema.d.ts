@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Installation Audit Events
+         * @description Events that belong to no corp: users, corps created, logins.
+         */
+        get: operations["list_installation_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -13,7 +33,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Login
+         * @description Start a console session. Failures are committed before they are reported (they count
+         *     towards the lockout), which is why this opens its own transaction.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -62,11 +86,71 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Corps */
+        /**
+         * List Corps
+         * @description The corps the caller may switch to: their memberships (installation admins: all).
+         */
         get: operations["list_corps"];
+        put?: never;
+        /** Create Corp */
+        post: operations["create_corp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Corp */
+        get: operations["get_corp"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Corp */
+        patch: operations["update_corp"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Api Keys */
+        get: operations["list_api_keys"];
+        put?: never;
+        /** Create Api Key */
+        post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/api-keys/{api_key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Api Key
+         * @description Revoke the key (the row stays, so the audit log can still name it).
+         */
+        delete: operations["delete_api_key"];
         options?: never;
         head?: never;
         patch?: never;
@@ -89,6 +173,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Departments */
+        get: operations["list_departments"];
+        put?: never;
+        /** Create Department */
+        post: operations["create_department"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Exports */
+        get: operations["list_exports"];
+        put?: never;
+        /**
+         * Create Export
+         * @description Queue an export; poll `get_export` until `status` is `done`, then download it.
+         */
+        post: operations["create_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Export */
+        get: operations["get_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/exports/{export_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Export
+         * @description The CSV file. A download is audited, so this GET writes (it takes a write session).
+         */
+        get: operations["download_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Members */
+        get: operations["list_members"];
+        put?: never;
+        /** Create Member */
+        post: operations["create_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/members/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Member */
+        delete: operations["delete_member"];
+        options?: never;
+        head?: never;
+        /** Update Member */
+        patch: operations["update_member"];
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/staff": {
         parameters: {
             query?: never;
@@ -99,7 +295,44 @@ export interface paths {
         /** List Staff */
         get: operations["list_staff"];
         put?: never;
+        /** Create Staff */
+        post: operations["create_staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/staff/{staff_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Staff */
+        get: operations["get_staff"];
+        put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Staff */
+        patch: operations["update_staff"];
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Users */
+        get: operations["list_users"];
+        put?: never;
+        /** Create User */
+        post: operations["create_user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -119,20 +352,161 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Password */
-        patch: operations["update_password"];
+        /** Update My Password */
+        patch: operations["update_my_password"];
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update User */
+        patch: operations["update_user"];
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Database and queue health */
+        get: operations["get_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics */
+        get: operations["get_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ApiKey */
+        ApiKey: {
+            /**
+             * Corp Id
+             * Format: uuid
+             */
+            corp_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By User Id */
+            created_by_user_id: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Prefix */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: string[];
+        };
+        /** ApiKeyCreate */
+        ApiKeyCreate: {
+            /** Expires At */
+            expires_at?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Scopes
+             * @example [
+             *       "staff:read",
+             *       "audit:read"
+             *     ]
+             */
+            scopes: string[];
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            /**
+             * Corp Id
+             * Format: uuid
+             */
+            corp_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By User Id */
+            created_by_user_id: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Key
+             * @description The secret key. Shown only in this response; store it now.
+             */
+            key: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Prefix */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: string[];
+        };
         /** AuditEvent */
         AuditEvent: {
             /** Action */
             action: string;
+            /** Actor Api Key Id */
+            actor_api_key_id: string | null;
             /** Actor Label */
-            actor_label: string | null;
+            actor_label: string;
+            /** Actor User Id */
+            actor_user_id: string | null;
+            /** Corp Id */
+            corp_id: string | null;
             /**
              * Created At
              * Format: date-time
@@ -141,7 +515,7 @@ export interface components {
             /** Details */
             details: {
                 [key: string]: unknown;
-            } | null;
+            };
             /**
              * Id
              * Format: uuid
@@ -149,19 +523,75 @@ export interface components {
             id: string;
             /** Ip */
             ip: string | null;
+            /** Request Id */
+            request_id: string | null;
             /** Target Id */
             target_id: string | null;
             /** Target Type */
             target_type: string | null;
+            /** User Agent */
+            user_agent: string | null;
         };
-        /** AuditEventPage */
-        AuditEventPage: {
-            /** Items */
-            items: components["schemas"]["AuditEvent"][];
-            /** Next Cursor */
-            next_cursor: string | null;
+        /** Corp */
+        Corp: {
+            /** Agent Id */
+            agent_id: number | null;
+            /** Api Base Url */
+            api_base_url: string;
+            /** Callback Key */
+            callback_key: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Has App Secret */
+            has_app_secret: boolean;
+            /** Has Callback Aes Key */
+            has_callback_aes_key: boolean;
+            /** Has Callback Token */
+            has_callback_token: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Sandbox */
+            is_sandbox: boolean;
+            /** Name */
+            name: string;
+            /** Wecom Corp Id */
+            wecom_corp_id: string;
         };
-        /** CorpSummary */
+        /** CorpCreate */
+        CorpCreate: {
+            /** Agent Id */
+            agent_id?: number | null;
+            /** Api Base Url */
+            api_base_url?: string | null;
+            /** App Secret */
+            app_secret?: string | null;
+            /** Callback Aes Key */
+            callback_aes_key?: string | null;
+            /** Callback Token */
+            callback_token?: string | null;
+            /**
+             * Is Sandbox
+             * @default false
+             */
+            is_sandbox: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Wecom Corp Id
+             * @description WeCom CorpID
+             */
+            wecom_corp_id: string;
+        };
+        /**
+         * CorpSummary
+         * @description What a member sees of a corp in the corp switcher.
+         */
         CorpSummary: {
             /**
              * Id
@@ -175,6 +605,100 @@ export interface components {
             /** Wecom Corp Id */
             wecom_corp_id: string;
         };
+        /** CorpUpdate */
+        CorpUpdate: {
+            /** Agent Id */
+            agent_id?: number | null;
+            /** Api Base Url */
+            api_base_url?: string | null;
+            /** App Secret */
+            app_secret?: string | null;
+            /** Callback Aes Key */
+            callback_aes_key?: string | null;
+            /** Callback Token */
+            callback_token?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** Department */
+        Department: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Order */
+            order: number;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Wecom Dept Id */
+            wecom_dept_id: number;
+        };
+        /** DepartmentCreate */
+        DepartmentCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Order
+             * @default 0
+             */
+            order: number;
+            /** Parent Id */
+            parent_id?: number | null;
+            /** Wecom Dept Id */
+            wecom_dept_id: number;
+        };
+        /** Export */
+        Export: {
+            /** Byte Size */
+            byte_size: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** File Name */
+            file_name: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Requested By Label */
+            requested_by_label: string;
+            /** Row Count */
+            row_count: number | null;
+            /** Status */
+            status: string;
+        };
+        /** ExportCreate */
+        ExportCreate: {
+            /**
+             * Kind
+             * @description What to export.
+             * @constant
+             */
+            kind: "audit_events";
+            /**
+             * Params
+             * @description Filters of that kind.
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -187,13 +711,104 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** Membership */
-        Membership: {
+        /** Member */
+        Member: {
+            /**
+             * Corp Id
+             * Format: uuid
+             */
+            corp_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Department Ids */
+            department_ids: number[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            role: components["schemas"]["Role"];
+            scope: components["schemas"]["ScopeKind"];
+            /** Staff Userid */
+            staff_userid: string | null;
+            user: components["schemas"]["User"];
+        };
+        /**
+         * MemberCreate
+         * @description Add a user to the corp; unknown emails create the user when a password is given.
+         */
+        MemberCreate: {
+            /** Department Ids */
+            department_ids?: number[];
+            /** Display Name */
+            display_name?: string | null;
+            /** Email */
+            email: string;
+            /** Password */
+            password?: string | null;
+            role: components["schemas"]["Role"];
+            /** @description Defaults from the role. */
+            scope?: components["schemas"]["ScopeKind"] | null;
+            /** Staff Userid */
+            staff_userid?: string | null;
+        };
+        /** MemberUpdate */
+        MemberUpdate: {
+            /** Department Ids */
+            department_ids?: number[] | null;
+            role?: components["schemas"]["Role"] | null;
+            scope?: components["schemas"]["ScopeKind"] | null;
+            /** Staff Userid */
+            staff_userid?: string | null;
+        };
+        /** MembershipSummary */
+        MembershipSummary: {
             corp: components["schemas"]["CorpSummary"];
-            /** Role */
-            role: string;
-            /** Scope */
-            scope: string;
+            role: components["schemas"]["Role"];
+            scope: components["schemas"]["ScopeKind"];
+        };
+        /** Page[AuditEvent] */
+        Page_AuditEvent_: {
+            /** Items */
+            items: components["schemas"]["AuditEvent"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Export] */
+        Page_Export_: {
+            /** Items */
+            items: components["schemas"]["Export"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[StaffMember] */
+        Page_StaffMember_: {
+            /** Items */
+            items: components["schemas"]["StaffMember"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[UserDetail] */
+        Page_UserDetail_: {
+            /** Items */
+            items: components["schemas"]["UserDetail"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -202,24 +817,59 @@ export interface components {
             /** New Password */
             new_password: string;
         };
-        /** SessionInfo */
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "owner" | "admin" | "manager" | "staff";
+        /**
+         * ScopeKind
+         * @description Which rows of a corp a member sees: their own, their departments', or all.
+         * @enum {string}
+         */
+        ScopeKind: "own" | "department" | "all";
+        /**
+         * SessionInfo
+         * @description The body of login and /auth/me: who you are, your CSRF token, where you belong.
+         */
         SessionInfo: {
             /** Csrf Token */
             csrf_token: string;
             /** Memberships */
-            memberships: components["schemas"]["Membership"][];
+            memberships: components["schemas"]["MembershipSummary"][];
             user: components["schemas"]["User"];
         };
-        /** Staff */
-        Staff: {
+        /** StaffMember */
+        StaffMember: {
+            /**
+             * Corp Id
+             * Format: uuid
+             */
+            corp_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Daily Add Cap */
+            daily_add_cap: number;
             /** Department Ids */
             department_ids: number[];
+            /** Friend Cap */
+            friend_cap: number;
+            /** Gender */
+            gender: number;
             /**
              * Id
              * Format: uuid
              */
             id: string;
-            /** Mobile */
+            /** Main Department */
+            main_department: number | null;
+            /**
+             * Mobile
+             * @description Masked (138****5678) for the staff role
+             */
             mobile: string | null;
             /** Name */
             name: string;
@@ -227,15 +877,78 @@ export interface components {
             position: string | null;
             /** Status */
             status: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
             /** Userid */
             userid: string;
         };
-        /** StaffPage */
-        StaffPage: {
-            /** Items */
-            items: components["schemas"]["Staff"][];
-            /** Next Cursor */
-            next_cursor: string | null;
+        /** StaffMemberCreate */
+        StaffMemberCreate: {
+            /**
+             * Daily Add Cap
+             * @description Passive adds allowed per day
+             */
+            daily_add_cap?: number | null;
+            /**
+             * Department Ids
+             * @description WeCom department ids
+             */
+            department_ids?: number[];
+            /** Friend Cap */
+            friend_cap?: number | null;
+            /**
+             * Gender
+             * @default 0
+             * @enum {integer}
+             */
+            gender: 0 | 1 | 2;
+            /** Main Department */
+            main_department?: number | null;
+            /** Mobile */
+            mobile?: string | null;
+            /** Name */
+            name: string;
+            /** Position */
+            position?: string | null;
+            /**
+             * Status
+             * @default 1
+             * @enum {integer}
+             */
+            status: 1 | 2 | 4 | 5;
+            /**
+             * Userid
+             * @description WeCom userid: 1-64 letters, digits, '-', '_' or '.'
+             */
+            userid: string;
+        };
+        /**
+         * StaffMemberUpdate
+         * @description Only the fields sent are changed; the userid never changes (WeCom allows it once,
+         *     and the sync will handle that as a rename).
+         */
+        StaffMemberUpdate: {
+            /** Daily Add Cap */
+            daily_add_cap?: number | null;
+            /** Department Ids */
+            department_ids?: number[] | null;
+            /** Friend Cap */
+            friend_cap?: number | null;
+            /** Gender */
+            gender?: (0 | 1 | 2) | null;
+            /** Main Department */
+            main_department?: number | null;
+            /** Mobile */
+            mobile?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: string | null;
+            /** Status */
+            status?: (1 | 2 | 4 | 5) | null;
         };
         /** User */
         User: {
@@ -250,6 +963,62 @@ export interface components {
             id: string;
             /** Is Superuser */
             is_superuser: boolean;
+        };
+        /** UserCreate */
+        UserCreate: {
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string;
+            /**
+             * Is Superuser
+             * @default false
+             */
+            is_superuser: boolean;
+            /** Password */
+            password: string;
+        };
+        /**
+         * UserDetail
+         * @description What an installation admin sees of a user.
+         */
+        UserDetail: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Is Superuser */
+            is_superuser: boolean;
+            /** Last Login At */
+            last_login_at: string | null;
+            /** Locked Until */
+            locked_until: string | null;
+        };
+        /** UserUpdate */
+        UserUpdate: {
+            /** Display Name */
+            display_name?: string | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Is Superuser */
+            is_superuser?: boolean | null;
+            /**
+             * Unlock
+             * @description Clear a login lockout now.
+             */
+            unlock?: boolean | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -273,6 +1042,43 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_installation_audit_events: {
+        parameters: {
+            query?: {
+                /** @description Exact action, or a prefix ending in "." or "*" */
+                action?: string | null;
+                actor_user_id?: string | null;
+                since?: string | null;
+                until?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEvent_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -364,7 +1170,308 @@ export interface operations {
             };
         };
     };
+    create_corp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorpCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Corp"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_corp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Corp"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_corp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorpUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Corp"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_api_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                api_key_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_audit_events: {
+        parameters: {
+            query?: {
+                /** @description Exact action, or a prefix ending in "." or "*" */
+                action?: string | null;
+                actor_user_id?: string | null;
+                actor_api_key_id?: string | null;
+                since?: string | null;
+                until?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEvent_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_departments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Department"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Department"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_exports: {
         parameters: {
             query?: {
                 cursor?: string | null;
@@ -384,7 +1491,238 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditEventPage"];
+                    "application/json": components["schemas"]["Page_Export_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description Validation Error */
@@ -401,9 +1739,12 @@ export interface operations {
     list_staff: {
         parameters: {
             query?: {
+                /** @description WeCom department id */
+                department_id?: number | null;
+                /** @description Part of name or userid */
+                name?: string | null;
                 cursor?: string | null;
                 limit?: number;
-                q?: string | null;
             };
             header?: never;
             path: {
@@ -419,7 +1760,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StaffPage"];
+                    "application/json": components["schemas"]["Page_StaffMember_"];
                 };
             };
             /** @description Validation Error */
@@ -433,7 +1774,175 @@ export interface operations {
             };
         };
     };
-    update_password: {
+    create_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffMemberCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                staff_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                staff_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffMemberUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UserDetail_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_my_password: {
         parameters: {
             query?: never;
             header?: never;
@@ -461,6 +1970,79 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -97,7 +97,8 @@ const en: MessageSchema = {
   },
   staff: {
     title: 'Staff',
-    searchPlaceholder: 'Search by name, account or mobile',
+    searchPlaceholder: 'Search by name or account',
+    allDepartments: 'All departments',
     name: 'Name',
     userid: 'Account',
     position: 'Position',
@@ -122,6 +123,7 @@ const en: MessageSchema = {
     ip: 'IP',
     details: 'Details',
     empty: 'No audit events yet',
+    actionPlaceholder: 'Filter by action, e.g. auth. or member.create',
     system: 'System',
   },
 }

@@ -94,7 +94,8 @@ export default {
   },
   staff: {
     title: '员工',
-    searchPlaceholder: '按姓名、账号或手机号搜索',
+    searchPlaceholder: '按姓名或账号搜索',
+    allDepartments: '全部部门',
     name: '姓名',
     userid: '账号',
     position: '职务',
@@ -119,6 +120,7 @@ export default {
     ip: 'IP',
     details: '详情',
     empty: '暂无审计记录',
+    actionPlaceholder: '按操作筛选，如 auth. 或 member.create',
     system: '系统',
   },
 }

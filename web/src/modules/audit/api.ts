@@ -7,13 +7,17 @@ export type AuditEvent = AuditEventPage['items'][number]
 
 export function listAuditEvents(
   corpId: string,
-  query: { cursor?: string | null; limit?: number } = {},
+  query: { cursor?: string | null; limit?: number; action?: string } = {},
 ): Promise<AuditEventPage> {
   return unwrap(
     api.GET('/api/v1/corps/{corp_id}/audit-events', {
       params: {
         path: { corp_id: corpId },
-        query: { cursor: query.cursor ?? undefined, limit: query.limit },
+        query: {
+          cursor: query.cursor ?? undefined,
+          limit: query.limit,
+          action: query.action || undefined,
+        },
       },
     }),
   )

@@ -13,15 +13,14 @@ export interface AuditRow {
 
 export function toAuditRow(event: AuditEvent, locale: string): AuditRow {
   const when = new Date(event.created_at)
-  const details = event.details
-  const hasDetails =
-    details !== null && details !== undefined && Object.keys(details as object).length > 0
+  const details = event.details ?? {}
+  const hasDetails = Object.keys(details).length > 0
   return {
     id: String(event.id),
     time: Number.isNaN(when.getTime())
       ? String(event.created_at)
       : when.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'medium' }),
-    actor: event.actor_label ?? null,
+    actor: event.actor_label || null,
     action: event.action,
     target: [event.target_type, event.target_id].filter(Boolean).join(' · ') || '—',
     ip: event.ip || '—',
