@@ -47,6 +47,10 @@ class TestOrganisation:
         ]
         assert {u["userid"] for u in users} == {"alice", "bob", "carol"}
         assert_errcode(wecom.get("user/list", department_id=999), 60123)
+        simple = wecom.ok("user/simplelist", {"department_id": 1, "fetch_child": 1}, method="GET")[
+            "userlist"
+        ]
+        assert all(set(u) == {"userid", "name", "department"} for u in simple) and len(simple) == 3
 
     def test_message_send(self, wecom: WeCom, corp: Corp) -> None:
         body = {

@@ -255,6 +255,10 @@ class TestMoments:
             ]
             == 1
         )
+        wecom.ok("externalcontact/cancel_moment_task", {"moment_id": moment_id})
+        assert_errcode(
+            wecom.post("externalcontact/get_moment_task", {"moment_id": moment_id}), 40058
+        )
 
     def test_rules(self, wecom: WeCom) -> None:
         image = {"msgtype": "image", "image": {"media_id": "m"}}
