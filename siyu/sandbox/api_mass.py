@@ -219,6 +219,29 @@ def get_groupmsg_send_result(ctx: Ctx) -> dict[str, Any]:
     return {"send_list": rows, "next_cursor": next_cursor(offset + limit, len(records))}
 
 
+@api("externalcontact/get_group_msg_result")
+def get_group_msg_result(ctx: Ctx) -> dict[str, Any]:
+    """The legacy result API (wechatpy still calls it): every target of every member."""
+    msg = _get_msg(ctx)
+    limit = limit_of(ctx.params, default=10_000, maximum=10_000)
+    offset = offset_cursor(ctx.params)
+    records = [r for rows in msg.records.values() for r in rows]
+    detail = [
+        {
+            "external_userid": r.external_userid,
+            "chat_id": r.chat_id,
+            "userid": r.userid,
+            "status": r.status,
+        }
+        | ({"send_time": r.send_time} if r.send_time else {})
+        for r in records[offset : offset + limit]
+    ]
+    return {
+        "detail_list": detail,
+        "next_cursor": next_cursor(offset + limit, len(records)),
+    }
+
+
 @api("externalcontact/remind_groupmsg_send")
 def remind_groupmsg_send(ctx: Ctx) -> dict[str, Any]:
     msg = _get_msg(ctx)

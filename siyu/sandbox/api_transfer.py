@@ -189,3 +189,23 @@ def complete_transfer(state: SandboxState, corp: Corp, args: dict[str, Any]) -> 
             ),
         )
     transfer.status, transfer.takeover_time = 1, now
+
+
+@api("externalcontact/get_unassigned_list")
+def get_unassigned_list(ctx: Ctx) -> dict[str, Any]:
+    """Customers of resigned members not yet handed over (page_size ≤1000)."""
+    p = ctx.params
+    size = p.int("page_size", default=1000, lo=1, hi=1000) or 1000
+    waiting = {
+        t.external_userid for t in ctx.corp.transfers.values() if t.resigned and t.status == 2
+    }
+    rows = [
+        {"handover_userid": s.userid, "external_userid": ext, "dimission_time": s.resigned_at}
+        for s in ctx.corp.staff.values()
+        if s.resigned_at is not None
+        for ext in s.follows
+        if ext not in waiting
+    ]
+    offset = offset_cursor(p)
+    cursor = next_cursor(offset + size, len(rows))
+    return {"info": rows[offset : offset + size], "is_last": not cursor, "next_cursor": cursor}

@@ -113,3 +113,28 @@ class TestResignedTransfer:
         ]
         assert statuses(wecom) == []
         assert list(corp.customers[ext].follows) == ["bob"]
+
+
+class TestUnassignedList:
+    def test_lists_resigned_members_customers_until_handed_over(self, wecom: WeCom) -> None:
+        first, second = customers(wecom, 2)
+        assert wecom.ok("externalcontact/get_unassigned_list", {})["info"] == []
+        wecom.action("resign_staff", userid="alice")
+        page = wecom.ok("externalcontact/get_unassigned_list", {"page_size": 1})
+        assert page["info"] == [
+            {"handover_userid": "alice", "external_userid": first, "dimission_time": START}
+        ]
+        assert page["is_last"] is False
+        rest = wecom.ok(
+            "externalcontact/get_unassigned_list", {"page_size": 1, "cursor": page["next_cursor"]}
+        )
+        assert [r["external_userid"] for r in rest["info"]] == [second] and rest["is_last"] is True
+        body = {"handover_userid": "alice", "takeover_userid": "bob", "external_userid": [first]}
+        wecom.ok("externalcontact/resigned/transfer_customer", body)
+        assert [
+            r["external_userid"]
+            for r in wecom.ok("externalcontact/get_unassigned_list", {})["info"]
+        ] == [second]
+        assert_errcode(
+            wecom.post("externalcontact/get_unassigned_list", {"page_size": 1001}), 40058
+        )

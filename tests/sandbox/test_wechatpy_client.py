@@ -4,7 +4,8 @@ Covered endpoints (every one wechatpy 2.0.0a26 has among those the sandbox serve
 gettoken, user/get, user/list, department/list, message/send,
 externalcontact/get_follow_user_list, list, get, batch/get_by_user (legacy `userid`),
 add/get/update/del_contact_way, get/add/edit/del_corp_tag, mark_tag, send_welcome_msg,
-add_msg_template, get_user_behavior_data, groupchat/list, groupchat/get.
+add_msg_template, get_group_msg_result (legacy), get_user_behavior_data, get_unassigned_list,
+groupchat/list, groupchat/get.
 """
 
 from __future__ import annotations
@@ -132,10 +133,23 @@ class TestMassAndStats:
         ec = wechat.external_contact
         created = ec.add_msg_template({"sender": "alice", "text": {"content": "福利"}})
         assert created["msgid"] and created["fail_list"] == []
+        legacy = ec.get_group_msg_result(created["msgid"])["detail_list"]
+        assert {r["userid"] for r in legacy} == {"alice"} and all(r["status"] == 0 for r in legacy)
         rows = ec.get_user_behavior_data(["alice"], START - 86400, START)["behavior_data"]
         assert [r["stat_time"] for r in rows] == sorted(r["stat_time"] for r in rows) and len(
             rows
         ) == 2
+
+
+class TestTransfers:
+    def test_unassigned_list(self, wechat: SandboxClient, state: SandboxState, corp: Corp) -> None:
+        from siyu.sandbox import behaviours
+
+        with state.lock:
+            behaviours.resign_staff(state, corp, userid="carol")
+        info = wechat.external_contact.get_unassigned_list()["info"]
+        assert {r["external_userid"] for r in info} == set(corp.staff["carol"].follows)
+        assert all(r["handover_userid"] == "carol" for r in info)
 
 
 class TestGroups:
