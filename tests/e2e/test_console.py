@@ -116,3 +116,46 @@ class TestLoginThrottling:
             "尝试次数过多，请 15 分钟 后再试"
         )
         expect(page).to_have_url(f"{live_server.url}/login")
+
+
+class TestAccountMenu:
+    def test_change_password_then_log_in_with_the_new_one(
+        self, page: Page, live_server: LiveServer, world: ConsoleWorld
+    ) -> None:
+        new_password = "a brand new passphrase"
+        page.goto(f"{live_server.url}/login")
+        log_in(page, world.email, world.password)
+        expect(page.get_by_test_id("dashboard")).to_be_visible()
+
+        page.get_by_test_id("user-menu").click()
+        page.get_by_test_id("menu-change-password").click()
+        page.get_by_test_id("password-current").fill("not the password")
+        page.get_by_test_id("password-new").fill(new_password)
+        page.get_by_test_id("password-confirm").fill(new_password)
+        page.get_by_test_id("password-save").click()
+        expect(page.get_by_test_id("password-error")).to_contain_text("当前密码不正确")
+
+        page.get_by_test_id("password-current").fill(world.password)
+        page.get_by_test_id("password-save").click()
+        expect(page.get_by_text("密码已修改")).to_be_visible()
+
+        page.get_by_test_id("user-menu").click()
+        page.get_by_test_id("menu-logout").click()
+        expect(page).to_have_url(re.compile(r"/login"))
+        log_in(page, world.email, new_password)
+        expect(page.get_by_test_id("dashboard")).to_be_visible()
+
+    def test_an_ended_session_sends_the_user_back_to_login(
+        self, page: Page, live_server: LiveServer, world: ConsoleWorld
+    ) -> None:
+        page.goto(f"{live_server.url}/login")
+        log_in(page, world.email, world.password)
+        expect(page.get_by_test_id("dashboard")).to_be_visible()
+
+        # The server no longer knows this browser (cookie gone): the next API call answers 401.
+        page.context.clear_cookies()
+        page.get_by_test_id("side-nav").get_by_text("员工").click()
+        expect(page).to_have_url(re.compile(r"/login\?redirect=.*staff"))
+        expect(page.get_by_text("登录已过期，请重新登录")).to_be_visible()
+        log_in(page, world.email, world.password)
+        expect(page).to_have_url(f"{live_server.url}/c/{world.corp_id}/staff")

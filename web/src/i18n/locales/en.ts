@@ -75,6 +75,8 @@ const en: MessageSchema = {
     confirm: 'Confirm new password',
     required: 'Required',
     mismatch: 'The new passwords do not match',
+    tooShort: 'The new password needs at least {n} characters',
+    wrongCurrent: 'The current password is wrong',
     changed: 'Password changed',
   },
   roles: {

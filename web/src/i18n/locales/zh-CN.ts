@@ -73,6 +73,8 @@ export default {
     confirm: '确认新密码',
     required: '请填写此项',
     mismatch: '两次输入的新密码不一致',
+    tooShort: '新密码至少 {n} 个字符',
+    wrongCurrent: '当前密码不正确',
     changed: '密码已修改',
   },
   roles: {
