@@ -18,7 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from siyu.sandbox import api_core, api_groups, api_mass, api_tags, api_transfer, api_ways  # noqa: F401
+from siyu.sandbox import (  # noqa: F401 - importing registers the endpoints
+    api_core,
+    api_groups,
+    api_mass,
+    api_moments,
+    api_tags,
+    api_transfer,
+    api_ways,
+)
 from siyu.sandbox.callbacks import CallbackEmitter
 from siyu.sandbox.control import control_routes
 from siyu.sandbox.params import Params
