@@ -87,3 +87,24 @@ def seed_console_world(database_url: str) -> ConsoleWorld:
         department=DEPARTMENT,
         staff_names=tuple(name for _, name, _, _ in STAFF),
     )
+
+
+def add_second_corp(database_url: str, *, email: str, name: str) -> uuid.UUID:
+    """Another corp the same user belongs to, for the corp switcher."""
+    db = Database(database_url)
+    try:
+        with db.transaction() as session:
+            corp = corp_service.create(
+                session,
+                data=CorpCreate(wecom_corp_id="ww-console-e2e-2", name=name),
+                box=SecretBox(TEST_SECRET_KEY),
+            )
+            membership_service.add(
+                session,
+                corp_id=corp.id,
+                data=MemberCreate(email=email, role=Role.staff),
+                actor_role=Role.owner,
+            )
+            return corp.id
+    finally:
+        db.dispose()

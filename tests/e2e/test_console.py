@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer, screenshot
-from tests.e2e.seed import SEED_ACTOR, ConsoleWorld, seed_console_world
+from tests.e2e.seed import SEED_ACTOR, ConsoleWorld, add_second_corp, seed_console_world
 
 pytestmark = pytest.mark.e2e
 
@@ -159,3 +159,28 @@ class TestAccountMenu:
         expect(page.get_by_text("登录已过期，请重新登录")).to_be_visible()
         log_in(page, world.email, world.password)
         expect(page).to_have_url(f"{live_server.url}/c/{world.corp_id}/staff")
+
+
+class TestCorpSwitcher:
+    def test_switching_keeps_the_page_and_is_remembered(
+        self, page: Page, live_server: LiveServer, world: ConsoleWorld
+    ) -> None:
+        other_name = "第二公司"
+        other_id = add_second_corp(live_server.database_url, email=world.email, name=other_name)
+        page.goto(f"{live_server.url}/login")
+        log_in(page, world.email, world.password)
+        page.get_by_test_id("side-nav").get_by_text("员工").click()
+        expect(page).to_have_url(f"{live_server.url}/c/{world.corp_id}/staff")
+
+        page.get_by_test_id("corp-switcher").click()
+        page.get_by_role("option", name=other_name).click()
+        expect(page).to_have_url(f"{live_server.url}/c/{other_id}/staff")
+        expect(page.get_by_test_id("staff-table")).to_contain_text("还没有同步到员工")
+
+        # The address without a corp opens the one chosen last.
+        page.goto(f"{live_server.url}/")
+        expect(page).to_have_url(f"{live_server.url}/c/{other_id}/dashboard")
+        expect(page.get_by_test_id("dashboard-corp-name")).to_have_text(other_name)
+        # A corp the user does not belong to is replaced by one they do.
+        page.goto(f"{live_server.url}/c/00000000-0000-0000-0000-000000000000/staff")
+        expect(page).to_have_url(f"{live_server.url}/c/{other_id}/staff")
