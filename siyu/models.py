@@ -3,6 +3,7 @@
 from siyu.audit import models as audit_models
 from siyu.auth import models as auth_models
 from siyu.corps import models as corps_models
+from siyu.events import models as events_models
 from siyu.exports import models as exports_models
 from siyu.jobs import models as jobs_models
 from siyu.staff import models as staff_models
@@ -11,6 +12,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "corps_models",
+    "events_models",
     "exports_models",
     "jobs_models",
     "staff_models",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 14:19:05.722561
+Create Date: 2026-11-22 14:39:09.395615
 """
 
 from collections.abc import Sequence
@@ -220,6 +220,36 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "domain_events",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("subject_type", sa.String(length=32), nullable=False),
+        sa.Column("subject_id", sa.String(length=128), nullable=False),
+        sa.Column("payload", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("occurred_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("dedup_key", sa.String(length=255), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_domain_events_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_domain_events")),
+        sa.UniqueConstraint("dedup_key", name=op.f("uq_domain_events_dedup_key")),
+    )
+    with op.batch_alter_table("domain_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_domain_events_corp_id_name_id", ["corp_id", "name", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_domain_events_corp_id_subject",
+            ["corp_id", "subject_type", "subject_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "staff_members",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("userid", sa.String(length=64), nullable=False),
@@ -333,6 +363,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_staff_members_corp_id_name")
 
     op.drop_table("staff_members")
+    with op.batch_alter_table("domain_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_domain_events_corp_id_subject")
+        batch_op.drop_index("ix_domain_events_corp_id_name_id")
+
+    op.drop_table("domain_events")
     op.drop_table("departments")
     with op.batch_alter_table("corp_memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_corp_memberships_user_id"))

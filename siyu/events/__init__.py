@@ -1,0 +1,1 @@
+"""Domain events: facts other capabilities consume (journeys, webhooks, timelines, analytics)."""
