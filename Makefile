@@ -41,11 +41,13 @@ web/dist/index.html: web/node_modules/.package-lock.json $(shell find web/src we
 
 web: web/dist/index.html
 
-# Console tests drive Debian's Chromium; nothing downloads a browser of its own.
+# Console tests drive Debian's Chromium; nothing downloads a browser of its own. The CJK font
+# makes screenshots of the zh-CN console legible (tests read text, so they pass without it).
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
-		echo "installing Debian's chromium for the console tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then \
+		echo "installing Debian's chromium and a CJK font for the console tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-wqy-microhei >/dev/null; \
 	fi
 
 run: setup web
