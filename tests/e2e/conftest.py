@@ -117,7 +117,9 @@ def console_dist() -> Path:
     return WEB_DIST
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, which breaks `asyncio.run` in every test collected after it.
+@pytest.fixture(scope="module")
 def browser(console_dist: Path) -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
