@@ -19,8 +19,8 @@ from siyu.exports.repository import exports
 from siyu.exports.schemas import ExportCreate
 from siyu.jobs import enqueue
 from siyu.kit.clock import utcnow
-from siyu.kit.errors import BadRequest, Forbidden, NotFound, Unprocessable
-from siyu.kit.pagination import decode_cursor, encode_cursor
+from siyu.kit.errors import Forbidden, NotFound, Unprocessable
+from siyu.kit.pagination import decode_id_cursor, split_id_page
 
 # Spreadsheet programs execute cells that start with these; prefix them so an exported name
 # like "=HYPERLINK(...)" stays text (CSV injection).
@@ -95,15 +95,7 @@ class ExportService:
     def list(
         self, session: Session, *, access: Access, cursor: str | None, limit: int
     ) -> tuple[list[Export], str | None]:
-        before_id = None
-        if cursor:
-            (raw,) = decode_cursor(cursor, size=1)
-            try:
-                before_id = uuid.UUID(str(raw))
-            except ValueError as exc:
-                raise BadRequest(
-                    "cursor is not valid; pass the next_cursor of a previous page"
-                ) from exc
+        before_id = decode_id_cursor(cursor)
         only_user = None if self._sees_all(access) else access.principal.user
         rows = exports.list(
             session,
@@ -112,8 +104,7 @@ class ExportService:
             before_id=before_id,
             limit=limit + 1,
         )
-        next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-        return rows[:limit], next_cursor
+        return split_id_page(rows, limit)
 
     def open_download(
         self, session: Session, *, access: Access, export_id: uuid.UUID, export_dir: Path

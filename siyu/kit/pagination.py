@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -39,3 +40,28 @@ def decode_cursor(cursor: str, *, size: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != size:
         raise BadRequest("cursor is not valid; pass the next_cursor of a previous page")
     return values
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=HasId)
+
+
+def decode_id_cursor(cursor: str | None) -> uuid.UUID | None:
+    """The id a newest-first page continues after (lists ordered by UUIDv7 id descending)."""
+    if not cursor:
+        return None
+    (raw,) = decode_cursor(cursor, size=1)
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise BadRequest("cursor is not valid; pass the next_cursor of a previous page") from exc
+
+
+def split_id_page(rows: Sequence[R], limit: int) -> tuple[list[R], str | None]:
+    """Rows fetched with `limit + 1` → the page and the cursor of the next one (None at the end)."""
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return list(rows[:limit]), next_cursor
