@@ -66,7 +66,7 @@ class MembershipRepository:
             .where(CorpMembership.corp_id == corp_id)
             .order_by(User.email)
         )
-        return [(m, u) for m, u in session.execute(stmt).tuples()]
+        return [(m, u) for m, u in session.execute(stmt)]
 
     def count_owners(self, session: Session, corp_id: uuid.UUID) -> int:
         stmt = select(func.count()).where(
