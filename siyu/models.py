@@ -5,6 +5,7 @@ from siyu.auth import models as auth_models
 from siyu.corps import models as corps_models
 from siyu.events import models as events_models
 from siyu.exports import models as exports_models
+from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.staff import models as staff_models
 
@@ -14,6 +15,7 @@ __all__ = [
     "corps_models",
     "events_models",
     "exports_models",
+    "inbox_models",
     "jobs_models",
     "staff_models",
 ]

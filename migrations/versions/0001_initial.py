@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 14:39:09.395615
+Create Date: 2026-11-22 14:52:45.150510
 """
 
 from collections.abc import Sequence
@@ -250,6 +250,38 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "inbox_events",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("dedup_key", sa.String(length=255), nullable=False),
+        sa.Column("event", sa.String(length=64), nullable=False),
+        sa.Column("change_type", sa.String(length=64), nullable=True),
+        sa.Column("create_time", sa.Integer(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("received_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_inbox_events_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_events")),
+        sa.UniqueConstraint("corp_id", "dedup_key", name=op.f("uq_inbox_events_corp_id_dedup_key")),
+    )
+    with op.batch_alter_table("inbox_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_inbox_events_corp_id_status_id", ["corp_id", "status", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_inbox_events_status_received_at", ["status", "received_at"], unique=False
+        )
+
+    op.create_table(
         "staff_members",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("userid", sa.String(length=64), nullable=False),
@@ -363,6 +395,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_staff_members_corp_id_name")
 
     op.drop_table("staff_members")
+    with op.batch_alter_table("inbox_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_inbox_events_status_received_at")
+        batch_op.drop_index("ix_inbox_events_corp_id_status_id")
+
+    op.drop_table("inbox_events")
     with op.batch_alter_table("domain_events", schema=None) as batch_op:
         batch_op.drop_index("ix_domain_events_corp_id_subject")
         batch_op.drop_index("ix_domain_events_corp_id_name_id")

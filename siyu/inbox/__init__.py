@@ -1,0 +1,1 @@
+"""The callback inbox: verified WeCom callbacks stored once, then handled by workers."""

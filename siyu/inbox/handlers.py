@@ -1,0 +1,112 @@
+"""The callback handler registry: domains say which WeCom events they handle.
+
+    @callback_handler("change_external_contact", "add_external_contact")
+    def on_add(ctx: HandlerContext, event: AddExternalContact) -> None: ...
+
+Dispatch goes through one table keyed by (Event, ChangeType). An event nobody registered for
+raises `UnsupportedCallbackEvent`: the inbox marks the row `unsupported`, logs and counts it,
+and never turns it into an error (WeCom adds events; storing them is enough until someone cares).
+
+Handlers run inside the job's transaction (the one that also marks the job done), so their
+database effects happen once. They must still be idempotent by natural key: replay from the
+console runs them again on purpose, and effects outside the database (WeCom calls) can repeat.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from siyu.wecom.events import CallbackEvent, UnknownEvent
+
+if TYPE_CHECKING:
+    from siyu.corps.models import Corp
+    from siyu.runtime import Runtime
+
+# Modules whose import registers the domains' callback handlers (like BUILTIN_JOB_MODULES).
+# Domains add themselves here; plugins and tests use SIYU_JOB_MODULES, which is imported too.
+CALLBACK_HANDLER_MODULES: tuple[str, ...] = ()
+
+EventKey = tuple[str, str | None]
+
+
+@dataclass
+class HandlerContext:
+    """What a callback handler receives: the job's session, the corp the event belongs to."""
+
+    session: Session
+    corp: Corp
+    runtime: Runtime
+    inbox_event_id: uuid.UUID
+    attempt: int
+    now: datetime
+    # True when an operator asked for this run (console / CLI replay), not WeCom.
+    replay: bool = False
+
+
+HandlerFunction = Callable[[HandlerContext, Any], None]
+
+
+class UnsupportedCallbackEvent(Exception):
+    """No handler is registered for this (Event, ChangeType)."""
+
+    def __init__(self, event: str, change_type: str | None) -> None:
+        super().__init__(f"no callback handler for {event}/{change_type or '-'}")
+        self.event = event
+        self.change_type = change_type
+
+
+_handlers: dict[EventKey, HandlerFunction] = {}
+
+
+def callback_handler(
+    event: str, change_type: str | None = None
+) -> Callable[[HandlerFunction], HandlerFunction]:
+    """Register `fn(ctx, event)` for one (Event, ChangeType); one handler per pair."""
+
+    def register(fn: HandlerFunction) -> HandlerFunction:
+        existing = _handlers.get((event, change_type))
+        if existing is not None and existing is not fn:
+            name = getattr(existing, "__qualname__", repr(existing))
+            raise ValueError(f"{event}/{change_type} already has a handler: {name}")
+        _handlers[(event, change_type)] = fn
+        return fn
+
+    return register
+
+
+def remove_handler(event: str, change_type: str | None = None) -> None:
+    """Forget a registration (tests that register handlers of their own)."""
+    _handlers.pop((event, change_type), None)
+
+
+def event_key(event: CallbackEvent | UnknownEvent) -> EventKey:
+    if isinstance(event, UnknownEvent):
+        return event.event, event.change_type
+    return event.EVENT, event.CHANGE_TYPE
+
+
+def get_handler(event: CallbackEvent | UnknownEvent) -> HandlerFunction:
+    handler = _handlers.get(event_key(event))
+    if handler is None:
+        raise UnsupportedCallbackEvent(*event_key(event))
+    return handler
+
+
+def dispatch(ctx: HandlerContext, event: CallbackEvent | UnknownEvent) -> None:
+    get_handler(event)(ctx, event)
+
+
+def registered_events() -> list[EventKey]:
+    return sorted(_handlers, key=lambda key: (key[0], key[1] or ""))
+
+
+def load_handler_modules(extra: tuple[str, ...] | list[str] = ()) -> None:
+    for module in (*CALLBACK_HANDLER_MODULES, *extra):
+        importlib.import_module(module)
