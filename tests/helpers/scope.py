@@ -159,6 +159,11 @@ def assert_scope_isolation(
                         path = _fill(route.path, values)
                         body = _body(route, method, samples)
                         response = client.request(method, path, json=body)
+                        assert response.status_code != 422, (
+                            f"{method} {route.path} ({route.name}) answered 422, which proves "
+                            "nothing about scopes; pass a valid body in sample_bodies: "
+                            f"{response.text[:300]}"
+                        )
                         assert response.status_code in (403, 404), (
                             f"{method} {route.path} ({route.name}) reached an out-of-scope "
                             f"row: {response.status_code} {response.text[:300]}"
