@@ -1,0 +1,95 @@
+"""Group commit for the callback gateway.
+
+Committing each callback in its own transaction caps the gateway at the disk's commit rate.
+Instead, requests hand their verified rows to one writer thread, which takes whatever has
+queued up (up to `max_batch`), inserts it in one transaction and then releases every waiting
+request at once. Under light load a batch is one row and nothing waits; under heavy load the
+batch grows and the commit cost is shared. A request is answered only after its batch has
+committed, so "200" always means "stored".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from siyu.inbox.service import inbox_service
+
+if TYPE_CHECKING:
+    from siyu.runtime import Runtime
+
+log = structlog.get_logger("siyu.inbox")
+
+
+@dataclass
+class _Pending:
+    row: dict[str, Any]
+    future: asyncio.Future[bool]
+    loop: asyncio.AbstractEventLoop
+
+
+def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:
+    if future.done():  # the client went away and the request was cancelled
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+class InboxWriter:
+    def __init__(self, runtime: Runtime, *, max_batch: int = 500) -> None:
+        self._runtime = runtime
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="siyu-inbox-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, row: dict[str, Any]) -> asyncio.Future[bool]:
+        """Queue one row; the future resolves to True (new) or False (a duplicate) after commit."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        self._queue.put(_Pending(row, future, loop))
+        return future
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self._max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._write(batch)
+            if stop:
+                return
+
+    def _write(self, batch: list[_Pending]) -> None:
+        outcome: set[uuid.UUID] | BaseException
+        try:
+            with self._runtime.db.transaction() as session:
+                outcome = inbox_service.store(session, rows=[p.row for p in batch])
+        except Exception as exc:  # the database is down: every waiting request gets a 503
+            log.exception("inbox_write_failed", batch=len(batch))
+            outcome = exc
+        for pending in batch:
+            result = outcome if isinstance(outcome, BaseException) else pending.row["id"] in outcome
+            pending.loop.call_soon_threadsafe(_settle, pending.future, result)
