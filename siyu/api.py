@@ -13,6 +13,7 @@ def build_api_router() -> APIRouter:
     from siyu.auth.routes import router as auth_router
     from siyu.corps.routes import router as corps_router
     from siyu.exports.routes import router as exports_router
+    from siyu.inbox.routes import router as inbox_router
     from siyu.staff.routes import router as staff_router
 
     router.include_router(auth_router)
@@ -21,4 +22,5 @@ def build_api_router() -> APIRouter:
     router.include_router(staff_router)
     router.include_router(audit_router)
     router.include_router(exports_router)
+    router.include_router(inbox_router)
     return router

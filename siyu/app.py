@@ -22,6 +22,7 @@ from siyu.system.routes import bench_router
 from siyu.system.routes import router as system_router
 from siyu.telemetry.logging import configure_logging
 from siyu.telemetry.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from siyu.wecom.callbacks import router as wecom_callback_router
 
 log = structlog.get_logger("siyu.app")
 
@@ -73,6 +74,8 @@ def create_app(
     if settings.bench_routes:
         app.include_router(bench_router)
     app.include_router(build_api_router())
+    # The WeCom callback gateway: outside /api/v1, authenticated by the callback signature.
+    app.include_router(wecom_callback_router)
     _mount_console(app, settings.web_dist_dir)
     # Outermost first: the request id must exist before the body limit can reject.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

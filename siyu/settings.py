@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     web_dist_dir: Path = Path("web/dist")
     # Where export files are written (one folder per corp); shared by API and workers.
     export_dir: Path = Path("var/exports")
+    # Handled callback-inbox rows are deleted after this many days (failed and dead rows stay).
+    inbox_retention_days: int = Field(default=30, ge=1)
+    # Largest WeCom callback body the gateway reads; WeCom's are a few KB, so 64 KB is generous.
+    callback_max_body_bytes: int = Field(default=65_536, ge=1024)
     # Adds no-op routes under /bench/ that benchmarks compare real endpoints against.
     bench_routes: bool = False
 

@@ -19,9 +19,7 @@ from siyu.kit.pagination import decode_id_cursor, split_id_page
 from siyu.kit.routing import TransactionalRoute
 from siyu.wecom.events import CallbackEvent, EventParseError, parse_event
 
-router = APIRouter(
-    prefix="/corps/{corp_id}/inbox", tags=["inbox"], route_class=TransactionalRoute
-)
+router = APIRouter(prefix="/corps/{corp_id}/inbox", tags=["inbox"], route_class=TransactionalRoute)
 
 InboxReader = Annotated[
     Access, Depends(require_role(Role.owner, Role.admin, api_scope="wecom:read"))
@@ -74,9 +72,7 @@ def get_inbox_event(session: DbSession, access: InboxReader, event_id: uuid.UUID
     return InboxEventDetail(**data, payload=row.payload, fields=_decoded(row.payload))
 
 
-@router.post(
-    "/{event_id}/replay", response_model=InboxEvent, status_code=status.HTTP_202_ACCEPTED
-)
+@router.post("/{event_id}/replay", response_model=InboxEvent, status_code=status.HTTP_202_ACCEPTED)
 def replay_inbox_event(session: DbSession, access: InboxOperator, event_id: uuid.UUID) -> Any:
     """Run the handler again, even if the event was handled (handlers are idempotent)."""
     row = inbox_service.get_or_404(session, corp_id=access.corp.id, event_id=event_id)

@@ -141,7 +141,7 @@ class InboxService:
         try:
             handler = get_handler(event)
         except UnsupportedCallbackEvent as exc:
-            log.info("callback_unsupported", event=exc.event, change_type=exc.change_type)
+            log.info("callback_unsupported", callback_event=exc.event, change_type=exc.change_type)
             self._finish(session, row, InboxStatus.unsupported, attempt, None, now)
             return InboxStatus.unsupported
         corp = corp_service.get_or_404(session, row.corp_id)

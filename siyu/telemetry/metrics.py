@@ -37,3 +37,16 @@ queue_depth = Gauge(
     ["state"],
     registry=registry,
 )
+callbacks_total = Counter(
+    "siyu_callbacks_total",
+    "WeCom callbacks at the gateway by outcome (stored, duplicate, verified, or a reject reason)",
+    ["outcome"],
+    registry=registry,
+)
+inbox_events_total = Counter(
+    "siyu_inbox_events_total",
+    "Inbox events processed by event, change type and outcome (handled, failed, dead, "
+    "unsupported)",
+    ["event", "change_type", "outcome"],
+    registry=registry,
+)
