@@ -60,9 +60,11 @@ class TestExplicitEvents:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(f"/api/v1/corps/{corp.id}/staff",
-                                     json={"userid": "zhangsan", "name": "Zhang San"},
-                                     headers={"X-Request-ID": "req-123", "User-Agent": "ua/1"})
+        response = admin.client.post(
+            f"/api/v1/corps/{corp.id}/staff",
+            json={"userid": "zhangsan", "name": "Zhang San"},
+            headers={"X-Request-ID": "req-123", "User-Agent": "ua/1"},
+        )
 
         (event,) = [e for e in _events(db) if e.action == "staff.create"]
         assert event.corp_id == corp.id
@@ -88,8 +90,9 @@ class TestExplicitEvents:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.owner)
 
-        created = admin.client.post(f"/api/v1/corps/{corp.id}/api-keys",
-                                    json={"name": "erp", "scopes": ["*"]}).json()
+        created = admin.client.post(
+            f"/api/v1/corps/{corp.id}/api-keys", json={"name": "erp", "scopes": ["*"]}
+        ).json()
         admin.client.delete(f"/api/v1/corps/{corp.id}/api-keys/{created['id']}")
 
         actions = [e.action for e in _events(db)]
@@ -98,12 +101,17 @@ class TestExplicitEvents:
 
     def test_secret_detail_keys_are_redacted(self, db: Database) -> None:
         with db.transaction() as session:
-            audit_service.record(session, action="test.secret", details={
-                "password": "hunter2", "nested": {"app_secret": "x", "ok": 1}})
+            audit_service.record(
+                session,
+                action="test.secret",
+                details={"password": "hunter2", "nested": {"app_secret": "x", "ok": 1}},
+            )
 
         (event,) = _events(db, "test.secret")
-        assert event.details == {"password": "[redacted]",
-                                 "nested": {"app_secret": "[redacted]", "ok": 1}}
+        assert event.details == {
+            "password": "[redacted]",
+            "nested": {"app_secret": "[redacted]", "ok": 1},
+        }
 
 
 class TestGenericFallback:
@@ -119,8 +127,7 @@ class TestGenericFallback:
         (event,) = _events(db, "request.post")
         assert event.corp_id == corp.id and event.actor_user_id == owner.user.id
         assert event.target_id == "/api/v1/corps/{corp_id}/probe-write"
-        assert event.details == {"method": "POST",
-                                 "path": f"/api/v1/corps/{corp.id}/probe-write"}
+        assert event.details == {"method": "POST", "path": f"/api/v1/corps/{corp.id}/probe-write"}
 
     def test_an_explicit_event_replaces_the_generic_one(
         self, probe_app: FastAPI, db: Database
@@ -138,8 +145,9 @@ class TestGenericFallback:
         corp = make_corp(db)
         owner = member_client(probe_app, db, corp=corp, role=Role.owner)
 
-        response = owner.client.post(f"/api/v1/corps/{corp.id}/probe-write",
-                                     params={"explicit": True, "fail": True})
+        response = owner.client.post(
+            f"/api/v1/corps/{corp.id}/probe-write", params={"explicit": True, "fail": True}
+        )
 
         assert response.status_code == 409
         assert [e.action for e in _events(db)] == ["auth.login"]
@@ -162,11 +170,14 @@ class TestListAuditEvents:
         make_department(db, corp=corp, wecom_dept_id=2)
         for n in range(3):
             clock.advance(timedelta(hours=1))
-            owner.client.post(f"/api/v1/corps/{corp.id}/staff",
-                              json={"userid": f"u{n}", "name": f"U{n}"})
+            owner.client.post(
+                f"/api/v1/corps/{corp.id}/staff", json={"userid": f"u{n}", "name": f"U{n}"}
+            )
         clock.advance(timedelta(hours=1))
-        owner.client.post(f"/api/v1/corps/{corp.id}/departments",
-                          json={"wecom_dept_id": 3, "name": "Sales", "parent_id": 2})
+        owner.client.post(
+            f"/api/v1/corps/{corp.id}/departments",
+            json={"wecom_dept_id": 3, "name": "Sales", "parent_id": 2},
+        )
         return corp, owner
 
     def test_newest_first_in_keyset_pages(
@@ -198,8 +209,10 @@ class TestListAuditEvents:
         assert count(action="staff.") == count(action="staff*") == 3
         assert count(actor_user_id=str(owner.user.id)) == 4
         assert count(actor_user_id="01234567-89ab-7def-8123-456789abcdef") == 0
-        window = {"since": (start + timedelta(hours=2)).isoformat(),
-                  "until": (start + timedelta(hours=4)).isoformat()}
+        window = {
+            "since": (start + timedelta(hours=2)).isoformat(),
+            "until": (start + timedelta(hours=4)).isoformat(),
+        }
         assert count(**window) == 2
 
     def test_naive_dates_and_bad_cursors_are_refused(self, app: FastAPI, db: Database) -> None:
@@ -210,15 +223,17 @@ class TestListAuditEvents:
         assert owner.client.get(url, params={"since": "2026-01-01T00:00:00"}).status_code == 422
         assert owner.client.get(url, params={"cursor": "nonsense"}).status_code == 400
 
-    def test_only_owners_admins_and_audit_keys_may_read(
-        self, app: FastAPI, db: Database
-    ) -> None:
+    def test_only_owners_admins_and_audit_keys_may_read(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
         make_staff(db, corp=corp, userid="x")
         url = f"/api/v1/corps/{corp.id}/audit-events"
 
-        for role, status in ((Role.owner, 200), (Role.admin, 200), (Role.manager, 403),
-                             (Role.staff, 403)):
+        for role, status in (
+            (Role.owner, 200),
+            (Role.admin, 200),
+            (Role.manager, 403),
+            (Role.staff, 403),
+        ):
             client = member_client(app, db, corp=corp, role=role).client
             assert client.get(url).status_code == status, role
         assert api_key_client(app, db, corp=corp, scopes=["audit:read"]).get(url).status_code == 200
@@ -228,8 +243,9 @@ class TestListAuditEvents:
         corp, other = make_corp(db), make_corp(db)
         owner = member_client(app, db, corp=corp, role=Role.owner)
         other_owner = member_client(app, db, corp=other, role=Role.owner)
-        other_owner.client.post(f"/api/v1/corps/{other.id}/staff",
-                                json={"userid": "secret", "name": "S"})
+        other_owner.client.post(
+            f"/api/v1/corps/{other.id}/staff", json={"userid": "secret", "name": "S"}
+        )
 
         items = owner.client.get(f"/api/v1/corps/{corp.id}/audit-events").json()["items"]
 

@@ -23,8 +23,9 @@ class TestCreateApiKey:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(_keys_url(corp.id),
-                                     json={"name": "shop", "scopes": ["staff:read"]})
+        response = admin.client.post(
+            _keys_url(corp.id), json={"name": "shop", "scopes": ["staff:read"]}
+        )
 
         assert response.status_code == 201
         created = response.json()
@@ -42,8 +43,9 @@ class TestCreateApiKey:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.owner)
 
-        response = admin.client.post(_keys_url(corp.id),
-                                     json={"name": "x", "scopes": ["everything"]})
+        response = admin.client.post(
+            _keys_url(corp.id), json={"name": "x", "scopes": ["everything"]}
+        )
 
         assert response.status_code == 422
         assert admin.client.get(_keys_url(corp.id)).json() == []
@@ -94,8 +96,9 @@ class TestApiKeyScopes:
         corp = make_corp(db)
         client = api_key_client(app, db, corp=corp, scopes=["staff:write"])
 
-        response = client.post(f"/api/v1/corps/{corp.id}/staff",
-                               json={"userid": "zhangsan", "name": "Zhang San"})
+        response = client.post(
+            f"/api/v1/corps/{corp.id}/staff", json={"userid": "zhangsan", "name": "Zhang San"}
+        )
 
         assert response.status_code == 201
 
@@ -103,8 +106,9 @@ class TestApiKeyScopes:
         corp = make_corp(db)
         key, secret = make_api_key(db, corp=corp, scopes=["staff:read"])
 
-        TestClient(app).get(f"/api/v1/corps/{corp.id}/staff",
-                            headers={"Authorization": f"Bearer {secret}"})
+        TestClient(app).get(
+            f"/api/v1/corps/{corp.id}/staff", headers={"Authorization": f"Bearer {secret}"}
+        )
 
         with db.transaction() as session:
             assert session.get(ApiKey, key.id).last_used_at == clock.now()  # type: ignore[union-attr]
@@ -114,8 +118,9 @@ class TestApiKeyRejection:
     def test_revoked_key_is_refused(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
-        created = admin.client.post(_keys_url(corp.id),
-                                    json={"name": "shop", "scopes": ["staff:read"]}).json()
+        created = admin.client.post(
+            _keys_url(corp.id), json={"name": "shop", "scopes": ["staff:read"]}
+        ).json()
         integration = TestClient(app, headers={"Authorization": f"Bearer {created['key']}"})
         assert integration.get(f"/api/v1/corps/{corp.id}/staff").status_code == 200
 
@@ -130,8 +135,10 @@ class TestApiKeyRejection:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
         expires = (clock.now() + timedelta(days=1)).isoformat()
-        created = admin.client.post(_keys_url(corp.id), json={
-            "name": "temp", "scopes": ["staff:read"], "expires_at": expires}).json()
+        created = admin.client.post(
+            _keys_url(corp.id),
+            json={"name": "temp", "scopes": ["staff:read"], "expires_at": expires},
+        ).json()
         integration = TestClient(app, headers={"Authorization": f"Bearer {created['key']}"})
         assert integration.get(f"/api/v1/corps/{corp.id}/staff").status_code == 200
 
@@ -154,6 +161,10 @@ class TestApiKeyRejection:
 
         assert response.status_code == 404
         assert client.get("/api/v1/corps").json() == [
-            {"id": str(home.id), "wecom_corp_id": home.wecom_corp_id, "name": home.name,
-             "is_sandbox": False}
+            {
+                "id": str(home.id),
+                "wecom_corp_id": home.wecom_corp_id,
+                "name": home.name,
+                "is_sandbox": False,
+            }
         ]

@@ -28,14 +28,25 @@ class TestLoginSuccess:
 
         assert response.status_code == 200
         body = response.json()
-        assert body["user"] == {"id": str(user.id), "email": "ops@example.com",
-                                "display_name": "ops", "is_superuser": False}
+        assert body["user"] == {
+            "id": str(user.id),
+            "email": "ops@example.com",
+            "display_name": "ops",
+            "is_superuser": False,
+        }
         assert len(body["csrf_token"]) >= 32
-        assert body["memberships"] == [{
-            "corp": {"id": str(corp.id), "name": "Milk Co", "wecom_corp_id": corp.wecom_corp_id,
-                     "is_sandbox": False},
-            "role": "manager", "scope": "department",
-        }]
+        assert body["memberships"] == [
+            {
+                "corp": {
+                    "id": str(corp.id),
+                    "name": "Milk Co",
+                    "wecom_corp_id": corp.wecom_corp_id,
+                    "is_sandbox": False,
+                },
+                "role": "manager",
+                "scope": "department",
+            }
+        ]
         cookie = response.headers["set-cookie"]
         assert cookie.startswith("siyu_session=")
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
@@ -56,8 +67,9 @@ class TestLoginSuccess:
         runtime.settings.public_url = "https://scrm.example.com"
         make_user(db, email="tls@example.com")
 
-        response = TestClient(app).post(LOGIN, json={"email": "tls@example.com",
-                                                     "password": PASSWORD})
+        response = TestClient(app).post(
+            LOGIN, json={"email": "tls@example.com", "password": PASSWORD}
+        )
 
         assert "Secure" in response.headers["set-cookie"]
 
@@ -93,16 +105,24 @@ class TestLoginFailure:
         _login(client, "real@example.com")
 
         with db.transaction() as session:
-            rows = session.execute(select(LoginAttempt.email, LoginAttempt.succeeded,
-                                          LoginAttempt.ip).order_by(LoginAttempt.id)).all()
-        assert [tuple(r) for r in rows] == [("real@example.com", False, "testclient"),
-                                            ("real@example.com", True, "testclient")]
+            rows = session.execute(
+                select(LoginAttempt.email, LoginAttempt.succeeded, LoginAttempt.ip).order_by(
+                    LoginAttempt.id
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("real@example.com", False, "testclient"),
+            ("real@example.com", True, "testclient"),
+        ]
 
     def test_bad_body_is_a_422_envelope_and_records_nothing(
         self, client: TestClient, db: Database
     ) -> None:
-        for body in ({"email": "a@b.c"}, {"email": "a@b.c", "password": 5},
-                     {"email": "a@b.c", "password": "x", "remember": True}):
+        for body in (
+            {"email": "a@b.c"},
+            {"email": "a@b.c", "password": 5},
+            {"email": "a@b.c", "password": "x", "remember": True},
+        ):
             response = client.post(LOGIN, json=body)
             assert response.status_code == 422
             assert response.json()["error"]["code"] == "validation_error"
@@ -118,8 +138,7 @@ class TestLockout:
         for _ in range(3):
             assert _login(client, "target@example.com", "guess")[0] == 401
 
-        response = client.post(LOGIN, json={"email": "target@example.com",
-                                            "password": PASSWORD})
+        response = client.post(LOGIN, json={"email": "target@example.com", "password": PASSWORD})
 
         assert response.status_code == 429
         assert response.json()["error"]["code"] == "too_many_requests"
@@ -173,8 +192,7 @@ class TestIpRateLimit:
             clock.advance(10)
             assert _login(client, f"spray{n}@example.com", "guess")[0] == 401
 
-        response = client.post(LOGIN, json={"email": "victim@example.com",
-                                            "password": PASSWORD})
+        response = client.post(LOGIN, json={"email": "victim@example.com", "password": PASSWORD})
 
         assert response.status_code == 429
         # The oldest failure (at +10 s) leaves the 300 s window at +310 s; now is +50 s.

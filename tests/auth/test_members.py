@@ -24,8 +24,13 @@ class TestListMembers:
     def test_admins_see_members_with_role_and_scope(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
-        make_membership(db, corp=corp, user=make_user(db, email="a-staff@example.com"),
-                        role=Role.staff, staff_userid="zhangsan")
+        make_membership(
+            db,
+            corp=corp,
+            user=make_user(db, email="a-staff@example.com"),
+            role=Role.staff,
+            staff_userid="zhangsan",
+        )
 
         response = admin.client.get(_members(corp.id))
 
@@ -71,23 +76,32 @@ class TestAddMember:
         admin = member_client(app, db, corp=corp, role=Role.admin)
         make_user(db, email="lead@example.com")
 
-        response = admin.client.post(_members(corp.id), json={
-            "email": "Lead@Example.com", "role": "manager", "department_ids": [3, 2, 3]})
+        response = admin.client.post(
+            _members(corp.id),
+            json={"email": "Lead@Example.com", "role": "manager", "department_ids": [3, 2, 3]},
+        )
 
         assert response.status_code == 201
         body = response.json()
-        assert (body["role"], body["scope"], body["department_ids"]) == ("manager", "department",
-                                                                        [2, 3])
+        assert (body["role"], body["scope"], body["department_ids"]) == (
+            "manager",
+            "department",
+            [2, 3],
+        )
 
-    def test_creates_a_new_user_when_a_password_is_given(
-        self, app: FastAPI, db: Database
-    ) -> None:
+    def test_creates_a_new_user_when_a_password_is_given(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(_members(corp.id), json={
-            "email": "new@example.com", "role": "staff", "password": "a-long-password",
-            "staff_userid": "newbie"})
+        response = admin.client.post(
+            _members(corp.id),
+            json={
+                "email": "new@example.com",
+                "role": "staff",
+                "password": "a-long-password",
+                "staff_userid": "newbie",
+            },
+        )
 
         assert response.status_code == 201
         body = login(TestClient(app), "new@example.com", "a-long-password")
@@ -98,8 +112,10 @@ class TestAddMember:
         admin = member_client(app, db, corp=corp, role=Role.admin)
         make_user(db, email="lead@example.com")
 
-        response = admin.client.post(_members(corp.id), json={
-            "email": "lead@example.com", "role": "staff", "password": "attacker-password"})
+        response = admin.client.post(
+            _members(corp.id),
+            json={"email": "lead@example.com", "role": "staff", "password": "attacker-password"},
+        )
 
         assert response.status_code == 409
         login(TestClient(app), "lead@example.com", PASSWORD)
@@ -108,8 +124,9 @@ class TestAddMember:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(_members(corp.id), json={"email": "x@example.com",
-                                                              "role": "staff"})
+        response = admin.client.post(
+            _members(corp.id), json={"email": "x@example.com", "role": "staff"}
+        )
 
         assert response.status_code == 404
 
@@ -117,8 +134,9 @@ class TestAddMember:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(_members(corp.id), json={"email": admin.user.email,
-                                                              "role": "staff"})
+        response = admin.client.post(
+            _members(corp.id), json={"email": admin.user.email, "role": "staff"}
+        )
 
         assert response.status_code == 409
 
@@ -135,9 +153,7 @@ class TestAddMember:
         assert refused.status_code == 403
         assert granted.status_code == 201
 
-    def test_bad_input_is_a_422_envelope_and_adds_nobody(
-        self, app: FastAPI, db: Database
-    ) -> None:
+    def test_bad_input_is_a_422_envelope_and_adds_nobody(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
         make_user(db, email="lead@example.com")
@@ -206,7 +222,6 @@ class TestUpdateAndRemoveMember:
         admin = member_client(app, db, corp=corp, role=Role.admin)
         foreign = make_membership(db, corp=other, user=make_user(db), role=Role.staff)
 
-        response = admin.client.patch(f"{_members(corp.id)}/{foreign.id}",
-                                      json={"role": "admin"})
+        response = admin.client.patch(f"{_members(corp.id)}/{foreign.id}", json={"role": "admin"})
 
         assert response.status_code == 404

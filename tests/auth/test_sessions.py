@@ -111,8 +111,11 @@ class TestCsrf:
         first = user_client(app, make_user(db, superuser=True))
         second = user_client(app, make_user(db, superuser=True))
 
-        response = first.post("/api/v1/corps", json={"wecom_corp_id": "wwx", "name": "X"},
-                              headers={"X-CSRF-Token": second.headers["X-CSRF-Token"]})
+        response = first.post(
+            "/api/v1/corps",
+            json={"wecom_corp_id": "wwx", "name": "X"},
+            headers={"X-CSRF-Token": second.headers["X-CSRF-Token"]},
+        )
 
         assert response.status_code == 403
 
@@ -124,29 +127,33 @@ class TestCsrf:
 
 
 class TestPasswordChange:
-    def test_changes_the_password_and_ends_other_sessions(
-        self, app: FastAPI, db: Database
-    ) -> None:
+    def test_changes_the_password_and_ends_other_sessions(self, app: FastAPI, db: Database) -> None:
         user = make_user(db, email="me@example.com")
         here, elsewhere = user_client(app, user), user_client(app, user)
 
-        response = here.patch(PASSWORD_URL, json={"current_password": PASSWORD,
-                                                  "new_password": "a-new-long-password"})
+        response = here.patch(
+            PASSWORD_URL, json={"current_password": PASSWORD, "new_password": "a-new-long-password"}
+        )
 
         assert response.status_code == 204
         assert here.get(ME).status_code == 200
         assert elsewhere.get(ME).status_code == 401
         fresh = TestClient(app)
-        assert fresh.post("/api/v1/auth/login", json={"email": "me@example.com",
-                                                      "password": PASSWORD}).status_code == 401
+        assert (
+            fresh.post(
+                "/api/v1/auth/login", json={"email": "me@example.com", "password": PASSWORD}
+            ).status_code
+            == 401
+        )
         login(fresh, "me@example.com", "a-new-long-password")
 
     def test_wrong_current_password_changes_nothing(self, app: FastAPI, db: Database) -> None:
         user = make_user(db)
         client = user_client(app, user)
 
-        response = client.patch(PASSWORD_URL, json={"current_password": "wrong",
-                                                    "new_password": "a-new-long-password"})
+        response = client.patch(
+            PASSWORD_URL, json={"current_password": "wrong", "new_password": "a-new-long-password"}
+        )
 
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "wrong_password"
@@ -155,8 +162,9 @@ class TestPasswordChange:
     def test_short_password_is_refused(self, app: FastAPI, db: Database) -> None:
         client = user_client(app, make_user(db))
 
-        response = client.patch(PASSWORD_URL, json={"current_password": PASSWORD,
-                                                    "new_password": "short"})
+        response = client.patch(
+            PASSWORD_URL, json={"current_password": PASSWORD, "new_password": "short"}
+        )
 
         assert response.status_code == 422
         assert response.json()["error"]["details"][0]["loc"] == ["body", "new_password"]
@@ -166,8 +174,9 @@ class TestPasswordChange:
 
         client = api_key_client(app, db, corp=make_corp(db), scopes=["*"])
 
-        response = client.patch(PASSWORD_URL, json={"current_password": PASSWORD,
-                                                    "new_password": "a-new-long-password"})
+        response = client.patch(
+            PASSWORD_URL, json={"current_password": PASSWORD, "new_password": "a-new-long-password"}
+        )
 
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "login_required"

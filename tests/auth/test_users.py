@@ -20,14 +20,17 @@ USERS = "/api/v1/users"
 
 
 class TestCreateUser:
-    def test_superusers_create_users_who_can_then_log_in(
-        self, app: FastAPI, db: Database
-    ) -> None:
+    def test_superusers_create_users_who_can_then_log_in(self, app: FastAPI, db: Database) -> None:
         admin = superuser_client(app, db)
 
-        response = admin.client.post(USERS, json={
-            "email": "New.Person@Example.com", "display_name": "New Person",
-            "password": "a-long-password"})
+        response = admin.client.post(
+            USERS,
+            json={
+                "email": "New.Person@Example.com",
+                "display_name": "New Person",
+                "password": "a-long-password",
+            },
+        )
 
         assert response.status_code == 201
         assert response.json()["email"] == "new.person@example.com"
@@ -38,16 +41,20 @@ class TestCreateUser:
         admin = superuser_client(app, db)
         make_user(db, email="taken@example.com")
 
-        response = admin.client.post(USERS, json={
-            "email": "TAKEN@example.com", "display_name": "x", "password": "a-long-password"})
+        response = admin.client.post(
+            USERS,
+            json={"email": "TAKEN@example.com", "display_name": "x", "password": "a-long-password"},
+        )
 
         assert response.status_code == 409
 
     def test_corp_owners_are_not_installation_admins(self, app: FastAPI, db: Database) -> None:
         owner = member_client(app, db, corp=make_corp(db), role=Role.owner)
 
-        created = owner.client.post(USERS, json={
-            "email": "x@example.com", "display_name": "x", "password": "a-long-password"})
+        created = owner.client.post(
+            USERS,
+            json={"email": "x@example.com", "display_name": "x", "password": "a-long-password"},
+        )
         listed = owner.client.get(USERS)
 
         assert created.status_code == listed.status_code == 403
@@ -61,8 +68,7 @@ class TestListUsers:
             make_user(db)
 
         first = admin.client.get(USERS, params={"limit": 3}).json()
-        second = admin.client.get(USERS, params={"limit": 3,
-                                                 "cursor": first["next_cursor"]}).json()
+        second = admin.client.get(USERS, params={"limit": 3, "cursor": first["next_cursor"]}).json()
 
         assert len(first["items"]) == 3 and len(second["items"]) == 2
         assert second["next_cursor"] is None
@@ -87,8 +93,9 @@ class TestUpdateUser:
 
         assert response.status_code == 200 and response.json()["is_active"] is False
         assert victim.get("/api/v1/auth/me").status_code == 401
-        failed = TestClient(app).post("/api/v1/auth/login",
-                                      json={"email": user.email, "password": PASSWORD})
+        failed = TestClient(app).post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
         assert failed.status_code == 401
 
     def test_superusers_cannot_demote_themselves(self, app: FastAPI, db: Database) -> None:
@@ -104,8 +111,12 @@ class TestUpdateUser:
         stranger = TestClient(app)
         for _ in range(5):
             stranger.post("/api/v1/auth/login", json={"email": user.email, "password": "x"})
-        assert stranger.post("/api/v1/auth/login", json={
-            "email": user.email, "password": PASSWORD}).status_code == 429
+        assert (
+            stranger.post(
+                "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+            ).status_code
+            == 429
+        )
 
         admin.client.patch(f"{USERS}/{user.id}", json={"unlock": True})
 

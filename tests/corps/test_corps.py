@@ -31,19 +31,29 @@ class TestCreateCorp:
     ) -> None:
         admin = superuser_client(app, db)
 
-        response = admin.client.post(CORPS, json={
-            "wecom_corp_id": "ww1234567890", "name": "Fresh Milk", "agent_id": 1000002,
-            "app_secret": "s3cr3t-app-secret", "callback_token": "tok",
-            "callback_aes_key": AES_KEY})
+        response = admin.client.post(
+            CORPS,
+            json={
+                "wecom_corp_id": "ww1234567890",
+                "name": "Fresh Milk",
+                "agent_id": 1000002,
+                "app_secret": "s3cr3t-app-secret",
+                "callback_token": "tok",
+                "callback_aes_key": AES_KEY,
+            },
+        )
 
         assert response.status_code == 201
         body = response.json()
-        assert body["has_app_secret"] and body["has_callback_token"] and body["has_callback_aes_key"]
+        assert (
+            body["has_app_secret"] and body["has_callback_token"] and body["has_callback_aes_key"]
+        )
         assert "s3cr3t" not in response.text and AES_KEY not in response.text
         with db.transaction() as session:
             membership = session.scalars(select(CorpMembership)).one()
-            event = session.scalars(select(AuditEvent).where(
-                AuditEvent.action == "corp.create")).one()
+            event = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "corp.create")
+            ).one()
         assert (membership.user_id, membership.role) == (admin.user.id, "owner")
         assert str(event.corp_id) == body["id"]
 
@@ -51,7 +61,8 @@ class TestCreateCorp:
         make_corp(db, wecom_corp_id="wwtaken")
 
         response = superuser_client(app, db).client.post(
-            CORPS, json={"wecom_corp_id": "wwtaken", "name": "Again"})
+            CORPS, json={"wecom_corp_id": "wwtaken", "name": "Again"}
+        )
 
         assert response.status_code == 409
 
@@ -64,10 +75,12 @@ class TestCreateCorp:
 
     def test_bad_input_registers_nothing(self, app: FastAPI, db: Database) -> None:
         admin = superuser_client(app, db)
-        for body in ({"wecom_corp_id": "bad id", "name": "x"},
-                     {"wecom_corp_id": "wwok", "name": "x", "callback_aes_key": "short"},
-                     {"wecom_corp_id": "wwok", "name": "x", "agent_id": "one"},
-                     {"wecom_corp_id": "wwok", "name": "x", "secret": "typo"}):
+        for body in (
+            {"wecom_corp_id": "bad id", "name": "x"},
+            {"wecom_corp_id": "wwok", "name": "x", "callback_aes_key": "short"},
+            {"wecom_corp_id": "wwok", "name": "x", "agent_id": "one"},
+            {"wecom_corp_id": "wwok", "name": "x", "secret": "typo"},
+        ):
             assert admin.client.post(CORPS, json=body).status_code == 422, body
         with db.transaction() as session:
             assert session.scalars(select(Corp)).all() == []
@@ -88,8 +101,9 @@ class TestGetAndUpdateCorp:
         assert response.status_code == 200
         assert response.json()["name"] == "Renamed" and response.json()["has_app_secret"]
         with db.transaction() as session:
-            event = session.scalars(select(AuditEvent).where(
-                AuditEvent.action == "corp.update")).one()
+            event = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "corp.update")
+            ).one()
             stored = session.get(Corp, corp.id)
         assert event.details == {"fields": ["app_secret", "name"]}
         assert stored is not None and "new-secret" not in (stored.app_secret_ciphertext or "")

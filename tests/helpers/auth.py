@@ -57,26 +57,44 @@ def make_corp(db: Database, *, name: str | None = None, wecom_corp_id: str | Non
 
 
 def make_user(
-    db: Database, *, email: str | None = None, password: str = PASSWORD,
-    superuser: bool = False, active: bool = True, name: str | None = None,
+    db: Database,
+    *,
+    email: str | None = None,
+    password: str = PASSWORD,
+    superuser: bool = False,
+    active: bool = True,
+    name: str | None = None,
 ) -> User:
     email = (email or f"user{next(_seq)}-{uuid.uuid4().hex[:6]}@example.com").lower()
     with db.transaction() as session:
-        user = User(email=email, display_name=name or email.split("@")[0],
-                    password_hash=_hash(password), is_superuser=superuser, is_active=active)
+        user = User(
+            email=email,
+            display_name=name or email.split("@")[0],
+            password_hash=_hash(password),
+            is_superuser=superuser,
+            is_active=active,
+        )
         session.add(user)
     return user
 
 
 def make_membership(
-    db: Database, *, corp: Corp, user: User, role: Role = Role.staff,
-    scope: ScopeKind | None = None, staff_userid: str | None = None,
+    db: Database,
+    *,
+    corp: Corp,
+    user: User,
+    role: Role = Role.staff,
+    scope: ScopeKind | None = None,
+    staff_userid: str | None = None,
     department_ids: Iterable[int] = (),
 ) -> CorpMembership:
     with db.transaction() as session:
         membership = CorpMembership(
-            corp_id=corp.id, user_id=user.id, role=role.value,
-            scope=(scope or DEFAULT_SCOPE[role]).value, staff_userid=staff_userid,
+            corp_id=corp.id,
+            user_id=user.id,
+            role=role.value,
+            scope=(scope or DEFAULT_SCOPE[role]).value,
+            staff_userid=staff_userid,
             department_ids=sorted(department_ids),
         )
         session.add(membership)
@@ -84,30 +102,49 @@ def make_membership(
 
 
 def make_department(
-    db: Database, *, corp: Corp, wecom_dept_id: int, parent_id: int | None = None,
+    db: Database,
+    *,
+    corp: Corp,
+    wecom_dept_id: int,
+    parent_id: int | None = None,
     name: str | None = None,
 ) -> Department:
     with db.transaction() as session:
-        department = Department(corp_id=corp.id, wecom_dept_id=wecom_dept_id,
-                                parent_id=parent_id, name=name or f"Dept {wecom_dept_id}")
+        department = Department(
+            corp_id=corp.id,
+            wecom_dept_id=wecom_dept_id,
+            parent_id=parent_id,
+            name=name or f"Dept {wecom_dept_id}",
+        )
         session.add(department)
     return department
 
 
 def make_staff(
-    db: Database, *, corp: Corp, userid: str, name: str | None = None,
-    mobile: str | None = "13812345678", departments: Sequence[Department] = (),
+    db: Database,
+    *,
+    corp: Corp,
+    userid: str,
+    name: str | None = None,
+    mobile: str | None = "13812345678",
+    departments: Sequence[Department] = (),
 ) -> StaffMember:
     with db.transaction() as session:
-        member = StaffMember(corp_id=corp.id, userid=userid, name=name or userid.title(),
-                             mobile=mobile,
-                             main_department=departments[0].wecom_dept_id if departments
-                             else None)
+        member = StaffMember(
+            corp_id=corp.id,
+            userid=userid,
+            name=name or userid.title(),
+            mobile=mobile,
+            main_department=departments[0].wecom_dept_id if departments else None,
+        )
         session.add(member)
         session.flush()
         for department in departments:
-            session.add(StaffDepartment(staff_member_id=member.id,
-                                        department_id=department.id, corp_id=corp.id))
+            session.add(
+                StaffDepartment(
+                    staff_member_id=member.id, department_id=department.id, corp_id=corp.id
+                )
+            )
     return member
 
 
@@ -116,8 +153,14 @@ def make_api_key(
 ) -> tuple[ApiKey, str]:
     new = credentials.new_api_key()
     with db.transaction() as session:
-        key = ApiKey(corp_id=corp.id, name=name, prefix=new.prefix, key_hash=new.digest,
-                     scopes=list(scopes), created_at=utcnow())
+        key = ApiKey(
+            corp_id=corp.id,
+            name=name,
+            prefix=new.prefix,
+            key_hash=new.digest,
+            scopes=list(scopes),
+            created_at=utcnow(),
+        )
         session.add(key)
     return key, new.key
 
@@ -145,14 +188,26 @@ class Member:
 
 
 def member_client(
-    app: FastAPI, db: Database, *, corp: Corp, role: Role = Role.staff,
-    scope: ScopeKind | None = None, staff_userid: str | None = None,
+    app: FastAPI,
+    db: Database,
+    *,
+    corp: Corp,
+    role: Role = Role.staff,
+    scope: ScopeKind | None = None,
+    staff_userid: str | None = None,
     department_ids: Iterable[int] = (),
 ) -> Member:
     """A new user with a membership in `corp`, logged in."""
     user = make_user(db)
-    membership = make_membership(db, corp=corp, user=user, role=role, scope=scope,
-                                 staff_userid=staff_userid, department_ids=department_ids)
+    membership = make_membership(
+        db,
+        corp=corp,
+        user=user,
+        role=role,
+        scope=scope,
+        staff_userid=staff_userid,
+        department_ids=department_ids,
+    )
     return Member(user=user, membership=membership, client=user_client(app, user))
 
 
@@ -161,9 +216,7 @@ def superuser_client(app: FastAPI, db: Database) -> Member:
     return Member(user=user, membership=None, client=user_client(app, user))
 
 
-def api_key_client(
-    app: FastAPI, db: Database, *, corp: Corp, scopes: Sequence[str]
-) -> TestClient:
+def api_key_client(app: FastAPI, db: Database, *, corp: Corp, scopes: Sequence[str]) -> TestClient:
     _, key = make_api_key(db, corp=corp, scopes=scopes)
     client = TestClient(app)
     client.headers["Authorization"] = f"Bearer {key}"

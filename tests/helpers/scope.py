@@ -102,7 +102,9 @@ def _body(route: _Route, method: str, samples: Mapping[str, Any]) -> Any:
     return {}
 
 
-def _snapshot(db: Database, targets: Sequence[ScopeTarget]) -> dict[tuple[str, str], dict[str, Any]]:
+def _snapshot(
+    db: Database, targets: Sequence[ScopeTarget]
+) -> dict[tuple[str, str], dict[str, Any]]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     with db.transaction(write=False) as session:
         for target in targets:
@@ -170,8 +172,11 @@ def assert_scope_isolation(
                         )
                         report.denied.append(f"{method} {path}")
             if "GET" in route.methods and target.visible:
-                values = {**(path_values or {}), "corp_id": corp_ids[0],
-                          target.param: target.visible[0]}
+                values = {
+                    **(path_values or {}),
+                    "corp_id": corp_ids[0],
+                    target.param: target.visible[0],
+                }
                 response = client.get(_fill(route.path, values))
                 assert response.status_code == 200, (
                     f"GET {route.path} refused an in-scope row, so its 404s prove nothing: "
@@ -184,13 +189,15 @@ def assert_scope_isolation(
 
 
 def _check_lists(
-    client: TestClient, routes: Sequence[_Route], target: ScopeTarget,
-    corp_ids: Sequence[uuid.UUID], path_values: Mapping[str, object], report: ScopeReport,
+    client: TestClient,
+    routes: Sequence[_Route],
+    target: ScopeTarget,
+    corp_ids: Sequence[uuid.UUID],
+    path_values: Mapping[str, object],
+    report: ScopeReport,
 ) -> None:
     suffix = f"/{{{target.param}}}"
-    list_paths = {
-        r.path.removesuffix(suffix) for r in routes if r.path.endswith(suffix)
-    }
+    list_paths = {r.path.removesuffix(suffix) for r in routes if r.path.endswith(suffix)}
     lists = [r for r in routes if "GET" in r.methods and r.path in list_paths]
     assert lists, f"no list endpoint found for {{{target.param}}}"
     foreign = {str(i) for i in target.foreign}

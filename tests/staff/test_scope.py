@@ -55,10 +55,19 @@ class TestOwnScope:
         alice = member_client(app, db, corp=d.corp, role=Role.staff, staff_userid="alice")
 
         report = assert_scope_isolation(
-            app, alice.client, db, corp_ids=[d.corp.id], sample_bodies=SAMPLES,
-            targets=[ScopeTarget("staff_id", StaffMember, foreign=[d.bob.id, d.carol.id,
-                                                                   d.dave.id],
-                                 visible=[d.alice.id])],
+            app,
+            alice.client,
+            db,
+            corp_ids=[d.corp.id],
+            sample_bodies=SAMPLES,
+            targets=[
+                ScopeTarget(
+                    "staff_id",
+                    StaffMember,
+                    foreign=[d.bob.id, d.carol.id, d.dave.id],
+                    visible=[d.alice.id],
+                )
+            ],
         )
 
         assert any(line.startswith("PATCH") for line in report.denied)
@@ -79,13 +88,24 @@ class TestDepartmentScope:
         self, app: FastAPI, db: Database, directory: Directory
     ) -> None:
         d = directory
-        manager = member_client(app, db, corp=d.corp, role=Role.manager, staff_userid="mgr",
-                                department_ids=[2])
+        manager = member_client(
+            app, db, corp=d.corp, role=Role.manager, staff_userid="mgr", department_ids=[2]
+        )
 
         assert_scope_isolation(
-            app, manager.client, db, corp_ids=[d.corp.id], sample_bodies=SAMPLES,
-            targets=[ScopeTarget("staff_id", StaffMember, foreign=[d.bob.id, d.dave.id],
-                                 visible=[d.carol.id, d.alice.id])],
+            app,
+            manager.client,
+            db,
+            corp_ids=[d.corp.id],
+            sample_bodies=SAMPLES,
+            targets=[
+                ScopeTarget(
+                    "staff_id",
+                    StaffMember,
+                    foreign=[d.bob.id, d.dave.id],
+                    visible=[d.carol.id, d.alice.id],
+                )
+            ],
         )
 
     def test_without_explicit_departments_a_manager_manages_their_own(
@@ -95,17 +115,30 @@ class TestDepartmentScope:
         carol = member_client(app, db, corp=d.corp, role=Role.manager, staff_userid="carol")
 
         assert_scope_isolation(
-            app, carol.client, db, corp_ids=[d.corp.id], sample_bodies=SAMPLES,
-            targets=[ScopeTarget("staff_id", StaffMember, foreign=[d.bob.id, d.dave.id],
-                                 visible=[d.carol.id, d.alice.id])],
+            app,
+            carol.client,
+            db,
+            corp_ids=[d.corp.id],
+            sample_bodies=SAMPLES,
+            targets=[
+                ScopeTarget(
+                    "staff_id",
+                    StaffMember,
+                    foreign=[d.bob.id, d.dave.id],
+                    visible=[d.carol.id, d.alice.id],
+                )
+            ],
         )
 
-    def test_departments_expand_to_descendants(
-        self, db: Database, directory: Directory
-    ) -> None:
+    def test_departments_expand_to_descendants(self, db: Database, directory: Directory) -> None:
         with db.transaction() as session:
-            scope = build_scope(session, corp_id=directory.corp.id, kind=ScopeKind.department,
-                                staff_userid=None, department_ids=[1])
+            scope = build_scope(
+                session,
+                corp_id=directory.corp.id,
+                kind=ScopeKind.department,
+                staff_userid=None,
+                department_ids=[1],
+            )
 
         assert scope.department_ids == frozenset({1, 2, 3, 4})
 
@@ -120,10 +153,19 @@ class TestCrossCorp:
         d = directory
 
         assert_scope_isolation(
-            app, client, db, corp_ids=[home.id, d.corp.id], sample_bodies=SAMPLES,
-            targets=[ScopeTarget("staff_id", StaffMember,
-                                 foreign=[d.alice.id, d.bob.id, d.carol.id, d.dave.id],
-                                 visible=[mine.id])],
+            app,
+            client,
+            db,
+            corp_ids=[home.id, d.corp.id],
+            sample_bodies=SAMPLES,
+            targets=[
+                ScopeTarget(
+                    "staff_id",
+                    StaffMember,
+                    foreign=[d.alice.id, d.bob.id, d.carol.id, d.dave.id],
+                    visible=[mine.id],
+                )
+            ],
         )
 
     def test_all_scope_members_cannot_reach_another_corps_rows(
@@ -135,9 +177,16 @@ class TestCrossCorp:
         d = directory
 
         assert_scope_isolation(
-            app, admin.client, db, corp_ids=[home.id, d.corp.id], sample_bodies=SAMPLES,
-            targets=[ScopeTarget("staff_id", StaffMember, foreign=[d.alice.id, d.bob.id],
-                                 visible=[mine.id])],
+            app,
+            admin.client,
+            db,
+            corp_ids=[home.id, d.corp.id],
+            sample_bodies=SAMPLES,
+            targets=[
+                ScopeTarget(
+                    "staff_id", StaffMember, foreign=[d.alice.id, d.bob.id], visible=[mine.id]
+                )
+            ],
         )
 
 
@@ -150,7 +199,11 @@ class TestHelperCatchesLeaks:
 
         with pytest.raises(AssertionError, match="reached an out-of-scope row"):
             assert_scope_isolation(
-                app, admin.client, db, corp_ids=[d.corp.id], sample_bodies=SAMPLES,
+                app,
+                admin.client,
+                db,
+                corp_ids=[d.corp.id],
+                sample_bodies=SAMPLES,
                 targets=[ScopeTarget("staff_id", StaffMember, foreign=[d.bob.id])],
             )
 
@@ -164,11 +217,14 @@ class TestHelperCatchesLeaks:
             del body
 
         app.include_router(router)
-        alice = member_client(app, db, corp=directory.corp, role=Role.staff,
-                              staff_userid="alice")
+        alice = member_client(app, db, corp=directory.corp, role=Role.staff, staff_userid="alice")
 
         with pytest.raises(AssertionError, match="sample_bodies"):
             assert_scope_isolation(
-                app, alice.client, db, corp_ids=[directory.corp.id], sample_bodies=SAMPLES,
+                app,
+                alice.client,
+                db,
+                corp_ids=[directory.corp.id],
+                sample_bodies=SAMPLES,
                 targets=[ScopeTarget("staff_id", StaffMember, foreign=[directory.bob.id])],
             )

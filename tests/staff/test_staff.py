@@ -24,9 +24,16 @@ class TestCreateStaff:
         make_department(db, corp=corp, wecom_dept_id=5)
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(_staff_url(corp.id), json={
-            "userid": "Zhang.San-01", "name": "张三", "mobile": "13812345678",
-            "department_ids": [5, 2], "gender": 1})
+        response = admin.client.post(
+            _staff_url(corp.id),
+            json={
+                "userid": "Zhang.San-01",
+                "name": "张三",
+                "mobile": "13812345678",
+                "department_ids": [5, 2],
+                "gender": 1,
+            },
+        )
 
         assert response.status_code == 201
         body = response.json()
@@ -39,8 +46,9 @@ class TestCreateStaff:
         make_staff(db, corp=corp, userid="zhangsan")
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(_staff_url(corp.id),
-                                     json={"userid": "zhangsan", "name": "Again"})
+        response = admin.client.post(
+            _staff_url(corp.id), json={"userid": "zhangsan", "name": "Again"}
+        )
 
         assert response.status_code == 409
 
@@ -49,8 +57,9 @@ class TestCreateStaff:
         make_staff(db, corp=other, userid="zhangsan")
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(_staff_url(corp.id),
-                                     json={"userid": "zhangsan", "name": "Zhang"})
+        response = admin.client.post(
+            _staff_url(corp.id), json={"userid": "zhangsan", "name": "Zhang"}
+        )
 
         assert response.status_code == 201
 
@@ -84,41 +93,61 @@ class TestCreateStaff:
             assert error["code"] == "validation_error" and error["message"]
         with db.transaction() as session:
             assert session.scalar(select(func.count()).select_from(StaffMember)) == 0
-            assert session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action.like("staff.%"))) == 0
+            assert (
+                session.scalar(
+                    select(func.count())
+                    .select_from(AuditEvent)
+                    .where(AuditEvent.action.like("staff.%"))
+                )
+                == 0
+            )
 
     def test_unknown_department_names_the_missing_ids(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.post(_staff_url(corp.id), json={
-            "userid": "ok", "name": "x", "department_ids": [99, 98]})
+        response = admin.client.post(
+            _staff_url(corp.id), json={"userid": "ok", "name": "x", "department_ids": [99, 98]}
+        )
 
         assert response.json()["error"]["details"] == {"department_ids": [98, 99]}
 
 
 class TestUpdateStaff:
-    def test_caps_and_departments_change_and_are_audited(
-        self, app: FastAPI, db: Database
-    ) -> None:
+    def test_caps_and_departments_change_and_are_audited(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
         make_department(db, corp=corp, wecom_dept_id=7)
         row = make_staff(db, corp=corp, userid="zhangsan")
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
-        response = admin.client.patch(f"{_staff_url(corp.id)}/{row.id}", json={
-            "daily_add_cap": 60, "friend_cap": 20000, "department_ids": [7],
-            "position": "导购"})
+        response = admin.client.patch(
+            f"{_staff_url(corp.id)}/{row.id}",
+            json={
+                "daily_add_cap": 60,
+                "friend_cap": 20000,
+                "department_ids": [7],
+                "position": "导购",
+            },
+        )
 
         assert response.status_code == 200
         body = response.json()
-        assert (body["daily_add_cap"], body["friend_cap"], body["department_ids"],
-                body["position"]) == (60, 20000, [7], "导购")
+        assert (
+            body["daily_add_cap"],
+            body["friend_cap"],
+            body["department_ids"],
+            body["position"],
+        ) == (60, 20000, [7], "导购")
         with db.transaction() as session:
-            event = session.scalars(select(AuditEvent).where(
-                AuditEvent.action == "staff.update")).one()
-        assert event.details["fields"] == ["daily_add_cap", "department_ids", "friend_cap",
-                                           "position"]
+            event = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "staff.update")
+            ).one()
+        assert event.details["fields"] == [
+            "daily_add_cap",
+            "department_ids",
+            "friend_cap",
+            "position",
+        ]
         assert event.details["daily_add_cap"] == 60
 
     def test_null_for_a_required_field_is_422_and_changes_nothing(
@@ -143,15 +172,12 @@ class TestUpdateStaff:
 
         assert response.status_code == 422
 
-    def test_staff_role_cannot_update_even_their_own_row(
-        self, app: FastAPI, db: Database
-    ) -> None:
+    def test_staff_role_cannot_update_even_their_own_row(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
         row = make_staff(db, corp=corp, userid="zhangsan")
         own = member_client(app, db, corp=corp, role=Role.staff, staff_userid="zhangsan")
 
-        response = own.client.patch(f"{_staff_url(corp.id)}/{row.id}",
-                                    json={"daily_add_cap": 5000})
+        response = own.client.patch(f"{_staff_url(corp.id)}/{row.id}", json={"daily_add_cap": 5000})
 
         assert response.status_code == 403
 
@@ -163,8 +189,9 @@ class TestMasking:
         corp = make_corp(db)
         row = make_staff(db, corp=corp, userid="zhangsan", mobile="13812345678")
         own = member_client(app, db, corp=corp, role=Role.staff, staff_userid="zhangsan")
-        manager = member_client(app, db, corp=corp, role=Role.manager, scope=None,
-                                staff_userid="zhangsan")
+        manager = member_client(
+            app, db, corp=corp, role=Role.manager, scope=None, staff_userid="zhangsan"
+        )
 
         masked = own.client.get(f"{_staff_url(corp.id)}/{row.id}").json()["mobile"]
         listed = own.client.get(_staff_url(corp.id)).json()["items"][0]["mobile"]
@@ -219,10 +246,10 @@ class TestListStaff:
         admin = member_client(app, db, corp=corp, role=Role.admin)
 
         assert admin.client.get(_staff_url(corp.id), params={"limit": 0}).status_code == 422
-        assert admin.client.get(_staff_url(corp.id),
-                                params={"department_id": "x"}).status_code == 422
-        assert admin.client.get(_staff_url(corp.id),
-                                params={"cursor": "bad"}).status_code == 400
+        assert (
+            admin.client.get(_staff_url(corp.id), params={"department_id": "x"}).status_code == 422
+        )
+        assert admin.client.get(_staff_url(corp.id), params={"cursor": "bad"}).status_code == 400
 
 
 class TestDepartments:
