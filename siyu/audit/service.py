@@ -12,7 +12,7 @@ from siyu.audit.context import audit_context, mark_recorded
 from siyu.audit.models import AuditEvent
 from siyu.audit.repository import audit_events
 from siyu.kit.errors import BadRequest
-from siyu.kit.pagination import decode_cursor, encode_cursor
+from siyu.kit.pagination import decode_id_cursor, split_id_page
 
 # Detail keys that must never reach the log, even if a caller passes them by mistake.
 _SECRET_MARKERS = ("password", "secret", "token", "aes_key", "api_key", "key_hash")
@@ -80,15 +80,7 @@ class AuditService:
         """A page of a corp's events (or, with `corp_id=None`, installation-level ones)."""
         if since is not None and until is not None and since >= until:
             raise BadRequest("since must be before until")
-        before_id = None
-        if cursor:
-            (raw,) = decode_cursor(cursor, size=1)
-            try:
-                before_id = uuid.UUID(str(raw))
-            except ValueError as exc:
-                raise BadRequest(
-                    "cursor is not valid; pass the next_cursor of a previous page"
-                ) from exc
+        before_id = decode_id_cursor(cursor)
         rows = audit_events.list(
             session,
             corp_id=corp_id,
@@ -101,8 +93,7 @@ class AuditService:
             before_id=before_id,
             limit=limit + 1,
         )
-        next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-        return rows[:limit], next_cursor
+        return split_id_page(rows, limit)
 
 
 audit_service = AuditService()
