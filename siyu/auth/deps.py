@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
 
 from siyu.audit.context import AuditContext, bind_audit_context, set_audit_corp
 from siyu.auth.credentials import same_secret
@@ -23,7 +24,7 @@ from siyu.auth.scope import DataScope, build_scope
 from siyu.auth.service import ClientInfo, auth_service
 from siyu.corps.models import Corp
 from siyu.corps.repository import corps
-from siyu.deps import SAFE_METHODS, DbSession
+from siyu.deps import SAFE_METHODS, DbSession, get_runtime
 from siyu.kit.errors import Forbidden, NotFound, Unauthorized
 
 SESSION_COOKIE = "siyu_session"
@@ -72,6 +73,7 @@ def get_principal(request: Request, session: DbSession) -> Principal:
             raise Unauthorized(
                 "the API key is not valid, has expired or was revoked", code="invalid_api_key"
             )
+        _touch_api_key(request, session, key)
         principal = Principal(api_key=key)
     else:
         token = request.cookies.get(SESSION_COOKIE)
@@ -103,6 +105,22 @@ def get_principal(request: Request, session: DbSession) -> Principal:
         guard_writes=request.method not in SAFE_METHODS,
     )
     return principal
+
+
+def _touch_api_key(request: Request, session: Session, key: ApiKey) -> None:
+    """Record that the key was used, at most once a minute.
+
+    A safe request holds a read transaction; upgrading it to a write on SQLite fails at once if
+    another process committed meanwhile, so reads record the use in a short transaction of
+    their own. Unsafe requests already hold the write lock and record it in theirs.
+    """
+    if not auth_service.needs_touch(key):
+        return
+    if request.method in SAFE_METHODS:
+        with get_runtime(request).db.transaction() as own:
+            auth_service.touch_api_key(own, key_id=key.id)
+    else:
+        auth_service.touch_api_key(session, key_id=key.id)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -116,6 +116,9 @@ class ApiKeyRepository:
     def get_by_digest(self, session: Session, digest: str) -> ApiKey | None:
         return session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
 
+    def touch(self, session: Session, key_id: uuid.UUID, *, at: datetime) -> None:
+        session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))
+
     def of_corp(self, session: Session, corp_id: uuid.UUID) -> list[ApiKey]:
         stmt = select(ApiKey).where(ApiKey.corp_id == corp_id).order_by(ApiKey.id.desc())
         return list(session.scalars(stmt))

@@ -7,6 +7,7 @@ process memory, so they hold across every API process that shares the database.
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -185,15 +186,19 @@ class AuthService:
         if not credentials.looks_like_api_key(key):
             return None
         api_key = api_keys.get_by_digest(session, credentials.token_digest(key))
-        now = utcnow()
         if api_key is None or api_key.revoked_at is not None:
             return None
-        if api_key.expires_at is not None and api_key.expires_at <= now:
+        if api_key.expires_at is not None and api_key.expires_at <= utcnow():
             return None
-        if api_key.last_used_at is None or now - api_key.last_used_at >= _LAST_USED_RESOLUTION:
-            api_key.last_used_at = now
-            session.flush()
         return api_key
+
+    def needs_touch(self, api_key: ApiKey) -> bool:
+        """Whether `last_used_at` is stale enough to be worth a write."""
+        last = api_key.last_used_at
+        return last is None or utcnow() - last >= _LAST_USED_RESOLUTION
+
+    def touch_api_key(self, session: Session, *, key_id: uuid.UUID) -> None:
+        api_keys.touch(session, key_id, at=utcnow())
 
     def logout(self, session: Session, *, auth_session: AuthSession) -> None:
         auth_session.revoked_at = utcnow()
