@@ -1,0 +1,1 @@
+"""Typed WeCom methods, one mixin per area; `WeComClient` combines them."""

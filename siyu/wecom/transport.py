@@ -1,0 +1,121 @@
+"""The per-process half of the WeCom client: one keep-alive httpx.Client, the shared-store
+token cache, the limiter and the journal writer. Every `WeComClient` of the process uses it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+
+from siyu.settings import Settings
+from siyu.wecom.journal import JournalWriter
+from siyu.wecom.ratelimit import Limiter, Sleep
+from siyu.wecom.repository import DbStore
+from siyu.wecom.store import RedisStore, SharedStore
+from siyu.wecom.tokens import TokenCache
+
+if TYPE_CHECKING:
+    from siyu.runtime import Runtime
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 4
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+
+
+@dataclass
+class WeComTransport:
+    http: httpx.Client
+    store: SharedStore
+    tokens: TokenCache
+    limiter: Limiter
+    journal: JournalWriter
+    retry: RetryPolicy
+    sleep: Sleep = time.sleep
+    _janitor_stop: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        journal: JournalWriter,
+        *,
+        store: SharedStore,
+        sleep: Sleep = time.sleep,
+        http: httpx.Client | None = None,
+    ) -> WeComTransport:
+        timeout = settings.wecom_timeout_seconds
+        limiter = Limiter(
+            store,
+            rate_per_minute=settings.wecom_rate_per_minute,
+            max_concurrency=settings.wecom_max_concurrency,
+            call_seconds=timeout,
+            sleep=sleep,
+        )
+        transport = cls(
+            http=http
+            or httpx.Client(
+                timeout=timeout,
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
+            ),
+            store=store,
+            tokens=TokenCache(store, sleep=sleep),
+            limiter=limiter,
+            journal=journal,
+            retry=RetryPolicy(max_attempts=settings.wecom_max_attempts),
+            sleep=sleep,
+        )
+        threading.Thread(target=transport._janitor, name="wecom-slots", daemon=True).start()
+        return transport
+
+    def _janitor(self) -> None:
+        # Idle concurrency slots go back to the shared store so other processes can use them.
+        while not self._janitor_stop.wait(self.limiter.linger):
+            try:
+                self.limiter.release_idle()
+            except Exception:  # the store is briefly unreachable; leases expire anyway
+                continue
+
+    def close(self) -> None:
+        self._janitor_stop.set()
+        self.limiter.release_idle(everything=True)
+        self.journal.close()
+        self.http.close()
+        if isinstance(self.store, RedisStore):
+            self.store.close()
+
+
+_ATTR = "_wecom_transport"
+_build_lock = threading.Lock()
+
+
+def build_store(runtime: Runtime) -> SharedStore:
+    url = runtime.settings.redis_url
+    return RedisStore(url) if url else DbStore(runtime.db)
+
+
+def wecom_transport(runtime: Runtime) -> WeComTransport:
+    """The runtime's transport, created on first use (API process or worker alike)."""
+    transport: WeComTransport | None = getattr(runtime, _ATTR, None)
+    if transport is None:
+        with _build_lock:
+            transport = getattr(runtime, _ATTR, None)
+            if transport is None:
+                transport = WeComTransport.build(
+                    runtime.settings, JournalWriter(runtime.db), store=build_store(runtime)
+                )
+                setattr(runtime, _ATTR, transport)
+    return transport
+
+
+def close_wecom_transport(runtime: Runtime) -> None:
+    transport: WeComTransport | None = getattr(runtime, _ATTR, None)
+    if transport is not None:
+        setattr(runtime, _ATTR, None)
+        transport.close()
