@@ -15,6 +15,7 @@ def build_api_router() -> APIRouter:
     from siyu.exports.routes import router as exports_router
     from siyu.inbox.routes import router as inbox_router
     from siyu.staff.routes import router as staff_router
+    from siyu.wecom.routes import router as wecom_router
 
     router.include_router(auth_router)
     router.include_router(corps_router)
@@ -23,4 +24,5 @@ def build_api_router() -> APIRouter:
     router.include_router(audit_router)
     router.include_router(exports_router)
     router.include_router(inbox_router)
+    router.include_router(wecom_router)
     return router

@@ -8,6 +8,7 @@ from siyu.exports import models as exports_models
 from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.staff import models as staff_models
+from siyu.wecom import models as wecom_models
 
 __all__ = [
     "audit_models",
@@ -18,4 +19,5 @@ __all__ = [
     "inbox_models",
     "jobs_models",
     "staff_models",
+    "wecom_models",
 ]

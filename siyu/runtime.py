@@ -34,6 +34,10 @@ class Runtime:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
+        # The WeCom client's per-process transport, if one was made: flush its journal.
+        from siyu.wecom.transport import close_wecom_transport
+
+        close_wecom_transport(self)
         self.db.dispose()
 
 

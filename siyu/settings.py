@@ -73,6 +73,16 @@ class Settings(BaseSettings):
     # Adds no-op routes under /bench/ that benchmarks compare real endpoints against.
     bench_routes: bool = False
 
+    # WeCom client: shared limits and token cache live in Redis when set, else in the database.
+    redis_url: str | None = None
+    # Per corp, per API calls a minute (WeCom allows 10,000; 80% leaves room for other tools).
+    wecom_rate_per_minute: int = Field(default=8000, ge=1)
+    # Per corp, per API calls in flight across every process (WeCom answers 45033 above its cap).
+    wecom_max_concurrency: int = Field(default=8, ge=1, le=300)
+    wecom_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Attempts per call for retryable failures (-1, 45009, 45033, network, 5xx).
+    wecom_max_attempts: int = Field(default=4, ge=1, le=20)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.env is Environment.production:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 14:52:45.150510
+Create Date: 2026-11-22 15:02:27.827218
 """
 
 from collections.abc import Sequence
@@ -120,6 +120,52 @@ def upgrade() -> None:
         sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+    )
+    op.create_table(
+        "wecom_calls",
+        sa.Column("corp_id", sa.Uuid(), nullable=True),
+        sa.Column("wecom_corp_id", sa.String(length=64), nullable=False),
+        sa.Column("api", sa.String(length=128), nullable=False),
+        sa.Column("started_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("duration_ms", sa.Double(), nullable=False),
+        sa.Column("errcode", sa.Integer(), nullable=False),
+        sa.Column("http_status", sa.Integer(), nullable=True),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wecom_calls")),
+    )
+    with op.batch_alter_table("wecom_calls", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_wecom_calls_corp_id_api_id", ["corp_id", "api", "id"], unique=False
+        )
+        batch_op.create_index("ix_wecom_calls_corp_id_id", ["corp_id", "id"], unique=False)
+
+    op.create_table(
+        "wecom_rate_windows",
+        sa.Column("corp", sa.String(length=64), nullable=False),
+        sa.Column("api", sa.String(length=128), nullable=False),
+        sa.Column("window", sa.Integer(), nullable=False),
+        sa.Column("used", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("corp", "api", "window", name=op.f("pk_wecom_rate_windows")),
+    )
+    op.create_table(
+        "wecom_slots",
+        sa.Column("corp", sa.String(length=64), nullable=False),
+        sa.Column("api", sa.String(length=128), nullable=False),
+        sa.Column("slot", sa.Integer(), nullable=False),
+        sa.Column("holder", sa.String(length=64), nullable=True),
+        sa.Column("lease_until", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("corp", "api", "slot", name=op.f("pk_wecom_slots")),
+    )
+    op.create_table(
+        "wecom_tokens",
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("access_token", sa.Text(), nullable=True),
+        sa.Column("expires_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("refresh_lease_until", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("refresh_holder", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_wecom_tokens")),
     )
     op.create_table(
         "api_keys",
@@ -418,6 +464,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_corp_id"))
 
     op.drop_table("api_keys")
+    op.drop_table("wecom_tokens")
+    op.drop_table("wecom_slots")
+    op.drop_table("wecom_rate_windows")
+    with op.batch_alter_table("wecom_calls", schema=None) as batch_op:
+        batch_op.drop_index("ix_wecom_calls_corp_id_id")
+        batch_op.drop_index("ix_wecom_calls_corp_id_api_id")
+
+    op.drop_table("wecom_calls")
     op.drop_table("users")
     with op.batch_alter_table("login_attempts", schema=None) as batch_op:
         batch_op.drop_index("ix_login_attempts_ip_created_at")

@@ -50,3 +50,16 @@ inbox_events_total = Counter(
     ["event", "change_type", "outcome"],
     registry=registry,
 )
+wecom_calls_total = Counter(
+    "siyu_wecom_calls_total",
+    "HTTP attempts toward WeCom by API and errcode (ok, a WeCom errcode, or -2 for network/5xx)",
+    ["api", "errcode"],
+    registry=registry,
+)
+wecom_call_duration = Histogram(
+    "siyu_wecom_call_duration_seconds",
+    "Duration of HTTP attempts toward WeCom by API",
+    ["api"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=registry,
+)
