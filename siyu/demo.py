@@ -21,7 +21,6 @@ import uvicorn
 from siyu.auth.cli import bootstrap_owner
 from siyu.corps.schemas import CorpCreate
 from siyu.corps.service import corp_service
-from siyu.db.migrate import upgrade
 from siyu.db.session import Database
 from siyu.kit.secrets import SecretBox
 from siyu.sandbox.app import create_sandbox_app

@@ -23,17 +23,20 @@ def is_postgres(bind: Session | Connection | Engine) -> bool:
 def insert_ignoring_conflicts(
     bind: Session | Connection,
     model: type[Any],
-    values: Mapping[str, Any] | list[Mapping[str, Any]],
+    values: Mapping[str, Any] | list[Mapping[str, Any]] | None,
     *,
     conflict_columns: Iterable[str],
 ) -> Insert:
     """INSERT … ON CONFLICT (cols) DO NOTHING, which both dialects support with the same meaning.
 
     Used for idempotent writes keyed by natural ids (callback inbox, job keys): the database,
-    not a prior SELECT, decides who wins a race.
+    not a prior SELECT, decides who wins a race. With `values=None` the statement takes its
+    rows as execute parameters (executemany: compiled once, cached, sent in batches).
     """
     module = postgresql if is_postgres(bind) else sqlite
-    stmt = module.insert(model).values(values)
+    stmt = module.insert(model)
+    if values is not None:
+        stmt = stmt.values(values)
     result: Insert = stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
     return result
 

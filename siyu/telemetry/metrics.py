@@ -45,8 +45,7 @@ callbacks_total = Counter(
 )
 inbox_events_total = Counter(
     "siyu_inbox_events_total",
-    "Inbox events processed by event, change type and outcome (handled, failed, dead, "
-    "unsupported)",
+    "Inbox events processed by event, change type and outcome (handled, failed, dead, unsupported)",
     ["event", "change_type", "outcome"],
     registry=registry,
 )

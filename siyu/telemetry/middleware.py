@@ -76,7 +76,7 @@ class BodyTooLarge(Exception):
     pass
 
 
-def _envelope(status: int, code: str, message: str) -> bytes:
+def _envelope(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message, "details": None}}).encode()
 
 
@@ -139,7 +139,7 @@ class BodyLimitMiddleware:
         return f"request body is larger than the limit of {self.max_bytes} bytes"
 
     async def _reject(self, send: Send, status: int, code: str, message: str) -> None:
-        body = _envelope(status, code, message)
+        body = _envelope(code, message)
         headers: list[tuple[bytes, bytes]] = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
