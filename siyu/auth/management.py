@@ -14,7 +14,7 @@ from siyu.auth.repository import api_keys, auth_sessions, memberships, users
 from siyu.auth.schemas import ApiKeyCreate, MemberCreate, MemberUpdate, UserCreate, UserUpdate
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
-from siyu.kit.pagination import decode_cursor, encode_cursor
+from siyu.kit.pagination import decode_id_cursor, split_id_page
 
 
 class UserService:
@@ -75,20 +75,8 @@ class UserService:
     def list(
         self, session: Session, *, cursor: str | None, limit: int
     ) -> tuple[list[User], str | None]:
-        after = None
-        if cursor:
-            (raw,) = decode_cursor(cursor, size=1)
-            after = _uuid_from_cursor(raw)
-        rows = users.list(session, after_id=after, limit=limit + 1)
-        next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-        return rows[:limit], next_cursor
-
-
-def _uuid_from_cursor(raw: object) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise BadRequest("cursor is not valid; pass the next_cursor of a previous page") from exc
+        rows = users.list(session, after_id=decode_id_cursor(cursor), limit=limit + 1)
+        return split_id_page(rows, limit)
 
 
 class MembershipService:

@@ -51,7 +51,7 @@ R = TypeVar("R", bound=HasId)
 
 
 def decode_id_cursor(cursor: str | None) -> uuid.UUID | None:
-    """The id a newest-first page continues after (lists ordered by UUIDv7 id descending)."""
+    """The last id of the previous page (the repository continues after it, in its order)."""
     if not cursor:
         return None
     (raw,) = decode_cursor(cursor, size=1)
