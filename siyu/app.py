@@ -73,9 +73,10 @@ def create_app(
     app.include_router(system_router)
     if settings.bench_routes:
         app.include_router(bench_router)
-    app.include_router(build_api_router())
     # The WeCom callback gateway: outside /api/v1, authenticated by the callback signature.
+    # Before the API so that the hottest route is matched first.
     app.include_router(wecom_callback_router)
+    app.include_router(build_api_router())
     _mount_console(app, settings.web_dist_dir)
     # Outermost first: the request id must exist before the body limit can reject.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -23,10 +23,13 @@ class InboxRepository:
         """
         if not rows:
             return set()
+        # Core table + executemany: compiled once and cached, sent as multi-row INSERTs. The
+        # ORM form with a list of values recompiles per batch and costs ~20x more per row.
+        table: Any = InboxEvent.__table__
         stmt = insert_ignoring_conflicts(
-            session, InboxEvent, list(rows), conflict_columns=["corp_id", "dedup_key"]
-        ).returning(InboxEvent.id)
-        return {row[0] for row in session.execute(stmt)}
+            session, table, None, conflict_columns=["corp_id", "dedup_key"]
+        ).returning(table.c.id)
+        return {row[0] for row in session.execute(stmt, list(rows))}
 
     def get(self, session: Session, event_id: uuid.UUID) -> InboxEvent | None:
         return session.get(InboxEvent, event_id)

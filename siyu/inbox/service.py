@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("siyu.inbox")
 
 HANDLE_JOB = "inbox.handle"
+FAN_OUT_JOB = "inbox.fan_out"
 _KEY_LIMIT = 255
 # Envelope fields that say nothing about which event this is.
 _NOT_IDENTITY = frozenset({"ToUserName", "FromUserName", "MsgType", "Event", "ChangeType"})
@@ -91,15 +92,36 @@ class InboxService:
         }
 
     def store(self, session: Session, *, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-        """Insert the rows not seen before and enqueue a handling job for each of those only.
+        """Insert the rows not seen before; returns their ids (a duplicate gets no row).
 
-        Returns the ids of the new rows; a duplicate gets no row and no job.
+        The new rows get one `inbox.fan_out` job in the same transaction rather than a job
+        each: that job enqueues the per-event `inbox.handle` jobs from a worker. It keeps the
+        gateway's transaction to two statements and one wake-up per batch, whatever its size,
+        and loses nothing: the fan-out job commits or rolls back with the rows it names.
         """
         new_ids = inbox_events.insert_new(session, rows)
-        for row in rows:
-            if row["id"] in new_ids:
-                self._enqueue(session, row["id"], row["corp_id"], key=f"inbox:{row['id']}")
+        if new_ids:
+            ordered = [str(row["id"]) for row in rows if row["id"] in new_ids]
+            enqueue(session, FAN_OUT_JOB, key=f"inbox-batch:{ordered[0]}", args={"ids": ordered})
         return new_ids
+
+    def fan_out(self, session: Session, *, event_ids: Sequence[uuid.UUID]) -> int:
+        """Enqueue `inbox.handle` for each stored event (keyed, so a repeated fan-out is a no-op).
+        Returns how many jobs were new."""
+        created = 0
+        for event_id in event_ids:
+            row = inbox_events.get(session, event_id)
+            if row is None:
+                continue
+            if enqueue(
+                session,
+                HANDLE_JOB,
+                key=f"inbox:{event_id}",
+                args={"inbox_event_id": str(event_id)},
+                corp_id=row.corp_id,
+            ):
+                created += 1
+        return created
 
     @staticmethod
     def _enqueue(

@@ -9,7 +9,7 @@ from datetime import timedelta
 import structlog
 
 from siyu.inbox.handlers import load_handler_modules
-from siyu.inbox.service import HANDLE_JOB, inbox_service
+from siyu.inbox.service import FAN_OUT_JOB, HANDLE_JOB, inbox_service
 from siyu.jobs import JobContext, job, periodic
 
 log = structlog.get_logger("siyu.inbox")
@@ -42,6 +42,12 @@ def handle_inbox_event(ctx: JobContext, inbox_event_id: str, replay: bool = Fals
         )
         ctx.session.commit()
         raise
+
+
+@job(FAN_OUT_JOB)
+def fan_out_inbox_batch(ctx: JobContext, ids: list[str]) -> None:
+    """One gateway batch → one `inbox.handle` job per new event."""
+    inbox_service.fan_out(ctx.session, event_ids=[uuid.UUID(i) for i in ids])
 
 
 @periodic("inbox.prune", every=timedelta(hours=1))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -44,8 +45,11 @@ def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:
 
 
 class InboxWriter:
-    def __init__(self, runtime: Runtime, *, max_batch: int = 500) -> None:
+    def __init__(
+        self, runtime: Runtime, *, max_batch: int = 500, linger_seconds: float = 0.002
+    ) -> None:
         self._runtime = runtime
+        self._linger = linger_seconds
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="siyu-inbox-writer", daemon=True)
@@ -69,9 +73,17 @@ class InboxWriter:
                 return
             batch = [first]
             stop = False
+            # Linger briefly: the requests behind this one are still being verified on the
+            # event loop, and one commit for all of them is far cheaper than one each.
+            deadline = time.monotonic() + self._linger
             while len(batch) < self._max_batch:
+                remaining = deadline - time.monotonic()
                 try:
-                    item = self._queue.get_nowait()
+                    item = (
+                        self._queue.get(timeout=remaining)
+                        if remaining > 0
+                        else (self._queue.get_nowait())
+                    )
                 except queue.Empty:
                     break
                 if item is None:
