@@ -308,7 +308,11 @@ def openapi() -> None:
 
 
 # Domains contribute sub-commands; a domain not present in this build is simply absent.
-for module_name, command_name in (("siyu.auth.cli", "user"), ("siyu.sandbox.cli", "sandbox")):
+for module_name, command_name in (
+    ("siyu.auth.cli", "user"),
+    ("siyu.sandbox.cli", "sandbox"),
+    ("siyu.inbox.cli", "inbox"),
+):
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
