@@ -110,8 +110,10 @@ class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi):
                 k: v for k, v in (params or {}).items() if v is not None
             }
             limiter.take(corp, api)
-            with limiter.slot(corp, api):
+            with limiter.slot(corp, api) as slot:
                 attempt = self._send(api, method, query, body, attempt=attempt_no)
+                if attempt.errcode == TRANSPORT_ERRCODE and attempt.status is None:
+                    slot.hold_seconds = limiter.call_seconds
             if attempt.errcode == 0 and attempt.body is not None:
                 return attempt.body
             if attempt.errcode in TOKEN_ERRCODES and not refetched:

@@ -36,6 +36,14 @@ def seconds_to_next_window(moment: datetime) -> float:
 
 
 @dataclass
+class SlotUse:
+    """A lent slot; a caller that timed out sets `hold_seconds` to delay its return."""
+
+    slot: int
+    hold_seconds: float = 0.0
+
+
+@dataclass
 class _Held:
     slot: int
     lease_until: datetime
@@ -71,9 +79,11 @@ class Limiter:
         self.cap = max_concurrency
         self.sleep = sleep
         self.linger = linger
-        # A slot is only lent out while its lease outlives one whole call (timeout plus margin).
-        self.min_lease = timedelta(seconds=call_seconds + 2.0)
-        self.lease = timedelta(seconds=max(30.0, 3 * (call_seconds + 2.0)))
+        # A slot is only lent out while its lease outlives one whole call plus the hold after a
+        # timeout (see `slot`), with a margin.
+        self.call_seconds = call_seconds
+        self.min_lease = timedelta(seconds=2 * call_seconds + 2.0)
+        self.lease = timedelta(seconds=max(30.0, 3 * self.min_lease.total_seconds()))
         self.batch = max(1, min(50, rate_per_minute // 100))
         self.holder = uuid.uuid4().hex
         self._apis: dict[tuple[str, str], _Api] = {}
@@ -119,17 +129,28 @@ class Limiter:
 
     # -- concurrency ----------------------------------------------------------------------
     @contextmanager
-    def slot(self, corp: str, api: str) -> Iterator[int]:
+    def slot(self, corp: str, api: str) -> Iterator[SlotUse]:
         state = self._api(corp, api)
         held = self._acquire(corp, api, state)
+        use = SlotUse(held.slot)
         try:
-            yield held.slot
+            yield use
         finally:
-            with state.lock:
-                state.busy -= 1
-                held.idle_since = time.monotonic()
-                state.free.append(held)
-                state.lock.notify()
+            if use.hold_seconds > 0:
+                # A request we stopped waiting for may still run at WeCom and count against its
+                # cap there: keep its slot out of use a while longer before lending it again.
+                timer = threading.Timer(use.hold_seconds, self._return, (state, held))
+                timer.daemon = True
+                timer.start()
+            else:
+                self._return(state, held)
+
+    def _return(self, state: _Api, held: _Held) -> None:
+        with state.lock:
+            state.busy -= 1
+            held.idle_since = time.monotonic()
+            state.free.append(held)
+            state.lock.notify()
 
     def _acquire(self, corp: str, api: str, state: _Api) -> _Held:
         while True:

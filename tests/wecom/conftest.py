@@ -45,7 +45,7 @@ class Gauge:
         self.current: dict[str, int] = defaultdict(int)
         self.peak: dict[str, int] = defaultdict(int)
         self.count: dict[str, int] = defaultdict(int)
-        # Faults WeCom has and the sandbox does not inject: HTTP 5xx and answers too slow to wait for.
+        # Faults WeCom has that the sandbox does not inject: HTTP 5xx, answers too slow to wait for.
         self.http_errors: dict[str, int] = {}  # api -> how many next calls answer 503
         self.slow_rate: dict[str, float] = {}  # api -> share of calls delayed by `slow_seconds`
         self.slow_seconds = 1.0
