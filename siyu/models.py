@@ -3,21 +3,29 @@
 from siyu.audit import models as audit_models
 from siyu.auth import models as auth_models
 from siyu.corps import models as corps_models
+from siyu.customers import models as customers_models
 from siyu.events import models as events_models
 from siyu.exports import models as exports_models
+from siyu.groups import models as groups_models
 from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.staff import models as staff_models
+from siyu.sync import models as sync_models
+from siyu.tags import models as tags_models
 from siyu.wecom import models as wecom_models
 
 __all__ = [
     "audit_models",
     "auth_models",
     "corps_models",
+    "customers_models",
     "events_models",
     "exports_models",
+    "groups_models",
     "inbox_models",
     "jobs_models",
     "staff_models",
+    "sync_models",
+    "tags_models",
     "wecom_models",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 15:02:27.827218
+Create Date: 2026-11-22 15:08:23.076547
 """
 
 from collections.abc import Sequence
@@ -248,6 +248,70 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_corp_memberships_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "customer_groups",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("chat_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("owner_userid", sa.String(length=64), nullable=False),
+        sa.Column("notice", sa.Text(), nullable=True),
+        sa.Column("created_in_wecom_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("member_version", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("member_count", sa.Integer(), nullable=False),
+        sa.Column("dismissed_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("missing_since", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_groups_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_groups")),
+        sa.UniqueConstraint("corp_id", "chat_id", name=op.f("uq_customer_groups_corp_id_chat_id")),
+    )
+    with op.batch_alter_table("customer_groups", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_groups_corp_id_owner_userid", ["corp_id", "owner_userid"], unique=False
+        )
+
+    op.create_table(
+        "customers",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("external_userid", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("avatar", sa.String(length=512), nullable=True),
+        sa.Column("type", sa.Integer(), nullable=False),
+        sa.Column("gender", sa.Integer(), nullable=False),
+        sa.Column("unionid", sa.String(length=64), nullable=True),
+        sa.Column("corp_name", sa.String(length=128), nullable=True),
+        sa.Column("corp_full_name", sa.String(length=255), nullable=True),
+        sa.Column("position", sa.String(length=128), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("first_added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("missing_since", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_customers_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
+        sa.UniqueConstraint(
+            "corp_id", "external_userid", name=op.f("uq_customers_corp_id_external_userid")
+        ),
+    )
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customers_corp_id_synced_at", ["corp_id", "synced_at"], unique=False
+        )
+        batch_op.create_index("ix_customers_corp_id_unionid", ["corp_id", "unionid"], unique=False)
+
+    op.create_table(
         "departments",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("wecom_dept_id", sa.Integer(), nullable=False),
@@ -355,6 +419,49 @@ def upgrade() -> None:
         batch_op.create_index("ix_staff_members_corp_id_name", ["corp_id", "name"], unique=False)
 
     op.create_table(
+        "sync_runs",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("started_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("progress", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("counts", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("requested_by_label", sa.String(length=128), nullable=True),
+        sa.Column("heartbeat_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_sync_runs_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_runs")),
+    )
+    with op.batch_alter_table("sync_runs", schema=None) as batch_op:
+        batch_op.create_index("ix_sync_runs_corp_id_status", ["corp_id", "status"], unique=False)
+
+    op.create_table(
+        "tag_groups",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("wecom_group_id", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("order", sa.Integer(), nullable=False),
+        sa.Column("origin", sa.String(length=16), nullable=False),
+        sa.Column("deleted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_tag_groups_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tag_groups")),
+        sa.UniqueConstraint(
+            "corp_id", "wecom_group_id", name=op.f("uq_tag_groups_corp_id_wecom_group_id")
+        ),
+    )
+    op.create_table(
         "exports",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=50), nullable=False),
@@ -392,6 +499,104 @@ def upgrade() -> None:
         batch_op.create_index("ix_exports_corp_id_id", ["corp_id", "id"], unique=False)
 
     op.create_table(
+        "follow_relations",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("external_userid", sa.String(length=64), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("remark", sa.String(length=128), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("remark_corp_name", sa.String(length=128), nullable=True),
+        sa.Column("remark_mobiles", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("add_way", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=64), nullable=True),
+        sa.Column("oper_userid", sa.String(length=64), nullable=True),
+        sa.Column("added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "deleted_by_customer_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("deleted_by_staff_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delete_source", sa.String(length=64), nullable=True),
+        sa.Column("wecom_tag_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("missing_since", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_follow_relations_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_follow_relations_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_relations")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "staff_userid",
+            "external_userid",
+            name=op.f("uq_follow_relations_corp_id_staff_userid_external_userid"),
+        ),
+    )
+    with op.batch_alter_table("follow_relations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_follow_relations_corp_id_external_userid",
+            ["corp_id", "external_userid"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_follow_relations_corp_id_staff_userid", ["corp_id", "staff_userid"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_follow_relations_customer_id"), ["customer_id"], unique=False
+        )
+
+    op.create_table(
+        "group_members",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.String(length=64), nullable=False),
+        sa.Column("member_type", sa.Integer(), nullable=False),
+        sa.Column("unionid", sa.String(length=64), nullable=True),
+        sa.Column("join_time", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("join_scene", sa.Integer(), nullable=True),
+        sa.Column("invitor_userid", sa.String(length=64), nullable=True),
+        sa.Column("group_nickname", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=128), nullable=True),
+        sa.Column("state", sa.String(length=64), nullable=True),
+        sa.Column("left_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("quit_scene", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_group_members_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["customer_groups.id"],
+            name=op.f("fk_group_members_group_id_customer_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_members")),
+        sa.UniqueConstraint(
+            "group_id", "member_id", name=op.f("uq_group_members_group_id_member_id")
+        ),
+    )
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_group_members_corp_id_member_id", ["corp_id", "member_id"], unique=False
+        )
+
+    op.create_table(
         "staff_departments",
         sa.Column("staff_member_id", sa.Uuid(), nullable=False),
         sa.Column("department_id", sa.Uuid(), nullable=False),
@@ -424,19 +629,136 @@ def upgrade() -> None:
             batch_op.f("ix_staff_departments_department_id"), ["department_id"], unique=False
         )
 
+    op.create_table(
+        "sync_checkpoints",
+        sa.Column("run_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("stage", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("payload", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("cursor", sa.String(length=512), nullable=True),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("items", sa.Integer(), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_sync_checkpoints_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_sync_checkpoints_run_id_sync_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_checkpoints")),
+        sa.UniqueConstraint(
+            "run_id", "stage", "key", name=op.f("uq_sync_checkpoints_run_id_stage_key")
+        ),
+    )
+    op.create_table(
+        "tags",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("wecom_tag_id", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("order", sa.Integer(), nullable=False),
+        sa.Column("type", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_tags_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["tag_groups.id"],
+            name=op.f("fk_tags_group_id_tag_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
+        sa.UniqueConstraint("corp_id", "wecom_tag_id", name=op.f("uq_tags_corp_id_wecom_tag_id")),
+    )
+    with op.batch_alter_table("tags", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tags_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
+        "follow_relation_tags",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("relation_id", sa.Uuid(), nullable=False),
+        sa.Column("tag_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_follow_relation_tags_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["relation_id"],
+            ["follow_relations.id"],
+            name=op.f("fk_follow_relation_tags_relation_id_follow_relations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"],
+            ["tags.id"],
+            name=op.f("fk_follow_relation_tags_tag_id_tags"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_relation_tags")),
+        sa.UniqueConstraint(
+            "relation_id", "tag_id", name=op.f("uq_follow_relation_tags_relation_id_tag_id")
+        ),
+    )
+    with op.batch_alter_table("follow_relation_tags", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_follow_relation_tags_tag_id"), ["tag_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("follow_relation_tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_follow_relation_tags_tag_id"))
+
+    op.drop_table("follow_relation_tags")
+    with op.batch_alter_table("tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tags_group_id"))
+
+    op.drop_table("tags")
+    op.drop_table("sync_checkpoints")
     with op.batch_alter_table("staff_departments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_departments_department_id"))
 
     op.drop_table("staff_departments")
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_members_corp_id_member_id")
+
+    op.drop_table("group_members")
+    with op.batch_alter_table("follow_relations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_follow_relations_customer_id"))
+        batch_op.drop_index("ix_follow_relations_corp_id_staff_userid")
+        batch_op.drop_index("ix_follow_relations_corp_id_external_userid")
+
+    op.drop_table("follow_relations")
     with op.batch_alter_table("exports", schema=None) as batch_op:
         batch_op.drop_index("ix_exports_corp_id_id")
 
     op.drop_table("exports")
+    op.drop_table("tag_groups")
+    with op.batch_alter_table("sync_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_runs_corp_id_status")
+
+    op.drop_table("sync_runs")
     with op.batch_alter_table("staff_members", schema=None) as batch_op:
         batch_op.drop_index("ix_staff_members_corp_id_name")
 
@@ -452,6 +774,15 @@ def downgrade() -> None:
 
     op.drop_table("domain_events")
     op.drop_table("departments")
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index("ix_customers_corp_id_unionid")
+        batch_op.drop_index("ix_customers_corp_id_synced_at")
+
+    op.drop_table("customers")
+    with op.batch_alter_table("customer_groups", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_groups_corp_id_owner_userid")
+
+    op.drop_table("customer_groups")
     with op.batch_alter_table("corp_memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_corp_memberships_user_id"))
 

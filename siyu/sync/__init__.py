@@ -1,0 +1,1 @@
+"""Reconciliation with WeCom: resumable full syncs, deletion detection and drift checks."""
