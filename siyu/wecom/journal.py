@@ -64,6 +64,8 @@ class JournalWriter:
         self._flushed = threading.Condition()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._retry: list[dict[str, Any]] = []
+        self._flush_lock = threading.Lock()
 
     def record(self, call: CallRecord) -> None:
         outcome = "ok" if call.errcode == 0 else str(call.errcode)
@@ -91,9 +93,13 @@ class JournalWriter:
 
     def flush(self) -> int:
         """Write everything queued so far; returns the number of rows written."""
+        with self._flush_lock:
+            return self._flush()
+
+    def _flush(self) -> int:
         written = 0
         while True:
-            batch: list[dict[str, Any]] = []
+            batch, self._retry = self._retry, []
             while len(batch) < self.max_batch:
                 try:
                     batch.append(self._queue.get_nowait().row())
@@ -106,7 +112,10 @@ class JournalWriter:
                     wecom_calls.insert_many(session, batch)
                 written += len(batch)
             except Exception:
+                # Typically SQLite's write lock held by a long caller transaction: try again on
+                # the next tick (rows keep their ids, so a retried batch is the same rows).
                 log.exception("wecom_journal_write_failed", rows=len(batch))
+                self._retry = batch + self._retry[: MAX_QUEUED - len(batch)]
                 return written
 
     def close(self) -> None:

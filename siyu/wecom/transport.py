@@ -10,9 +10,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
+from sqlalchemy import make_url
+from sqlalchemy.exc import OperationalError
 
+from siyu.db.base import Base
+from siyu.db.dialect import is_postgres
+from siyu.db.session import Database
 from siyu.settings import Settings
 from siyu.wecom.journal import JournalWriter
+from siyu.wecom.models import WeComRateWindow, WeComSlot, WeComToken
 from siyu.wecom.ratelimit import Limiter, Sleep
 from siyu.wecom.repository import DbStore
 from siyu.wecom.store import RedisStore, SharedStore
@@ -95,9 +101,30 @@ _ATTR = "_wecom_transport"
 _build_lock = threading.Lock()
 
 
-def build_store(runtime: Runtime) -> SharedStore:
-    url = runtime.settings.redis_url
-    return RedisStore(url) if url else DbStore(runtime.db)
+def coordination_store(db: Database, *, redis_url: str | None = None) -> SharedStore:
+    """Redis when configured; else PostgreSQL itself; else a SQLite file beside the database.
+
+    SQLite has one writer at a time: a request that holds a write transaction while it calls
+    WeCom would wait on itself if the token lease or a slot needed the same file. The sidecar
+    file has its own lock, and every process using the database finds the same sidecar.
+    """
+    if redis_url:
+        return RedisStore(redis_url)
+    if is_postgres(db.engine):
+        return DbStore(db)
+    url = make_url(db.url)
+    if not url.database or url.database == ":memory:":
+        return DbStore(db)
+    sidecar = Database(url.set(database=f"{url.database}-wecom").render_as_string(False))
+    tables = [
+        Base.metadata.tables[model.__tablename__]
+        for model in (WeComToken, WeComRateWindow, WeComSlot)
+    ]
+    try:
+        Base.metadata.create_all(sidecar.engine, tables=tables)
+    except OperationalError:  # another process created them a moment ago
+        Base.metadata.create_all(sidecar.engine, tables=tables)
+    return DbStore(sidecar)
 
 
 def wecom_transport(runtime: Runtime) -> WeComTransport:
@@ -107,8 +134,9 @@ def wecom_transport(runtime: Runtime) -> WeComTransport:
         with _build_lock:
             transport = getattr(runtime, _ATTR, None)
             if transport is None:
+                store = coordination_store(runtime.db, redis_url=runtime.settings.redis_url)
                 transport = WeComTransport.build(
-                    runtime.settings, JournalWriter(runtime.db), store=build_store(runtime)
+                    runtime.settings, JournalWriter(runtime.db), store=store
                 )
                 setattr(runtime, _ATTR, transport)
     return transport

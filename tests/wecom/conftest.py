@@ -26,9 +26,8 @@ from siyu.sandbox.world import generate_world
 from siyu.settings import Settings
 from siyu.wecom.client import WeComClient
 from siyu.wecom.journal import JournalWriter
-from siyu.wecom.repository import DbStore
 from siyu.wecom.tokens import AppCredentials
-from siyu.wecom.transport import WeComTransport
+from siyu.wecom.transport import WeComTransport, coordination_store
 from tests.conftest import make_settings
 from tests.sandbox.helpers import START, serve_in_thread
 
@@ -142,7 +141,7 @@ def make_client(client_db: Database, sandbox_url: str, sleeper: Sleeper) -> Iter
     def make(**overrides: Any) -> WeComClient:
         settings: Settings = make_settings(client_db.url, **overrides)
         transport = WeComTransport.build(
-            settings, JournalWriter(client_db), store=DbStore(client_db), sleep=sleeper
+            settings, JournalWriter(client_db), store=coordination_store(client_db), sleep=sleeper
         )
         transports.append(transport)
         credentials = AppCredentials(wecom_corp_id=CORP_ID, secret=SECRET, base_url=sandbox_url)

@@ -23,7 +23,7 @@ from siyu.wecom.models import WeComCall
 from siyu.wecom.repository import DbStore
 from siyu.wecom.store import RedisStore, SharedStore
 from siyu.wecom.tokens import AppCredentials
-from siyu.wecom.transport import WeComTransport
+from siyu.wecom.transport import WeComTransport, coordination_store
 from tests.conftest import make_settings
 from tests.wecom.conftest import CORP_ID, SECRET, Gauge, MakeClient, Sleeper
 
@@ -214,7 +214,9 @@ class TestConcurrencyUnderFaults:
 def _hammer(base_url: str, db_url: str, out: Any) -> None:
     database = Database(db_url)
     settings = make_settings(db_url, wecom_max_concurrency=3)
-    transport = WeComTransport.build(settings, JournalWriter(database), store=DbStore(database))
+    transport = WeComTransport.build(
+        settings, JournalWriter(database), store=coordination_store(database)
+    )
     wecom = WeComClient(
         AppCredentials(wecom_corp_id=CORP_ID, secret=SECRET, base_url=base_url),
         transport=transport,
