@@ -12,9 +12,12 @@ def build_api_router() -> APIRouter:
     from siyu.auth.corp_routes import router as auth_corp_router
     from siyu.auth.routes import router as auth_router
     from siyu.corps.routes import router as corps_router
+    from siyu.customers.routes import router as customers_router
     from siyu.exports.routes import router as exports_router
+    from siyu.groups.routes import router as groups_router
     from siyu.inbox.routes import router as inbox_router
     from siyu.staff.routes import router as staff_router
+    from siyu.tags.routes import router as tags_router
     from siyu.wecom.routes import router as wecom_router
 
     router.include_router(auth_router)
@@ -23,6 +26,9 @@ def build_api_router() -> APIRouter:
     router.include_router(staff_router)
     router.include_router(audit_router)
     router.include_router(exports_router)
+    router.include_router(customers_router)
+    router.include_router(tags_router)
+    router.include_router(groups_router)
     router.include_router(inbox_router)
     router.include_router(wecom_router)
     return router

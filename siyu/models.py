@@ -11,6 +11,7 @@ from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.staff import models as staff_models
 from siyu.sync import models as sync_models
+from siyu.tags import changes as tag_changes_models
 from siyu.tags import models as tags_models
 from siyu.wecom import models as wecom_models
 
@@ -26,6 +27,7 @@ __all__ = [
     "jobs_models",
     "staff_models",
     "sync_models",
+    "tag_changes_models",
     "tags_models",
     "wecom_models",
 ]

@@ -31,7 +31,11 @@ if TYPE_CHECKING:
 
 # Modules whose import registers the domains' callback handlers (like BUILTIN_JOB_MODULES).
 # Domains add themselves here; plugins and tests use SIYU_JOB_MODULES, which is imported too.
-CALLBACK_HANDLER_MODULES: tuple[str, ...] = ()
+CALLBACK_HANDLER_MODULES: tuple[str, ...] = (
+    "siyu.customers.handlers",
+    "siyu.groups.handlers",
+    "siyu.tags.handlers",
+)
 
 EventKey = tuple[str, str | None]
 

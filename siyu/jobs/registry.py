@@ -33,7 +33,12 @@ _jobs: dict[str, JobDefinition] = {}
 _periodic: dict[str, PeriodicDefinition] = {}
 
 # Modules whose import registers Siyu's own jobs; domains add themselves here.
-BUILTIN_JOB_MODULES = ("siyu.jobs.builtin", "siyu.exports.tasks", "siyu.inbox.tasks")
+BUILTIN_JOB_MODULES = (
+    "siyu.jobs.builtin",
+    "siyu.exports.tasks",
+    "siyu.inbox.tasks",
+    "siyu.tags.tasks",
+)
 
 
 def job(

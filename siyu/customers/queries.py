@@ -1,0 +1,171 @@
+"""SQL for the callback handlers and the contact read API, row by row.
+
+The full sync's bulk upserts live in `repository.py`; these are the one-contact-at-a-time reads
+and writes a callback needs, and the scoped reads behind the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from siyu.auth.scope import DataScope
+from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
+
+
+class ContactQueries:
+    def get_by_external_userid(
+        self, session: Session, corp_id: uuid.UUID, external_userid: str
+    ) -> Customer | None:
+        return session.scalar(
+            select(Customer).where(
+                Customer.corp_id == corp_id, Customer.external_userid == external_userid
+            )
+        )
+
+    def lock(self, session: Session, corp_id: uuid.UUID, external_userid: str) -> None:
+        """Hold the contact's row until commit (FOR UPDATE; SQLite's write transactions are
+        already exclusive), so two handlers of one contact cannot interleave fetch and write."""
+        session.execute(
+            select(Customer.id)
+            .where(Customer.corp_id == corp_id, Customer.external_userid == external_userid)
+            .with_for_update()
+        )
+
+    def upsert_contact(
+        self, session: Session, *, corp_id: uuid.UUID, values: Mapping[str, Any]
+    ) -> Customer:
+        """One contact by (corp, external_userid). The inbox handles one event per contact at a
+        time per job, and the unique constraint turns a rare race into a retried job."""
+        customer = self.get_by_external_userid(session, corp_id, str(values["external_userid"]))
+        if customer is None:
+            customer = Customer(corp_id=corp_id, status="active", **values)
+            session.add(customer)
+        else:
+            for name, value in values.items():
+                if value is not None or name == "unionid":
+                    setattr(customer, name, value)
+            customer.missing_since = None
+        session.flush()
+        return customer
+
+    def relations_of(self, session: Session, customer_id: uuid.UUID) -> list[FollowRelation]:
+        stmt = select(FollowRelation).where(FollowRelation.customer_id == customer_id)
+        return list(session.scalars(stmt.order_by(FollowRelation.staff_userid)))
+
+    def add_relation(self, session: Session, relation: FollowRelation) -> FollowRelation:
+        session.add(relation)
+        session.flush()
+        return relation
+
+    def relation(self, session: Session, relation_id: uuid.UUID) -> FollowRelation | None:
+        return session.get(FollowRelation, relation_id)
+
+    def set_relation_tags(
+        self, session: Session, relation: FollowRelation, tags: Mapping[str, uuid.UUID]
+    ) -> None:
+        """Make the normalised links equal to `tags` (WeCom tag id → local tag id)."""
+        wanted = set(tags.values())
+        current = set(
+            session.scalars(
+                select(FollowRelationTag.tag_id).where(FollowRelationTag.relation_id == relation.id)
+            )
+        )
+        stale = current - wanted
+        if stale:
+            session.execute(
+                delete(FollowRelationTag).where(
+                    FollowRelationTag.relation_id == relation.id,
+                    FollowRelationTag.tag_id.in_(list(stale)),
+                )
+            )
+        for tag_id in wanted - current:
+            session.add(
+                FollowRelationTag(corp_id=relation.corp_id, relation_id=relation.id, tag_id=tag_id)
+            )
+        session.flush()
+
+    def tag_links(
+        self, session: Session, relation_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        links: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        if not relation_ids:
+            return links
+        stmt = select(FollowRelationTag.relation_id, FollowRelationTag.tag_id).where(
+            FollowRelationTag.relation_id.in_(list(relation_ids))
+        )
+        for relation_id, tag_id in session.execute(stmt):
+            links[relation_id].append(tag_id)
+        return links
+
+    def relations_with_tags(
+        self, session: Session, tag_ids: Sequence[uuid.UUID]
+    ) -> list[FollowRelation]:
+        if not tag_ids:
+            return []
+        linked = select(FollowRelationTag.relation_id).where(
+            FollowRelationTag.tag_id.in_(list(tag_ids))
+        )
+        return list(session.scalars(select(FollowRelation).where(FollowRelation.id.in_(linked))))
+
+    def unlink_tags(self, session: Session, tag_ids: Sequence[uuid.UUID]) -> None:
+        if tag_ids:
+            session.execute(
+                delete(FollowRelationTag).where(FollowRelationTag.tag_id.in_(list(tag_ids)))
+            )
+
+    # -- scoped reads ----------------------------------------------------------------------------
+    def _in_scope(self, scope: DataScope) -> Any:
+        """A customer is visible when one of its relations is owned by someone in scope."""
+        return exists().where(
+            FollowRelation.customer_id == Customer.id,
+            scope.condition(
+                corp_column=FollowRelation.corp_id, owner_column=FollowRelation.staff_userid
+            ),
+        )
+
+    def list_scoped(
+        self,
+        session: Session,
+        scope: DataScope,
+        *,
+        after: uuid.UUID | None,
+        limit: int,
+        status: str | None = None,
+    ) -> list[Customer]:
+        stmt = select(Customer).where(Customer.corp_id == scope.corp_id, self._in_scope(scope))
+        if status is not None:
+            stmt = stmt.where(Customer.status == status)
+        if after is not None:
+            stmt = stmt.where(Customer.id < after)
+        return list(session.scalars(stmt.order_by(Customer.id.desc()).limit(limit)))
+
+    def get_scoped(
+        self, session: Session, scope: DataScope, customer_id: uuid.UUID
+    ) -> Customer | None:
+        return session.scalar(
+            select(Customer).where(
+                Customer.id == customer_id,
+                Customer.corp_id == scope.corp_id,
+                self._in_scope(scope),
+            )
+        )
+
+    def relations_scoped(
+        self, session: Session, scope: DataScope, customer_id: uuid.UUID
+    ) -> list[FollowRelation]:
+        stmt = select(FollowRelation).where(
+            FollowRelation.customer_id == customer_id,
+            scope.condition(
+                corp_column=FollowRelation.corp_id, owner_column=FollowRelation.staff_userid
+            ),
+        )
+        return list(session.scalars(stmt.order_by(FollowRelation.staff_userid)))
+
+
+contacts = ContactQueries()

@@ -1,0 +1,45 @@
+"""Contact read routes: /corps/{corp_id}/customers (scoped by follow_relations.staff_userid)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from siyu.auth.deps import Access, require_api_scope
+from siyu.customers.schemas import Customer, CustomerDetail, CustomerPage
+from siyu.customers.service import customer_service
+from siyu.deps import DbSession
+from siyu.kit.routing import TransactionalRoute
+
+router = APIRouter(prefix="/corps/{corp_id}", tags=["customers"], route_class=TransactionalRoute)
+
+CustomerReader = Annotated[Access, Depends(require_api_scope("customers:read"))]
+
+
+@router.get("/customers", response_model=CustomerPage)
+def list_customers(
+    session: DbSession,
+    access: CustomerReader,
+    status: Literal["active", "lost"] | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CustomerPage:
+    """Newest first. Members scoped to their own or their departments' customers see the
+    customers who have a relation with a staff member inside that scope."""
+    rows, next_cursor = customer_service.list(
+        session, scope=access.scope, cursor=cursor, limit=limit, status=status
+    )
+    return CustomerPage(items=[Customer.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerDetail)
+def get_customer(
+    session: DbSession, access: CustomerReader, customer_id: uuid.UUID
+) -> CustomerDetail:
+    customer = customer_service.get_or_404(session, scope=access.scope, customer_id=customer_id)
+    relations = customer_service.present_relations(session, scope=access.scope, customer=customer)
+    return CustomerDetail.model_validate(
+        {**Customer.model_validate(customer).model_dump(), "relations": relations}
+    )
