@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select
@@ -51,3 +51,25 @@ def lock_for_claim(bind: Session | Connection, stmt: Select[Any]) -> Select[Any]
     if is_postgres(bind):
         return stmt.with_for_update(skip_locked=True)
     return stmt
+
+
+def upsert(
+    bind: Session | Connection,
+    model: type[Any],
+    values: Sequence[Mapping[str, Any]],
+    *,
+    conflict_columns: Iterable[str],
+    update: Callable[[Any], Mapping[str, Any]],
+) -> Insert:
+    """INSERT … ON CONFLICT (cols) DO UPDATE SET …, which both dialects support alike.
+
+    `update` receives the proposed row (`excluded`) and returns the SET clause, so callers
+    write `lambda excluded: {"name": excluded.name}` without knowing the dialect. Rows of one
+    statement must not repeat a conflict key: PostgreSQL refuses to update a row twice.
+    """
+    module = postgresql if is_postgres(bind) else sqlite
+    stmt = module.insert(model).values(list(values))
+    result: Insert = stmt.on_conflict_do_update(
+        index_elements=list(conflict_columns), set_=dict(update(stmt.excluded))
+    )
+    return result

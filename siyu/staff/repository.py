@@ -6,12 +6,18 @@ import builtins
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, delete, or_, select
+from sqlalchemy import Select, and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from siyu.db.dialect import upsert
+from siyu.kit.ids import new_id
 from siyu.staff.models import Department, StaffDepartment, StaffMember
+
+# WeCom member status for someone who left the corp.
+STATUS_LEFT = 5
 
 if TYPE_CHECKING:
     from siyu.auth.scope import DataScope
@@ -175,6 +181,110 @@ class StaffRepository:
         return list(session.scalars(stmt))
 
 
+class DirectorySyncRepository:
+    """Bulk writes of the directory sync (siyu/staff/sync.py): one statement per batch."""
+
+    def upsert_departments(
+        self, session: Session, corp_id: uuid.UUID, rows: Sequence[dict[str, Any]], *, now: datetime
+    ) -> dict[int, uuid.UUID]:
+        """Insert or refresh departments (wecom_dept_id, name, parent_id, order); → id map."""
+        if not rows:
+            return {}
+        values = [
+            {**row, "id": new_id(), "corp_id": corp_id, "created_at": now, "updated_at": now}
+            for row in rows
+        ]
+        table = Department.__table__.c
+        stmt = upsert(
+            session,
+            Department,
+            values,
+            conflict_columns=("corp_id", "wecom_dept_id"),
+            update=lambda excluded: {
+                "name": excluded.name,
+                "parent_id": excluded.parent_id,
+                "order": excluded.order,
+                "updated_at": now,
+            },
+        ).returning(table.wecom_dept_id, table.id)
+        return {row[0]: row[1] for row in session.execute(stmt)}
+
+    def delete_departments_except(
+        self, session: Session, corp_id: uuid.UUID, keep: Collection[int]
+    ) -> int:
+        """Departments WeCom no longer lists were deleted there (memberships go with them)."""
+        stmt = delete(Department).where(
+            Department.corp_id == corp_id, Department.wecom_dept_id.not_in(list(keep))
+        )
+        return session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0  # type: ignore[attr-defined]
+
+    def upsert_members(
+        self, session: Session, corp_id: uuid.UUID, rows: Sequence[dict[str, Any]], *, now: datetime
+    ) -> dict[str, uuid.UUID]:
+        """Insert or refresh members (userid, name, position, mobile, gender, status,
+        main_department); planning caps (daily_add_cap, friend_cap) are Siyu's and kept."""
+        if not rows:
+            return {}
+        fields = ("name", "position", "mobile", "gender", "status", "main_department")
+        values = [
+            {**row, "id": new_id(), "corp_id": corp_id, "created_at": now, "updated_at": now}
+            for row in rows
+        ]
+        table = StaffMember.__table__.c
+        stmt = upsert(
+            session,
+            StaffMember,
+            values,
+            conflict_columns=("corp_id", "userid"),
+            update=lambda excluded: {
+                **{name: getattr(excluded, name) for name in fields},
+                "updated_at": now,
+            },
+        ).returning(table.userid, table.id)
+        return {row[0]: row[1] for row in session.execute(stmt)}
+
+    def mark_left_except(
+        self, session: Session, corp_id: uuid.UUID, keep: Collection[str], *, now: datetime
+    ) -> int:
+        """Members no longer in the directory get WeCom's status 5 (left the corp)."""
+        stmt = (
+            update(StaffMember)
+            .where(
+                StaffMember.corp_id == corp_id,
+                StaffMember.userid.not_in(list(keep)),
+                StaffMember.status != STATUS_LEFT,
+            )
+            .values(status=STATUS_LEFT, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+
+    def replace_memberships(
+        self,
+        session: Session,
+        corp_id: uuid.UUID,
+        memberships: dict[uuid.UUID, builtins.list[uuid.UUID]],
+        *,
+        now: datetime,
+    ) -> None:
+        """Make each listed member's departments exactly the given department ids."""
+        if not memberships:
+            return
+        session.execute(
+            delete(StaffDepartment)
+            .where(StaffDepartment.staff_member_id.in_(list(memberships)))
+            .execution_options(synchronize_session=False)
+        )
+        rows = [
+            {"staff_member_id": staff_id, "department_id": dept_id, "corp_id": corp_id,
+             "created_at": now}
+            for staff_id, dept_ids in memberships.items()
+            for dept_id in dict.fromkeys(dept_ids)
+        ]  # fmt: skip
+        if rows:
+            session.execute(insert(StaffDepartment), rows)
+
+
 def userids_in_departments(corp_id: uuid.UUID, wecom_dept_ids: Collection[int]) -> Select[Any]:
     """A subquery of the userids of members in any of the given departments (data scopes)."""
     return (
@@ -191,3 +301,4 @@ def userids_in_departments(corp_id: uuid.UUID, wecom_dept_ids: Collection[int]) 
 
 departments = DepartmentRepository()
 staff_members = StaffRepository()
+directory_sync = DirectorySyncRepository()
