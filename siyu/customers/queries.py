@@ -20,13 +20,13 @@ from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
 
 class ContactQueries:
     def get_by_external_userid(
-        self, session: Session, corp_id: uuid.UUID, external_userid: str
+        self, session: Session, corp_id: uuid.UUID, external_userid: str, *, fresh: bool = False
     ) -> Customer | None:
-        return session.scalar(
-            select(Customer).where(
-                Customer.corp_id == corp_id, Customer.external_userid == external_userid
-            )
+        """`fresh`: reload the row even if the session holds it (after a Core upsert)."""
+        stmt = select(Customer).where(
+            Customer.corp_id == corp_id, Customer.external_userid == external_userid
         )
+        return session.scalar(stmt.execution_options(populate_existing=fresh))
 
     def lock(self, session: Session, corp_id: uuid.UUID, external_userid: str) -> None:
         """Hold the contact's row until commit (FOR UPDATE; SQLite's write transactions are
@@ -37,31 +37,12 @@ class ContactQueries:
             .with_for_update()
         )
 
-    def upsert_contact(
-        self, session: Session, *, corp_id: uuid.UUID, values: Mapping[str, Any]
-    ) -> Customer:
-        """One contact by (corp, external_userid). The inbox handles one event per contact at a
-        time per job, and the unique constraint turns a rare race into a retried job."""
-        customer = self.get_by_external_userid(session, corp_id, str(values["external_userid"]))
-        if customer is None:
-            customer = Customer(corp_id=corp_id, status="active", **values)
-            session.add(customer)
-        else:
-            for name, value in values.items():
-                if value is not None or name == "unionid":
-                    setattr(customer, name, value)
-            customer.missing_since = None
-        session.flush()
-        return customer
-
-    def relations_of(self, session: Session, customer_id: uuid.UUID) -> list[FollowRelation]:
+    def relations_of(
+        self, session: Session, customer_id: uuid.UUID, *, fresh: bool = False
+    ) -> list[FollowRelation]:
         stmt = select(FollowRelation).where(FollowRelation.customer_id == customer_id)
-        return list(session.scalars(stmt.order_by(FollowRelation.staff_userid)))
-
-    def add_relation(self, session: Session, relation: FollowRelation) -> FollowRelation:
-        session.add(relation)
-        session.flush()
-        return relation
+        stmt = stmt.order_by(FollowRelation.staff_userid)
+        return list(session.scalars(stmt.execution_options(populate_existing=fresh)))
 
     def relation(self, session: Session, relation_id: uuid.UUID) -> FollowRelation | None:
         return session.get(FollowRelation, relation_id)

@@ -10,6 +10,7 @@ is not older than the relation WeCom holds now.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from siyu.customers.schemas import FollowRelation as FollowRelationOut
 from siyu.customers.schemas import RelationTag
 from siyu.kit.errors import NotFound
 from siyu.kit.pagination import decode_id_cursor, split_id_page
+from siyu.sync.apply import apply_contact
 
 ACTIVE = "active"
 LOST = "lost"
@@ -67,6 +69,19 @@ def from_timestamp(value: Any) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
+def _fields(relation: FollowRelation) -> tuple[Any, ...]:
+    """What a change of the relation means to people (not bookkeeping like synced_at)."""
+    return (
+        relation.remark,
+        relation.description,
+        relation.remark_corp_name,
+        list(relation.remark_mobiles or []),
+        relation.state,
+        relation.added_at,
+        relation.deleted_by_staff_at,
+    )
+
+
 def _tag_ids(follow_user: dict[str, Any]) -> list[str]:
     """The relation's tag ids as WeCom lists them (detailed `tags` or batch-style `tag_id`)."""
     if "tag_id" in follow_user and isinstance(follow_user["tag_id"], list):
@@ -76,19 +91,6 @@ def _tag_ids(follow_user: dict[str, Any]) -> list[str]:
         if isinstance(tag, dict) and tag.get("tag_id"):
             ids.append(str(tag["tag_id"]))
     return list(dict.fromkeys(ids))
-
-
-_CONTACT_FIELDS = (
-    "name",
-    "avatar",
-    "type",
-    "gender",
-    "unionid",
-    "corp_name",
-    "corp_full_name",
-    "position",
-)
-_RELATION_FIELDS = ("remark", "description", "remark_corp_name", "add_way", "state", "oper_userid")
 
 
 class CustomerService:
@@ -110,74 +112,54 @@ class CustomerService:
     ) -> ContactSync:
         """Make the contact and all its relations what WeCom answers now.
 
-        `snapshot=None` means WeCom holds no relation with this contact any more (84061):
-        every relation still active here was ended by the staff side.
+        The rows are written by `siyu.sync.apply.apply_contact`, exactly as the full sync
+        writes them; on top of it come what only a callback can conclude: a relation WeCom no
+        longer lists was ended by the staff side, and what changed (for domain events).
+        `snapshot=None` means WeCom holds no relation with this contact any more (84061).
         """
-        repo = contacts
-        customer = repo.get_by_external_userid(session, corp_id, external_userid)
+        customer = contacts.get_by_external_userid(session, corp_id, external_userid)
+        before = (
+            {r.staff_userid: r for r in contacts.relations_of(session, customer.id)}
+            if (customer is not None)
+            else {}
+        )
+        old_tags = {u: list(r.wecom_tag_ids or []) for u, r in before.items()}
+        old_fields = {u: _fields(r) for u, r in before.items()}
         result = ContactSync(customer=customer)
-        if snapshot is None:
-            if customer is None:
-                return result
-            for relation in repo.relations_of(session, customer.id):
-                result.relations[relation.staff_userid] = relation
+        if snapshot is not None:
+            wanted = list(dict.fromkeys(t for f in snapshot.follow_users for t in _tag_ids(f)))
+            apply_contact(
+                session,
+                corp_id,
+                snapshot.contact,
+                snapshot.follow_users,
+                tag_ids=resolve_tags(wanted) if wanted else {},
+                now=at,
+            )
+            customer = contacts.get_by_external_userid(
+                session, corp_id, external_userid, fresh=True
+            )
+            result.customer = customer
+        if customer is None:
+            return result
+        listed = {str(f.get("userid")) for f in snapshot.follow_users} if snapshot else set()
+        for relation in contacts.relations_of(session, customer.id, fresh=snapshot is not None):
+            userid = relation.staff_userid
+            result.relations[userid] = relation
+            if userid not in listed:
                 if relation.deleted_by_staff_at is None:
                     relation.deleted_by_staff_at = at
-                    result.ended_relations.add(relation.staff_userid)
-            self._refresh_status(customer, result.relations.values())
-            session.flush()
-            return result
-        customer = repo.upsert_contact(
-            session,
-            corp_id=corp_id,
-            values=self._contact_values(snapshot.contact, at),
-        )
-        result.customer = customer
-        existing = {r.staff_userid: r for r in repo.relations_of(session, customer.id)}
-        seen: set[str] = set()
-        for follow_user in snapshot.follow_users:
-            userid = str(follow_user.get("userid") or "")
-            if not userid:
+                    result.ended_relations.add(userid)
                 continue
-            seen.add(userid)
-            relation = existing.get(userid)
-            new_tags = _tag_ids(follow_user)
-            old_tags = list(relation.wecom_tag_ids or []) if relation is not None else []
-            added_at = from_timestamp(follow_user.get("createtime"))
-            if relation is None:
-                relation = repo.add_relation(
-                    session,
-                    FollowRelation(
-                        corp_id=corp_id,
-                        customer_id=customer.id,
-                        external_userid=external_userid,
-                        staff_userid=userid,
-                        added_at=added_at,
-                        wecom_tag_ids=[],
-                    ),
-                )
-                result.changed_relations.add(userid)
-            changed = self._apply_relation(relation, follow_user, added_at, at)
-            if changed:
-                result.changed_relations.add(userid)
-            if new_tags != old_tags:
-                relation.wecom_tag_ids = new_tags
+            new_tags = list(relation.wecom_tag_ids or [])
+            old = old_tags.get(userid, [])
+            if new_tags != old:
                 result.tag_diffs[userid] = TagDiff(
-                    added=[t for t in new_tags if t not in old_tags],
-                    removed=[t for t in old_tags if t not in new_tags],
+                    added=[t for t in new_tags if t not in old],
+                    removed=[t for t in old if t not in new_tags],
                 )
-            repo.set_relation_tags(session, relation, resolve_tags(new_tags) if new_tags else {})
-            result.relations[userid] = relation
-        first = min((r.added_at for r in result.relations.values() if r.added_at), default=None)
-        if first is not None and (
-            customer.first_added_at is None or first < customer.first_added_at
-        ):
-            customer.first_added_at = first
-        for userid, relation in existing.items():
-            result.relations.setdefault(userid, relation)
-            if userid not in seen and relation.deleted_by_staff_at is None:
-                relation.deleted_by_staff_at = at
-                result.ended_relations.add(userid)
+            if old_fields.get(userid) != _fields(relation):
+                result.changed_relations.add(userid)
         self._refresh_status(customer, result.relations.values())
         session.flush()
         return result
@@ -248,56 +230,6 @@ class CustomerService:
         return len(relations)
 
     @staticmethod
-    def _contact_values(contact: dict[str, Any], at: datetime) -> dict[str, Any]:
-        values: dict[str, Any] = {"external_userid": str(contact.get("external_userid", ""))}
-        for name in _CONTACT_FIELDS:
-            if contact.get(name) is not None:
-                values[name] = contact[name]
-        values.setdefault("unionid", None)
-        values["synced_at"] = at
-        return values
-
-    @staticmethod
-    def _apply_relation(
-        relation: FollowRelation,
-        follow_user: dict[str, Any],
-        added_at: datetime | None,
-        at: datetime,
-    ) -> bool:
-        changed = False
-        for name in _RELATION_FIELDS:
-            value = follow_user.get(name)
-            if name == "add_way":
-                value = int(value or 0)
-            elif not value:
-                value = None  # WeCom sends "" and omits alike; store one "nothing"
-            if getattr(relation, name) != value:
-                setattr(relation, name, value)
-                changed = True
-        mobiles = list(follow_user.get("remark_mobiles") or [])
-        if list(relation.remark_mobiles or []) != mobiles:
-            relation.remark_mobiles = mobiles
-            changed = True
-        if added_at is not None and relation.added_at != added_at:
-            # A new createtime is a new relation: whatever ended the old one is history.
-            relation.added_at = added_at
-            relation.deleted_by_customer_at = None
-            relation.delete_source = None
-        if relation.deleted_by_staff_at is not None:
-            relation.deleted_by_staff_at = None
-            relation.delete_source = None
-            changed = True
-        if (
-            relation.deleted_by_customer_at is not None
-            and relation.added_at is not None
-            and relation.added_at > relation.deleted_by_customer_at
-        ):
-            relation.deleted_by_customer_at = None
-        relation.missing_since = None
-        relation.synced_at = at
-        return changed
-
-    @staticmethod
     def _refresh_status(customer: Customer, relations: Any) -> None:
         active = any(
             r.deleted_by_staff_at is None and r.deleted_by_customer_at is None for r in relations
@@ -313,7 +245,7 @@ class CustomerService:
         cursor: str | None = None,
         limit: int = 50,
         status: str | None = None,
-    ) -> tuple[list[Customer], str | None]:
+    ) -> tuple[builtins.list[Customer], str | None]:
         """Newest first; a scoped member sees customers related to someone in their scope."""
         rows = contacts.list_scoped(
             session, scope, after=decode_id_cursor(cursor), limit=limit + 1, status=status
@@ -328,12 +260,12 @@ class CustomerService:
 
     def relations_in_scope(
         self, session: Session, *, scope: DataScope, customer: Customer
-    ) -> list[FollowRelation]:
+    ) -> builtins.list[FollowRelation]:
         return contacts.relations_scoped(session, scope, customer.id)
 
     def present_relations(
         self, session: Session, *, scope: DataScope, customer: Customer
-    ) -> list[FollowRelationOut]:
+    ) -> builtins.list[FollowRelationOut]:
         """The relations in scope with their tags' names (links from the normalised table)."""
         from siyu.tags.service import tag_service
 

@@ -14,13 +14,13 @@ from siyu.groups.models import CustomerGroup, GroupMember
 
 class GroupQueries:
     def get_by_chat_id(
-        self, session: Session, corp_id: uuid.UUID, chat_id: str
+        self, session: Session, corp_id: uuid.UUID, chat_id: str, *, fresh: bool = False
     ) -> CustomerGroup | None:
-        return session.scalar(
-            select(CustomerGroup).where(
-                CustomerGroup.corp_id == corp_id, CustomerGroup.chat_id == chat_id
-            )
+        """`fresh`: reload the row even if the session holds it (after a Core upsert)."""
+        stmt = select(CustomerGroup).where(
+            CustomerGroup.corp_id == corp_id, CustomerGroup.chat_id == chat_id
         )
+        return session.scalar(stmt.execution_options(populate_existing=fresh))
 
     def lock(self, session: Session, corp_id: uuid.UUID, chat_id: str) -> None:
         """Hold the group's row until commit: member events of one group apply one at a time."""
@@ -35,9 +35,12 @@ class GroupQueries:
         session.flush()
         return group
 
-    def members_of(self, session: Session, group_id: uuid.UUID) -> list[GroupMember]:
+    def members_of(
+        self, session: Session, group_id: uuid.UUID, *, fresh: bool = False
+    ) -> list[GroupMember]:
         stmt = select(GroupMember).where(GroupMember.group_id == group_id)
-        return list(session.scalars(stmt.order_by(GroupMember.member_id)))
+        stmt = stmt.order_by(GroupMember.member_id)
+        return list(session.scalars(stmt.execution_options(populate_existing=fresh)))
 
     def add_member(self, session: Session, member: GroupMember) -> GroupMember:
         session.add(member)

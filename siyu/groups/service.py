@@ -9,9 +9,9 @@ re-read from groupchat/get instead — so a stale event is never applied over a 
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
-from siyu.customers.service import from_timestamp
 from siyu.groups.models import CustomerGroup, GroupMember
 from siyu.groups.queries import group_queries
 from siyu.kit.errors import NotFound
 from siyu.kit.pagination import decode_id_cursor, split_id_page
+from siyu.sync.apply import apply_group
 
 
 class MemberStep(StrEnum):
@@ -32,12 +32,6 @@ class MemberStep(StrEnum):
     next = "next"  # LastMemVer == stored: apply it
     applied = "applied"  # CurMemVer == stored: already reflected
     gap = "gap"  # neither: lost or late events in between; re-read the group
-
-
-@dataclass
-class MemberChanges:
-    joined: list[str] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)
 
 
 def external_or_staff(member_id: str) -> int:
@@ -58,67 +52,18 @@ class GroupService:
 
     def apply_snapshot(
         self, session: Session, *, corp_id: uuid.UUID, data: dict[str, Any], at: datetime
-    ) -> tuple[CustomerGroup, MemberChanges]:
-        """Make the group and its members what groupchat/get answered."""
-        repo = group_queries
+    ) -> CustomerGroup:
+        """Make the group and its members what groupchat/get answered, written by
+        `siyu.sync.apply.apply_group` exactly as the full sync writes it."""
         chat_id = str(data["chat_id"])
-        group = repo.get_by_chat_id(session, corp_id, chat_id)
-        if group is None:
-            group = repo.add(
-                session, CustomerGroup(corp_id=corp_id, chat_id=chat_id, name="", owner_userid="")
-            )
-        group.name = str(data.get("name") or "")
-        group.owner_userid = str(data.get("owner") or "")
-        group.notice = data.get("notice") or None
-        group.created_in_wecom_at = from_timestamp(data.get("create_time"))
-        group.member_version = str(data.get("member_version") or "") or None
-        group.dismissed_at = None
-        group.missing_since = None
-        group.synced_at = at
-        existing = {m.member_id: m for m in repo.members_of(session, group.id)}
-        changes = MemberChanges()
-        seen: set[str] = set()
-        for item in data.get("member_list") or []:
-            member_id = str(item.get("userid") or "")
-            if not member_id:
-                continue
-            seen.add(member_id)
-            member = existing.get(member_id)
-            if member is None:
-                member = repo.add_member(
-                    session,
-                    GroupMember(
-                        corp_id=corp_id,
-                        group_id=group.id,
-                        member_id=member_id,
-                        member_type=int(item.get("type") or 2),
-                    ),
-                )
-                existing[member_id] = member
-                changes.joined.append(member_id)
-            elif member.left_at is not None:
-                changes.joined.append(member_id)
-            invitor = item.get("invitor") or {}
-            member.member_type = int(item.get("type") or member.member_type)
-            member.unionid = item.get("unionid") or None
-            member.join_time = from_timestamp(item.get("join_time"))
-            member.join_scene = item.get("join_scene")
-            member.invitor_userid = (
-                invitor.get("userid") if isinstance(invitor, dict) else None
-            ) or None
-            member.group_nickname = item.get("group_nickname") or None
-            if "name" in item:
-                member.name = item.get("name") or None
-            member.state = item.get("state") or None
-            member.left_at = None
-            member.quit_scene = None
-        for member_id, member in existing.items():
-            if member_id not in seen and member.left_at is None:
-                member.left_at = at
-                changes.left.append(member_id)
-        group.member_count = _active(list(existing.values()))
+        known = group_queries.get_by_chat_id(session, corp_id, chat_id)
+        apply_group(session, corp_id, data, status=known.status if known else 0, now=at)
+        group = group_queries.get_by_chat_id(session, corp_id, chat_id, fresh=True)
+        assert group is not None
+        group.dismissed_at = None  # WeCom answered for it: it exists
+        group.member_count = _active(group_queries.members_of(session, group.id, fresh=True))
         session.flush()
-        return group, changes
+        return group
 
     def step_of(
         self, group: CustomerGroup | None, *, last_version: str | None, current_version: str | None
@@ -146,7 +91,7 @@ class GroupService:
     ) -> None:
         """Apply one member event that follows the stored version directly."""
         repo = group_queries
-        members = {m.member_id: m for m in repo.members_of(session, group.id)}
+        members = {m.member_id: m for m in repo.members_of(session, group.id, fresh=True)}
         for member_id in joined:
             member = members.get(member_id)
             if member is None:
@@ -197,7 +142,7 @@ class GroupService:
         scope: DataScope,
         cursor: str | None = None,
         limit: int = 50,
-    ) -> tuple[list[CustomerGroup], str | None]:
+    ) -> tuple[builtins.list[CustomerGroup], str | None]:
         rows = group_queries.list_scoped(
             session, scope, after=decode_id_cursor(cursor), limit=limit + 1
         )
@@ -211,7 +156,7 @@ class GroupService:
             raise NotFound(f"group {group_id} does not exist")
         return group
 
-    def members(self, session: Session, *, group: CustomerGroup) -> list[GroupMember]:
+    def members(self, session: Session, *, group: CustomerGroup) -> builtins.list[GroupMember]:
         return group_queries.members_of(session, group.id)
 
 

@@ -36,7 +36,7 @@ class TagQueries:
             .where(Tag.corp_id == corp_id, Tag.group_id.in_(list(group_ids)))
             .order_by(Tag.order.desc(), Tag.name, Tag.id)
         )
-        for tag in session.scalars(stmt):
+        for tag in session.scalars(stmt.execution_options(populate_existing=True)):
             by_group[tag.group_id].append(tag)
         return by_group
 
@@ -67,18 +67,16 @@ class TagQueries:
     def group_by_wecom_id(
         self, session: Session, corp_id: uuid.UUID, wecom_group_id: str
     ) -> TagGroup | None:
-        return session.scalar(
-            select(TagGroup).where(
-                TagGroup.corp_id == corp_id, TagGroup.wecom_group_id == wecom_group_id
-            )
+        stmt = select(TagGroup).where(
+            TagGroup.corp_id == corp_id, TagGroup.wecom_group_id == wecom_group_id
         )
+        return session.scalar(stmt.execution_options(populate_existing=True))
 
     def tag_by_wecom_id(
         self, session: Session, corp_id: uuid.UUID, wecom_tag_id: str
     ) -> Tag | None:
-        return session.scalar(
-            select(Tag).where(Tag.corp_id == corp_id, Tag.wecom_tag_id == wecom_tag_id)
-        )
+        stmt = select(Tag).where(Tag.corp_id == corp_id, Tag.wecom_tag_id == wecom_tag_id)
+        return session.scalar(stmt.execution_options(populate_existing=True))
 
     def tags_by_wecom_ids(
         self, session: Session, corp_id: uuid.UUID, wecom_tag_ids: Sequence[str]
@@ -86,7 +84,8 @@ class TagQueries:
         if not wecom_tag_ids:
             return []
         stmt = select(Tag).where(Tag.corp_id == corp_id, Tag.wecom_tag_id.in_(list(wecom_tag_ids)))
-        return list(session.scalars(stmt))
+        # Always re-read: the sync's Core upserts change rows behind the session's back.
+        return list(session.scalars(stmt.execution_options(populate_existing=True)))
 
     def count_corp_tags(self, session: Session, corp_id: uuid.UUID) -> int:
         """Live tags of groups that exist in WeCom (or are on their way): WeCom's 3,000 cap."""

@@ -24,8 +24,9 @@ from siyu.jobs import enqueue
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import Conflict, NotFound, Unprocessable
 from siyu.tags.changes import TagChange, TagChangeKind, TagChangeStatus
-from siyu.tags.models import Tag, TagGroup
+from siyu.tags.models import TAG_TYPE_CORP, Tag, TagGroup
 from siyu.tags.queries import tag_queries
+from siyu.tags.repository import tag_groups, tags
 from siyu.tags.schemas import TagCreate, TagGroupCreate, TagGroupUpdate, TagUpdate
 
 PUSH_JOB = "tags.push"
@@ -301,65 +302,52 @@ class TagService:
     # -- inbound: WeCom's answers applied here --------------------------------------------------
     def apply_wecom_groups(
         self, session: Session, *, corp_id: uuid.UUID, groups: Sequence[dict[str, Any]]
-    ) -> dict[str, Tag]:
-        """Upsert `get_corp_tag_list` groups; entries flagged `deleted` are marked deleted.
-        Returns the live tags by WeCom id."""
-        repo = tag_queries
+    ) -> None:
+        """Upsert the groups and tags of a (filtered) get_corp_tag_list answer with the full
+        sync's repositories; entries flagged `deleted` are marked deleted here."""
         now = utcnow()
-        live: dict[str, Tag] = {}
+        live = [g for g in groups if g.get("group_id") and not g.get("deleted")]
+        group_ids = tag_groups.upsert_many(
+            session,
+            corp_id,
+            [
+                {
+                    "wecom_group_id": str(g["group_id"]),
+                    "name": str(g.get("group_name", ""))[:64],
+                    "order": int(g.get("order") or 0),
+                }
+                for g in live
+            ],
+            now=now,
+        )
+        tags.upsert_many(
+            session,
+            corp_id,
+            [
+                {
+                    "group_id": group_ids[str(g["group_id"])],
+                    "wecom_tag_id": str(t["id"]),
+                    "name": str(t.get("name", ""))[:64],
+                    "order": int(t.get("order") or 0),
+                    "type": TAG_TYPE_CORP,
+                }
+                for g in live
+                for t in g.get("tag") or []
+                if t.get("id") and not t.get("deleted")
+            ],
+            now=now,
+        )
         for data in groups:
-            wecom_group_id = str(data.get("group_id") or "")
-            if not wecom_group_id:
-                continue
-            group = repo.group_by_wecom_id(session, corp_id, wecom_group_id)
-            if data.get("deleted"):
-                if group is not None and group.deleted_at is None:
-                    self._delete_local_group(session, group, now)
-                continue
-            if group is None:
-                group = repo.add_group(
-                    session,
-                    TagGroup(
-                        corp_id=corp_id,
-                        wecom_group_id=wecom_group_id,
-                        origin=WECOM,
-                        name=str(data.get("group_name", ""))[:64],
-                        order=int(data.get("order") or 0),
-                    ),
+            if data.get("deleted") and data.get("group_id"):
+                self.mark_wecom_deleted(
+                    session, corp_id=corp_id, wecom_id=str(data["group_id"]), is_group=True
                 )
-            else:
-                group.name = str(data.get("group_name", group.name))[:64]
-                group.order = int(data.get("order") or 0)
-                group.deleted_at = None
             for item in data.get("tag") or []:
-                wecom_tag_id = str(item.get("id") or "")
-                if not wecom_tag_id:
-                    continue
-                tag = repo.tag_by_wecom_id(session, corp_id, wecom_tag_id)
-                if item.get("deleted"):
-                    if tag is not None:
-                        tag.deleted_at = tag.deleted_at or now
-                    continue
-                if tag is None:
-                    tag = repo.add_tag(
-                        session,
-                        Tag(
-                            corp_id=corp_id,
-                            group_id=group.id,
-                            wecom_tag_id=wecom_tag_id,
-                            type=1,
-                            name=str(item.get("name", ""))[:64],
-                            order=int(item.get("order") or 0),
-                        ),
+                if item.get("deleted") and item.get("id"):
+                    self.mark_wecom_deleted(
+                        session, corp_id=corp_id, wecom_id=str(item["id"]), is_group=False
                     )
-                else:
-                    tag.group_id = group.id
-                    tag.name = str(item.get("name", tag.name))[:64]
-                    tag.order = int(item.get("order") or 0)
-                    tag.deleted_at = None
-                live[wecom_tag_id] = tag
         session.flush()
-        return live
 
     def mark_wecom_deleted(
         self, session: Session, *, corp_id: uuid.UUID, wecom_id: str, is_group: bool

@@ -69,9 +69,9 @@ def _refuse(session: Session, change: TagChange, errcode: int, errmsg: str) -> N
             for tag in _pending_tags(session, change.corp_id, group.id):
                 tag.deleted_at = change.finished_at
     elif change.kind == TagChangeKind.create_tag and change.tag_id is not None:
-        tag = repo.get_tag(session, change.corp_id, change.tag_id)
-        if tag is not None and tag.wecom_tag_id is None:
-            tag.deleted_at = change.finished_at
+        created = repo.get_tag(session, change.corp_id, change.tag_id)
+        if created is not None and created.wecom_tag_id is None:
+            created.deleted_at = change.finished_at
     session.flush()
 
 
