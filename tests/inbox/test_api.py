@@ -53,16 +53,19 @@ class TestInboxApi:
     def test_list_filters_and_pages_newest_first(self) -> None:
         corp_id = self.corp.corp.wecom_corp_id
         ids = [self.receive(probe_xml(corp_id, "count", f"l{i}")) for i in range(3)]
-        self.receive(fixture_xml("tag_create", corp_id=corp_id))
-        page = self.owner.get(self.base, params={"event": "siyu_probe", "limit": 2}).json()
+        self.receive(probe_xml(corp_id, "nobody", "no handler"))
+        page = self.owner.get(
+            self.base, params={"event": "siyu_probe", "change_type": "count", "limit": 2}
+        ).json()
         assert [item["id"] for item in page["items"]] == [str(ids[2]), str(ids[1])]
         rest = self.owner.get(
-            self.base, params={"event": "siyu_probe", "limit": 2, "cursor": page["next_cursor"]}
+            self.base,
+            params={"change_type": "count", "limit": 2, "cursor": page["next_cursor"]},
         ).json()
         assert [item["id"] for item in rest["items"]] == [str(ids[0])]
         assert rest["next_cursor"] is None
         unsupported = self.owner.get(self.base, params={"status": "unsupported"}).json()
-        assert [item["change_type"] for item in unsupported["items"]] == ["create"]
+        assert [item["change_type"] for item in unsupported["items"]] == ["nobody"]
 
     def test_detail_has_the_decoded_payload(self) -> None:
         xml = fixture_xml("add_external_contact", corp_id=self.corp.corp.wecom_corp_id)
@@ -121,7 +124,7 @@ class TestInboxCli:
 
             with TestClient(create_app(runtime=runtime, start_worker=False)) as client:
                 cc = CallbackCorp(corp, TOKEN, "a" * 43)
-                assert cc.post(client, fixture_xml("tag_create", corp_id=corp.wecom_corp_id))
+                assert cc.post(client, probe_xml(corp.wecom_corp_id, "nobody", "cli"))
                 (row,) = inbox_rows(runtime.db)
             runner = CliRunner()
             listed = runner.invoke(
@@ -130,7 +133,7 @@ class TestInboxCli:
             assert listed.exit_code == 0, listed.output
             assert json.loads(listed.output.strip().splitlines()[-1]) == {"unsupported": 1}
             shown = runner.invoke(cli_app, ["inbox", "show", str(row.id)], obj=settings)
-            assert json.loads(shown.output)["change_type"] == "create"
+            assert json.loads(shown.output)["change_type"] == "nobody"
             replayed = runner.invoke(cli_app, ["inbox", "replay", str(row.id)], obj=settings)
             assert replayed.exit_code == 0, replayed.output
             with runtime.db.transaction() as session:
