@@ -198,6 +198,10 @@ class CallRepository:
         if rows:
             session.execute(insert(WeComCall), list(rows))
 
+    def delete_before(self, session: Session, *, before: datetime) -> int:
+        result = session.execute(delete(WeComCall).where(WeComCall.started_at < before))
+        return _rowcount(result)
+
     def list(
         self,
         session: Session,

@@ -14,7 +14,7 @@ from siyu.auth.models import Role
 from siyu.corps.schemas import CorpCreate
 from siyu.corps.service import corp_service
 from siyu.db.session import Database
-from siyu.kit.clock import utcnow
+from siyu.kit.clock import FrozenClock, utcnow
 from siyu.kit.secrets import SecretBox
 from siyu.runtime import Runtime, build_runtime
 from siyu.sandbox.state import SandboxState
@@ -22,6 +22,7 @@ from siyu.telemetry.metrics import registry
 from siyu.wecom.client import WeComApiError, client_for
 from siyu.wecom.journal import CallRecord, JournalWriter
 from siyu.wecom.models import WeComCall
+from siyu.wecom.service import JOURNAL_RETENTION, wecom_call_service
 from tests.conftest import TEST_SECRET_KEY, make_settings
 from tests.helpers.auth import api_key_client, make_corp, member_client
 from tests.wecom.conftest import CORP_ID, SECRET, MakeClient
@@ -142,3 +143,20 @@ class TestListRoute:
         assert api_key_client(app, db, corp=corp, scopes=["staff:read"]).get(url).status_code == 403
         allowed = api_key_client(app, db, corp=corp, scopes=["wecom:read"])
         assert allowed.get(url).status_code == 200
+
+
+class TestPrune:
+    def test_rows_older_than_the_retention_go(self, db: Database, clock: FrozenClock) -> None:
+        corp = make_corp(db)
+        writer = JournalWriter(db)
+        _record(writer, corp.id, "user/get", 0)
+        writer.flush()
+        clock.advance(JOURNAL_RETENTION - timedelta(hours=1))
+        _record(writer, corp.id, "externalcontact/get", 0)
+        writer.flush()
+        with db.transaction() as session:
+            assert wecom_call_service.prune(session, now=utcnow()) == 0
+        clock.advance(timedelta(hours=2))
+        with db.transaction() as session:
+            assert wecom_call_service.prune(session, now=utcnow()) == 1
+        assert [c.api for c in _calls(db)] == ["externalcontact/get"]
