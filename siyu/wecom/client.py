@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from siyu.corps.service import corp_service
 from siyu.kit.clock import utcnow
 from siyu.kit.secrets import SecretBox
 from siyu.wecom.api.customers import CustomersApi
@@ -199,8 +200,6 @@ class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi):
 
 def client_for(runtime: Runtime, corp: Corp) -> WeComClient:
     """A client for `corp`'s self-built app, on the runtime's shared transport."""
-    from siyu.corps.service import corp_service
-
     secrets = corp_service.secrets(corp, SecretBox(runtime.settings.secret_key))
     if not secrets.app_secret:
         raise WeComApiError(41004, "the corp has no app secret configured", "gettoken")
