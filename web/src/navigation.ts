@@ -42,11 +42,11 @@ export type NavEntry = NavLeaf | NavGroup
 
 export const NAVIGATION: NavEntry[] = [
   { name: 'dashboard', path: 'dashboard', label: 'dashboard', icon: DataBoard, ready: true },
-  { name: 'customers', path: 'customers', label: 'customers', icon: User, ready: false },
-  { name: 'tags', path: 'tags', label: 'tags', icon: PriceTag, ready: false },
+  { name: 'customers', path: 'customers', label: 'customers', icon: User, ready: true },
+  { name: 'tags', path: 'tags', label: 'tags', icon: PriceTag, ready: true },
   { name: 'segments', path: 'segments', label: 'segments', icon: Filter, ready: false },
   { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: false },
-  { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: false },
+  { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: true },
   { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },
   { name: 'automation', path: 'automation', label: 'automation', icon: MagicStick, ready: false },
   { name: 'commerce', path: 'commerce', label: 'commerce', icon: ShoppingCart, ready: false },
@@ -58,7 +58,10 @@ export const NAVIGATION: NavEntry[] = [
     label: 'settings',
     icon: Setting,
     children: [
-      { name: 'settings-corp', path: 'settings/corp', label: 'settingsCorp', ready: false },
+      { name: 'settings-corp', path: 'settings/corp', label: 'settingsCorp', ready: true },
+      { name: 'settings-sync', path: 'settings/sync', label: 'settingsSync', ready: true },
+      { name: 'settings-inbox', path: 'settings/inbox', label: 'settingsInbox', ready: true },
+      { name: 'settings-wecom-calls', path: 'settings/wecom-calls', label: 'settingsWecomCalls', ready: true },
       { name: 'settings-members', path: 'settings/members', label: 'settingsMembers', ready: false },
       { name: 'settings-api-keys', path: 'settings/api-keys', label: 'settingsApiKeys', ready: false },
       { name: 'settings-audit', path: 'settings/audit', label: 'settingsAudit', ready: true },

@@ -173,6 +173,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Customers
+         * @description Newest first. Members scoped to their own or their departments' customers see the
+         *     customers who have a relation with a staff member inside that scope.
+         */
+        get: operations["list_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Customer */
+        get: operations["get_customer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Customer Tags
+         * @description Mark or unmark corp tags on the customer's relation with `userid` (WeCom mark_tag).
+         *
+         *     Any member may, on customers inside their data scope; the relation's owner must be too.
+         */
+        post: operations["mark_customer_tags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/departments": {
         parameters: {
             query?: never;
@@ -249,6 +309,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Groups */
+        get: operations["list_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Group */
+        get: operations["get_group"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Inbox Events
+         * @description Newest first; filter by status, Event and ChangeType.
+         */
+        get: operations["list_inbox_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/inbox/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redrive Inbox Events
+         * @description Put every dead event of this corp back in line with a fresh attempt budget.
+         */
+        post: operations["redrive_inbox_events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/inbox/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Inbox Event */
+        get: operations["get_inbox_event"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/inbox/{event_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay Inbox Event
+         * @description Run the handler again, even if the event was handled (handlers are idempotent).
+         */
+        post: operations["replay_inbox_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/members": {
         parameters: {
             query?: never;
@@ -319,6 +490,114 @@ export interface paths {
         head?: never;
         /** Update Staff */
         patch: operations["update_staff"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/tag-changes/{change_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tag Change
+         * @description Follow a change to WeCom: pending until the job has WeCom's answer.
+         */
+        get: operations["get_tag_change"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/tag-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tag Groups */
+        get: operations["list_tag_groups"];
+        put?: never;
+        /** Create Tag Group */
+        post: operations["create_tag_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/tag-groups/{tag_group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Tag Group */
+        delete: operations["delete_tag_group"];
+        options?: never;
+        head?: never;
+        /** Update Tag Group */
+        patch: operations["update_tag_group"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/tag-groups/{tag_group_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Tag */
+        post: operations["create_tag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Tag */
+        delete: operations["delete_tag"];
+        options?: never;
+        head?: never;
+        /** Update Tag */
+        patch: operations["update_tag"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/wecom/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Wecom Calls */
+        get: operations["list_wecom_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users": {
@@ -620,6 +899,200 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** Customer */
+        Customer: {
+            /** Avatar */
+            avatar: string | null;
+            /** Corp Name */
+            corp_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** External Userid */
+            external_userid: string;
+            /** First Added At */
+            first_added_at: string | null;
+            /**
+             * Gender
+             * @description 0 unknown, 1 male, 2 female
+             */
+            gender: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: string | null;
+            /**
+             * Status
+             * @description active while any follow relation is active, else lost
+             */
+            status: string;
+            /**
+             * Type
+             * @description 1 WeChat user, 2 WeCom user
+             */
+            type: number;
+            /** Unionid */
+            unionid: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** CustomerDetail */
+        CustomerDetail: {
+            /** Avatar */
+            avatar: string | null;
+            /** Corp Name */
+            corp_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** External Userid */
+            external_userid: string;
+            /** First Added At */
+            first_added_at: string | null;
+            /**
+             * Gender
+             * @description 0 unknown, 1 male, 2 female
+             */
+            gender: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: string | null;
+            /**
+             * Relations
+             * @description The customer's relations with staff inside the caller's data scope
+             */
+            relations: components["schemas"]["FollowRelation"][];
+            /**
+             * Status
+             * @description active while any follow relation is active, else lost
+             */
+            status: string;
+            /**
+             * Type
+             * @description 1 WeChat user, 2 WeCom user
+             */
+            type: number;
+            /** Unionid */
+            unionid: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** CustomerGroup */
+        CustomerGroup: {
+            /** Chat Id */
+            chat_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created In Wecom At */
+            created_in_wecom_at: string | null;
+            /** Dismissed At */
+            dismissed_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Member Count */
+            member_count: number;
+            /** Member Version */
+            member_version: string | null;
+            /** Name */
+            name: string;
+            /** Notice */
+            notice: string | null;
+            /** Owner Userid */
+            owner_userid: string;
+            /**
+             * Status
+             * @description 0 normal, 1 owner resigned, 2 handover running, 3 handed over
+             */
+            status: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** CustomerGroupDetail */
+        CustomerGroupDetail: {
+            /** Chat Id */
+            chat_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created In Wecom At */
+            created_in_wecom_at: string | null;
+            /** Dismissed At */
+            dismissed_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Member Count */
+            member_count: number;
+            /** Member Version */
+            member_version: string | null;
+            /** Members */
+            members: components["schemas"]["GroupMember"][];
+            /** Name */
+            name: string;
+            /** Notice */
+            notice: string | null;
+            /** Owner Userid */
+            owner_userid: string;
+            /**
+             * Status
+             * @description 0 normal, 1 owner resigned, 2 handover running, 3 handed over
+             */
+            status: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * CustomerTagMark
+         * @description mark_tag on the relation between `userid` and the customer.
+         */
+        CustomerTagMark: {
+            /** Add */
+            add?: string[];
+            /** Remove */
+            remove?: string[];
+            /**
+             * Userid
+             * @description The staff member's userid
+             */
+            userid: string;
+        };
         /** Department */
         Department: {
             /**
@@ -699,11 +1172,187 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** FollowRelation */
+        FollowRelation: {
+            /** Add Way */
+            add_way: number | null;
+            /** Added At */
+            added_at: string | null;
+            /** Delete Source */
+            delete_source: string | null;
+            /** Deleted By Customer At */
+            deleted_by_customer_at: string | null;
+            /** Deleted By Staff At */
+            deleted_by_staff_at: string | null;
+            /** Description */
+            description: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Remark */
+            remark: string | null;
+            /** Staff Userid */
+            staff_userid: string;
+            /**
+             * State
+             * @description The contact way's state: the channel
+             */
+            state: string | null;
+            /** Tags */
+            tags: components["schemas"]["RelationTag"][];
+            /** Wecom Tag Ids */
+            wecom_tag_ids: string[];
+        };
+        /** GroupMember */
+        GroupMember: {
+            /** Group Nickname */
+            group_nickname: string | null;
+            /** Invitor Userid */
+            invitor_userid: string | null;
+            /** Join Scene */
+            join_scene: number | null;
+            /** Join Time */
+            join_time: string | null;
+            /** Left At */
+            left_at: string | null;
+            /**
+             * Member Id
+             * @description A staff userid or an external_userid
+             */
+            member_id: string;
+            /**
+             * Member Type
+             * @description 1 staff member, 2 external contact
+             */
+            member_type: number;
+            /** Name */
+            name: string | null;
+            /** Quit Scene */
+            quit_scene: number | null;
+            /** State */
+            state: string | null;
+            /** Unionid */
+            unionid: string | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** InboxEvent */
+        InboxEvent: {
+            /** Attempts */
+            attempts: number;
+            /** Change Type */
+            change_type: string | null;
+            /**
+             * Corp Id
+             * Format: uuid
+             */
+            corp_id: string;
+            /**
+             * Create Time
+             * @description WeCom's CreateTime (unix seconds)
+             */
+            create_time: number;
+            /** Dedup Key */
+            dedup_key: string;
+            /** Event */
+            event: string;
+            /** Handled At */
+            handled_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Status
+             * @description pending, handled, failed, dead or unsupported
+             */
+            status: string;
+        };
+        /** InboxEventDetail */
+        InboxEventDetail: {
+            /** Attempts */
+            attempts: number;
+            /** Change Type */
+            change_type: string | null;
+            /**
+             * Corp Id
+             * Format: uuid
+             */
+            corp_id: string;
+            /**
+             * Create Time
+             * @description WeCom's CreateTime (unix seconds)
+             */
+            create_time: number;
+            /** Dedup Key */
+            dedup_key: string;
+            /** Event */
+            event: string;
+            /**
+             * Fields
+             * @description The payload decoded into the event's fields
+             */
+            fields: {
+                [key: string]: unknown;
+            };
+            /** Handled At */
+            handled_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Payload
+             * @description The decrypted callback XML as WeCom sent it
+             */
+            payload: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Status
+             * @description pending, handled, failed, dead or unsupported
+             */
+            status: string;
+        };
+        /** InboxEventPage */
+        InboxEventPage: {
+            /** Items */
+            items: components["schemas"]["InboxEvent"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** InboxRedrive */
+        InboxRedrive: {
+            /**
+             * Redriven
+             * @description How many dead events were put back in line
+             */
+            redriven: number;
+        };
+        /**
+         * InboxStatus
+         * @enum {string}
+         */
+        InboxStatus: "pending" | "handled" | "failed" | "dead" | "unsupported";
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -780,6 +1429,26 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[CustomerGroup] */
+        Page_CustomerGroup_: {
+            /** Items */
+            items: components["schemas"]["CustomerGroup"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Customer] */
+        Page_Customer_: {
+            /** Items */
+            items: components["schemas"]["Customer"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Page[Export] */
         Page_Export_: {
             /** Items */
@@ -816,6 +1485,18 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** RelationTag */
+        RelationTag: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Wecom Tag Id */
+            wecom_tag_id: string | null;
         };
         /**
          * Role
@@ -950,6 +1631,134 @@ export interface components {
             /** Status */
             status?: (1 | 2 | 4 | 5) | null;
         };
+        /** Tag */
+        Tag: {
+            /**
+             * Group Id
+             * Format: uuid
+             */
+            group_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Order */
+            order: number;
+            /**
+             * Pending
+             * @description Created in Siyu; WeCom has not confirmed it yet
+             */
+            pending: boolean;
+            /** Type */
+            type: number;
+            /** Wecom Tag Id */
+            wecom_tag_id: string | null;
+        };
+        /** TagChange */
+        TagChange: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Errcode */
+            errcode: number | null;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Relation Id */
+            relation_id: string | null;
+            /**
+             * Status
+             * @description pending, done, or failed (WeCom refused; see errcode)
+             */
+            status: string;
+            /** Tag Group Id */
+            tag_group_id: string | null;
+            /** Tag Id */
+            tag_id: string | null;
+        };
+        /** TagCreate */
+        TagCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Order
+             * @default 0
+             */
+            order: number;
+        };
+        /** TagGroup */
+        TagGroup: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Order */
+            order: number;
+            /** Origin */
+            origin: string;
+            /** Pending */
+            pending: boolean;
+            /** Tags */
+            tags: components["schemas"]["Tag"][];
+            /** Wecom Group Id */
+            wecom_group_id: string | null;
+        };
+        /** TagGroupCreate */
+        TagGroupCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Order
+             * @default 0
+             */
+            order: number;
+            /**
+             * Origin
+             * @description wecom: a corp tag group created in WeCom too; siyu: Siyu-only, never sent
+             * @default wecom
+             * @enum {string}
+             */
+            origin: "wecom" | "siyu";
+            /** Tags */
+            tags?: components["schemas"]["TagCreate"][];
+        };
+        /**
+         * TagGroupUpdate
+         * @description Rename or reorder; only the fields sent change.
+         */
+        TagGroupUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Order */
+            order?: number | null;
+        };
+        /** TagUpdate */
+        TagUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Order */
+            order?: number | null;
+        };
         /** User */
         User: {
             /** Display Name */
@@ -1032,6 +1841,41 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WeComCall */
+        WeComCall: {
+            /** Api */
+            api: string;
+            /** Attempt */
+            attempt: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Errcode */
+            errcode: number;
+            /** Error */
+            error: string | null;
+            /** Http Status */
+            http_status: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
+        /** WeComCallPage */
+        WeComCallPage: {
+            /** Items */
+            items: components["schemas"]["WeComCall"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
         };
     };
     responses: never;
@@ -1405,6 +2249,109 @@ export interface operations {
             };
         };
     };
+    list_customers: {
+        parameters: {
+            query?: {
+                status?: ("active" | "lost") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Customer_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mark_customer_tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerTagMark"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagChange"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_departments: {
         parameters: {
             query?: never;
@@ -1591,6 +2538,204 @@ export interface operations {
                 };
                 content: {
                     "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_groups: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CustomerGroup_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerGroupDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_inbox_events: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["InboxStatus"] | null;
+                event?: string | null;
+                change_type?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxEventPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    redrive_inbox_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxRedrive"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_inbox_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxEventDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replay_inbox_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxEvent"];
                 };
             };
             /** @description Validation Error */
@@ -1864,6 +3009,310 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_tag_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                change_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagChange"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tag_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagGroup"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_tag_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagGroupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagGroup"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_tag_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_group_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_tag_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_group_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagGroupUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagGroup"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_tag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_group_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_tag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_tag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_wecom_calls: {
+        parameters: {
+            query?: {
+                /** @description e.g. externalcontact/get */
+                api?: string | null;
+                /** @description 0 for successes, -2 for network errors */
+                errcode?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeComCallPage"];
                 };
             };
             /** @description Validation Error */

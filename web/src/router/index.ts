@@ -14,6 +14,13 @@ import { installGuards } from './guards'
 const PAGES: Record<string, () => Promise<unknown>> = {
   dashboard: () => import('@/modules/dashboard/views/DashboardView.vue'),
   staff: () => import('@/modules/staff/views/StaffListView.vue'),
+  customers: () => import('@/modules/customers/views/CustomerListView.vue'),
+  groups: () => import('@/modules/groups/views/GroupListView.vue'),
+  tags: () => import('@/modules/tags/views/TagsView.vue'),
+  'settings-corp': () => import('@/modules/integration/views/CorpSettingsView.vue'),
+  'settings-sync': () => import('@/modules/sync/views/SyncView.vue'),
+  'settings-inbox': () => import('@/modules/inbox/views/InboxView.vue'),
+  'settings-wecom-calls': () => import('@/modules/wecom/views/WeComCallsView.vue'),
   'settings-audit': () => import('@/modules/audit/views/AuditLogView.vue'),
 }
 const comingSoon = () => import('@/components/ComingSoonView.vue')
@@ -24,6 +31,22 @@ const consolePages: RouteRecordRaw[] = NAV_LEAVES.map((leaf) => ({
   component: (leaf.ready && PAGES[leaf.name]) || comingSoon,
   meta: { label: leaf.label },
 }))
+
+// Detail pages: not in the sidebar; they keep their list's entry highlighted (`meta.nav`).
+const detailPages: RouteRecordRaw[] = [
+  {
+    path: 'customers/:customerId',
+    name: 'customer-detail',
+    component: () => import('@/modules/customers/views/CustomerDetailView.vue'),
+    meta: { label: 'customers', nav: 'customers' },
+  },
+  {
+    path: 'groups/:groupId',
+    name: 'group-detail',
+    component: () => import('@/modules/groups/views/GroupDetailView.vue'),
+    meta: { label: 'groups', nav: 'groups' },
+  },
+]
 
 const routes: RouteRecordRaw[] = [
   {
@@ -41,7 +64,7 @@ const routes: RouteRecordRaw[] = [
   {
     path: '/c/:corpId',
     component: ConsoleLayout,
-    children: [{ path: '', redirect: { name: 'dashboard' } }, ...consolePages],
+    children: [{ path: '', redirect: { name: 'dashboard' } }, ...consolePages, ...detailPages],
   },
   {
     path: '/:pathMatch(.*)*',
@@ -59,5 +82,7 @@ declare module 'vue-router' {
     public?: boolean
     /** Key under `nav.` naming the page. */
     label?: string
+    /** Sidebar entry to highlight when the page is not in the sidebar itself. */
+    nav?: string
   }
 }

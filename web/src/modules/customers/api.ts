@@ -1,0 +1,34 @@
+/** Customers service: WeCom external contacts and their follow relations with staff. */
+import { api, unwrap } from '@/api/client'
+import type { ResponseBody } from '@/api/types'
+
+export type CustomerPage = ResponseBody<'/api/v1/corps/{corp_id}/customers', 'get'>
+export type Customer = CustomerPage['items'][number]
+export type CustomerDetail = ResponseBody<'/api/v1/corps/{corp_id}/customers/{customer_id}', 'get'>
+export type FollowRelation = CustomerDetail['relations'][number]
+
+export function listCustomers(
+  corpId: string,
+  query: { cursor?: string | null; limit?: number; status?: 'active' | 'lost' | null } = {},
+): Promise<CustomerPage> {
+  return unwrap(
+    api.GET('/api/v1/corps/{corp_id}/customers', {
+      params: {
+        path: { corp_id: corpId },
+        query: {
+          cursor: query.cursor ?? undefined,
+          limit: query.limit,
+          status: query.status ?? undefined,
+        },
+      },
+    }),
+  )
+}
+
+export function getCustomer(corpId: string, customerId: string): Promise<CustomerDetail> {
+  return unwrap(
+    api.GET('/api/v1/corps/{corp_id}/customers/{customer_id}', {
+      params: { path: { corp_id: corpId, customer_id: customerId } },
+    }),
+  )
+}
