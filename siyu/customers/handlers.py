@@ -24,8 +24,7 @@ from siyu.events.service import (
     domain_events,
 )
 from siyu.inbox.handlers import HandlerContext, callback_handler
-from siyu.inbox.service import dedup_key
-from siyu.tags.handlers import payload, tag_resolver
+from siyu.tags.handlers import fact_key, payload, tag_resolver
 from siyu.wecom.client import client_for
 from siyu.wecom.events import (
     AddExternalContact,
@@ -98,7 +97,7 @@ def emit(
         subject_id=event.external_user_id,
         payload={"staff_userid": event.user_id, **details},
         occurred_at=from_timestamp(event.create_time) or ctx.now,
-        dedup_key=f"inbox:{dedup_key(event)}:{name}{suffix}",
+        dedup_key=fact_key(event, f"{name}{suffix}"),
     )
 
 
@@ -118,7 +117,7 @@ def emit_tag_changes(ctx: HandlerContext, event: ExternalContactEvent, sync: Con
                         "source": "wecom",
                     },
                     occurred_at=from_timestamp(event.create_time) or ctx.now,
-                    dedup_key=f"inbox:{dedup_key(event)}:{name}:{userid}:{wecom_tag_id}",
+                    dedup_key=fact_key(event, f"{name}:{userid}:{wecom_tag_id}"),
                 )
 
 

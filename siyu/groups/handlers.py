@@ -14,8 +14,7 @@ from siyu.customers.service import from_timestamp
 from siyu.events.service import GROUP_JOINED, GROUP_LEFT, domain_events
 from siyu.groups.service import MemberStep, group_service
 from siyu.inbox.handlers import HandlerContext, callback_handler
-from siyu.inbox.service import dedup_key
-from siyu.tags.handlers import payload
+from siyu.tags.handlers import fact_key, payload
 from siyu.wecom.client import client_for
 from siyu.wecom.events import ExternalChatCreate, ExternalChatDismiss, ExternalChatUpdate
 from siyu.wecom.exceptions import WeComApiError
@@ -87,7 +86,7 @@ def on_group_update(ctx: HandlerContext, event: ExternalChatUpdate) -> None:
                 "quit_scene": event.quit_scene,
             },
             occurred_at=at,
-            dedup_key=f"inbox:{dedup_key(event)}:{member_id}",
+            dedup_key=fact_key(event, member_id),
         )
 
 

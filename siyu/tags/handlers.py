@@ -7,6 +7,7 @@ truth, so a late or repeated event re-reads the current state instead of replayi
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -16,16 +17,20 @@ from sqlalchemy.orm import Session
 from siyu.corps.models import Corp
 from siyu.customers.service import TagResolver, customer_service
 from siyu.inbox.handlers import HandlerContext, callback_handler
+from siyu.inbox.service import dedup_key
 from siyu.runtime import Runtime
 from siyu.tags.service import tag_service
 from siyu.wecom.client import client_for
 from siyu.wecom.events import (
+    CallbackEvent,
     ExternalTagCreate,
     ExternalTagDelete,
     ExternalTagEvent,
     ExternalTagShuffle,
     ExternalTagUpdate,
 )
+
+_FACT_KEY_LIMIT = 255
 
 
 def payload(result: Any) -> dict[str, Any]:
@@ -37,6 +42,18 @@ def payload(result: Any) -> dict[str, Any]:
         data: dict[str, Any] = dump(mode="json", by_alias=True)
         return data
     return dict(result)
+
+
+def fact_key(event: CallbackEvent, suffix: str) -> str:
+    """A domain event's dedup key: `inbox:{the callback's natural key}:{what}`. Keys that would
+    pass the column's 255 characters (member lists make long ones) use a digest of the
+    callback's key instead, which is just as stable across retries and replays."""
+    base = dedup_key(event)
+    key = f"inbox:{base}:{suffix}"
+    if len(key) <= _FACT_KEY_LIMIT:
+        return key
+    digest = hashlib.sha256(base.encode()).hexdigest()
+    return f"inbox:{digest}:{suffix}"[:_FACT_KEY_LIMIT]
 
 
 def fetch_tag_groups(

@@ -2,15 +2,13 @@
 
 The sandbox runs over real HTTP on loopback (Siyu's WeCom client re-fetches from it); the
 callbacks it would send are captured instead, so a test decides when and how often each one
-reaches Siyu's gateway — in order, duplicated or reversed — and then checks the database.
+reaches Siyu's inbox — in order, duplicated or reversed — and then checks the database.
 Jobs run inline after commit (the `runtime` fixture), so a delivered callback is handled when
 `deliver` returns.
 """
 
 from __future__ import annotations
 
-import itertools
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from siyu.corps.models import Corp as SiyuCorp
 from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
 from siyu.db.session import Database
 from siyu.events.models import DomainEvent
+from siyu.inbox.service import inbox_service
 from siyu.kit.secrets import SecretBox
 from siyu.runtime import Runtime
 from siyu.sandbox.actions import ACTION_TABLE
@@ -34,8 +33,7 @@ from siyu.sandbox.state import SandboxState
 from siyu.sandbox.world import add_departments, make_staff
 from siyu.tags.models import Tag
 from siyu.wecom import transport as transport_module
-from siyu.wecom.crypto import WXBizMsgCrypt
-from siyu.wecom.events import CallbackEvent
+from siyu.wecom.events import CallbackEvent, parse_event
 from siyu.wecom.journal import JournalWriter
 from siyu.wecom.transport import WeComTransport, close_wecom_transport, coordination_store
 from tests.conftest import TEST_SECRET_KEY
@@ -43,7 +41,6 @@ from tests.helpers.auth import make_corp
 from tests.sandbox.helpers import START, serve_in_thread
 
 STAFF = ("alice", "bob", "carol")
-_nonce = itertools.count(1)
 
 
 class CapturingEmitter:
@@ -78,21 +75,18 @@ class World:
         return events
 
     def deliver(self, events: Sequence[CallbackEvent] | None = None) -> list[CallbackEvent]:
-        """POST callbacks to Siyu's gateway exactly as WeCom would (signed, encrypted)."""
+        """Store callbacks in the inbox as the gateway does (parsed from their XML, keyed by
+        their natural key) and let the inline worker handle them before returning. The
+        gateway's own HTTP path is covered by tests/inbox and the chaos test; going around its
+        writer thread keeps this test's single database connection to one thread."""
         batch = list(events) if events is not None else self.take()
-        crypto = WXBizMsgCrypt(
-            self.wecom.callback_token, self.wecom.encoding_aes_key, self.wecom.corp_id
-        )
         for event in batch:
-            message = crypto.encrypt_message(
-                event.to_xml(), timestamp=str(int(time.time())), nonce=f"n{next(_nonce)}"
-            )
-            response = self.client.post(
-                f"/wecom/callback/{self.corp.callback_key}",
-                params=message.query(),
-                content=message.envelope(to_user_name=self.wecom.corp_id),
-            )
-            assert response.status_code == 200, response.text
+            xml = event.to_xml()
+            with self.db.transaction() as session:
+                row = inbox_service.new_row(
+                    corp_id=self.corp.id, event=parse_event(xml), payload=xml
+                )
+                inbox_service.store(session, rows=[row])
             self.delivered.append(event)
         return batch
 
@@ -160,7 +154,9 @@ def link_siyu_corp(db: Database, wecom: SandboxCorp, base_url: str) -> SiyuCorp:
 
 def separate_wecom_transport(runtime: Runtime, url: str) -> Database:
     """The client's token store and call journal write from their own threads; give them a
-    database of their own instead of the test's single rolled-back connection."""
+    database of their own instead of the test's single rolled-back connection. (`world`
+    asks for that database first: PostgreSQL copies the template only while nobody, such as
+    the `db` fixture, is connected to it.)"""
     database = Database(url)
     transport = WeComTransport.build(
         runtime.settings, JournalWriter(database), store=coordination_store(database)
@@ -170,7 +166,7 @@ def separate_wecom_transport(runtime: Runtime, url: str) -> Database:
 
 
 @pytest.fixture
-def world(client: TestClient, db: Database, runtime: Runtime, fresh_db_url: str) -> Iterator[World]:
+def world(fresh_db_url: str, client: TestClient, db: Database, runtime: Runtime) -> Iterator[World]:
     journal_db = separate_wecom_transport(runtime, fresh_db_url)
     state = SandboxState(seed=11, clock=SandboxClock(frozen_at=START))
     state.behaviour.update({"reply_probability": 0.0, "welcome_code_probability": 1.0})
