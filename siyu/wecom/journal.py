@@ -55,8 +55,18 @@ class CallRecord:
 
 
 class JournalWriter:
-    def __init__(self, db: Database, *, interval: float = 0.5, max_batch: int = 2000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        interval: float = 0.5,
+        max_batch: int = 2000,
+        background: bool = True,
+    ) -> None:
+        """`background=False` writes only on `flush()`/`close()`, from the caller's thread: for a
+        database that is one shared test connection, which a second thread must not use."""
         self.db = db
+        self.background = background
         self.interval = interval
         self.max_batch = max_batch
         self._queue: queue.Queue[CallRecord] = queue.Queue(MAX_QUEUED)
@@ -78,7 +88,7 @@ class JournalWriter:
             log.warning("wecom_journal_full", api=call.api)
 
     def _ensure_started(self) -> None:
-        if self._thread is not None:
+        if self._thread is not None or not self.background:
             return
         with self._start_lock:
             if self._thread is None:

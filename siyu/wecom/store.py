@@ -7,8 +7,9 @@ the number of corps × APIs (old rate windows are deleted as new ones open).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 import redis
@@ -112,3 +113,73 @@ class RedisStore:
 
     def close(self) -> None:
         self.redis.close()
+
+
+class MemoryStore:
+    """One process's store, for runtimes whose database is a single test connection (which
+    other threads must not touch) and for tools that never share a corp with another process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[str, datetime]] = {}
+        self._refresh: dict[str, tuple[str, datetime]] = {}
+        self._windows: dict[tuple[str, str, int], int] = {}
+        self._slots: dict[tuple[str, str, int], tuple[str, datetime]] = {}
+
+    def get_token(self, key: str) -> tuple[str, datetime] | None:
+        with self._lock:
+            return self._tokens.get(key)
+
+    def lease_refresh(self, key: str, holder: str, seconds: float) -> bool:
+        now = utcnow()
+        with self._lock:
+            current = self._refresh.get(key)
+            if current is not None and current[1] > now:
+                return False
+            self._refresh[key] = (holder, now + timedelta(seconds=seconds))
+            return True
+
+    def put_token(self, key: str, token: str, expires_at: datetime) -> None:
+        with self._lock:
+            self._tokens[key] = (token, expires_at)
+
+    def end_refresh(self, key: str, holder: str) -> None:
+        with self._lock:
+            if self._refresh.get(key, ("", None))[0] == holder:
+                del self._refresh[key]
+
+    def drop_token(self, key: str, token: str) -> None:
+        with self._lock:
+            if self._tokens.get(key, ("", None))[0] == token:
+                del self._tokens[key]
+
+    def take(self, corp: str, api: str, window: int, want: int, limit: int) -> int:
+        with self._lock:
+            used = self._windows.get((corp, api, window), 0)
+            granted = max(0, min(want, limit - used))
+            self._windows[(corp, api, window)] = used + granted
+            return granted
+
+    def lease_slot(self, corp: str, api: str, cap: int, holder: str, until: datetime) -> int | None:
+        now = utcnow()
+        with self._lock:
+            for slot in range(cap):
+                current = self._slots.get((corp, api, slot))
+                if current is None or current[1] < now:
+                    self._slots[(corp, api, slot)] = (holder, until)
+                    return slot
+            return None
+
+    def renew_slot(self, corp: str, api: str, slot: int, holder: str, until: datetime) -> bool:
+        with self._lock:
+            current = self._slots.get((corp, api, slot))
+            if current is None or current[0] != holder or current[1] < utcnow():
+                return False
+            self._slots[(corp, api, slot)] = (holder, until)
+            return True
+
+    def release_slots(self, corp: str, api: str, slots: Sequence[int], holder: str) -> None:
+        with self._lock:
+            for slot in slots:
+                if self._slots.get((corp, api, slot), ("", None))[0] == holder:
+                    del self._slots[(corp, api, slot)]

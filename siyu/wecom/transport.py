@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
-from sqlalchemy import make_url
+from sqlalchemy import Connection, make_url
 from sqlalchemy.exc import OperationalError
 
 from siyu.db.base import Base
@@ -21,7 +21,7 @@ from siyu.wecom.journal import JournalWriter
 from siyu.wecom.models import WeComRateWindow, WeComSlot, WeComToken
 from siyu.wecom.ratelimit import Limiter, Sleep
 from siyu.wecom.repository import DbStore
-from siyu.wecom.store import RedisStore, SharedStore
+from siyu.wecom.store import MemoryStore, RedisStore, SharedStore
 from siyu.wecom.tokens import TokenCache
 
 if TYPE_CHECKING:
@@ -101,6 +101,16 @@ _ATTR = "_wecom_transport"
 _build_lock = threading.Lock()
 
 
+def single_connection(db: Database) -> bool:
+    """True for a Database bound to one connection (the test fixture): only its owner thread
+    may use it, so the transport keeps its state in memory and journals only on close."""
+    session = db.session(write=False)
+    try:
+        return isinstance(session.get_bind(), Connection)
+    finally:
+        session.close()
+
+
 def coordination_store(db: Database, *, redis_url: str | None = None) -> SharedStore:
     """Redis when configured; else PostgreSQL itself; else a SQLite file beside the database.
 
@@ -110,6 +120,8 @@ def coordination_store(db: Database, *, redis_url: str | None = None) -> SharedS
     """
     if redis_url:
         return RedisStore(redis_url)
+    if single_connection(db):
+        return MemoryStore()
     if is_postgres(db.engine):
         return DbStore(db)
     url = make_url(db.url)
@@ -135,9 +147,8 @@ def wecom_transport(runtime: Runtime) -> WeComTransport:
             transport = getattr(runtime, _ATTR, None)
             if transport is None:
                 store = coordination_store(runtime.db, redis_url=runtime.settings.redis_url)
-                transport = WeComTransport.build(
-                    runtime.settings, JournalWriter(runtime.db), store=store
-                )
+                journal = JournalWriter(runtime.db, background=not single_connection(runtime.db))
+                transport = WeComTransport.build(runtime.settings, journal, store=store)
                 setattr(runtime, _ATTR, transport)
     return transport
 

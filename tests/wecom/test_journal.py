@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, text
 
 from siyu.auth.models import Role
-from siyu.corps.schemas import CorpCreate
+from siyu.corps.schemas import CorpCreate, CorpUpdate
 from siyu.corps.service import corp_service
 from siyu.db.session import Database
 from siyu.kit.clock import FrozenClock, utcnow
@@ -23,6 +23,7 @@ from siyu.wecom.client import WeComApiError, client_for
 from siyu.wecom.journal import CallRecord, JournalWriter
 from siyu.wecom.models import WeComCall
 from siyu.wecom.service import JOURNAL_RETENTION, wecom_call_service
+from siyu.wecom.store import MemoryStore
 from tests.conftest import TEST_SECRET_KEY, make_settings
 from tests.helpers.auth import api_key_client, make_corp, member_client
 from tests.wecom.conftest import CORP_ID, SECRET, MakeClient
@@ -99,6 +100,23 @@ class TestClientFor:
         assert wecom.get_follow_user_list().follow_user
         own_runtime.close()  # flushes the journal
         assert {c.corp_id for c in _calls(own_runtime.db)} == {corp.id}
+
+    def test_a_test_runtime_keeps_state_in_memory_and_journals_on_close(
+        self, runtime: Runtime, db: Database, sandbox_url: str
+    ) -> None:
+        """The `db` fixture is one connection: no background thread may use it."""
+        corp = make_corp(db)
+        with db.transaction() as session:
+            corp = corp_service.get_or_404(session, corp.id)
+            data = CorpUpdate(app_secret=SECRET, api_base_url=sandbox_url)  # type: ignore[arg-type]
+            corp_service.update(session, corp=corp, data=data, box=SecretBox(TEST_SECRET_KEY))
+            corp.wecom_corp_id = CORP_ID
+        wecom = client_for(runtime, corp)
+        assert isinstance(wecom.transport.store, MemoryStore)
+        wecom.department_list()
+        assert _calls(db) == []
+        runtime.close()
+        assert [c.api for c in _calls(db)] == ["gettoken", "department/list"]
 
 
 def _record(writer: JournalWriter, corp_id: uuid.UUID, api: str, errcode: int) -> None:
