@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from siyu.db.session import on_commit
 from siyu.inbox.service import inbox_service
 
 if TYPE_CHECKING:
@@ -96,21 +95,15 @@ class InboxWriter:
                 return
 
     def _write(self, batch: list[_Pending]) -> None:
-        new_ids: set[uuid.UUID] = set()
-
-        def release() -> None:
-            for pending in batch:
-                result = pending.row["id"] in new_ids
-                pending.loop.call_soon_threadsafe(_settle, pending.future, result)
-
+        outcome: set[uuid.UUID] | BaseException
         try:
             with self._runtime.db.transaction() as session:
-                # Registered before `store` enqueues its job, so the requests are released as
-                # soon as the commit returns, before the job's wake-up is sent (with a SQLite
-                # queue that is another commit, with an fsync).
-                on_commit(session, release)
-                new_ids |= inbox_service.store(session, rows=[p.row for p in batch])
+                outcome = inbox_service.store(session, rows=[p.row for p in batch])
         except Exception as exc:  # the database is down: every waiting request gets a 503
             log.exception("inbox_write_failed", batch=len(batch))
-            for pending in batch:
-                pending.loop.call_soon_threadsafe(_settle, pending.future, exc)
+            outcome = exc
+        # Released only once the transaction is fully finished, wake-ups included: with
+        # immediate jobs (tests) the wake-up runs the job on this thread and connection.
+        for pending in batch:
+            result = outcome if isinstance(outcome, BaseException) else pending.row["id"] in outcome
+            pending.loop.call_soon_threadsafe(_settle, pending.future, result)
