@@ -26,12 +26,26 @@ from siyu.kit.ids import new_id
 
 # Contact fields WeCom owns; a sync or a callback overwrites them.
 CONTACT_FIELDS = (
-    "name", "avatar", "type", "gender", "unionid", "corp_name", "corp_full_name", "position",
-)  # fmt: skip
+    "name",
+    "avatar",
+    "type",
+    "gender",
+    "unionid",
+    "corp_name",
+    "corp_full_name",
+    "position",
+)
 RELATION_FIELDS = (
-    "remark", "description", "remark_corp_name", "remark_mobiles", "add_way", "state",
-    "oper_userid", "added_at", "wecom_tag_ids",
-)  # fmt: skip
+    "remark",
+    "description",
+    "remark_corp_name",
+    "remark_mobiles",
+    "add_way",
+    "state",
+    "oper_userid",
+    "added_at",
+    "wecom_tag_ids",
+)
 
 
 def _active_condition() -> Any:
@@ -59,10 +73,17 @@ class CustomerRepository:
         if not rows:
             return {}
         values = [
-            {**row, "id": new_id(), "corp_id": corp_id,
-             "status": CUSTOMER_ACTIVE, "synced_at": now, "created_at": now, "updated_at": now}
+            {
+                **row,
+                "id": new_id(),
+                "corp_id": corp_id,
+                "status": CUSTOMER_ACTIVE,
+                "synced_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
             for row in rows
-        ]  # fmt: skip
+        ]
 
         def set_clause(excluded: Any) -> dict[str, Any]:
             first = Customer.__table__.c.first_added_at
@@ -76,10 +97,12 @@ class CustomerRepository:
             return clause
 
         stmt = upsert(
-            session, Customer, values, conflict_columns=("corp_id", "external_userid"),
+            session,
+            Customer,
+            conflict_columns=("corp_id", "external_userid"),
             update=set_clause,
-        ).returning(Customer.__table__.c.external_userid, Customer.__table__.c.id)  # fmt: skip
-        return {row[0]: row[1] for row in session.execute(stmt)}
+        ).returning(Customer.__table__.c.external_userid, Customer.__table__.c.id)
+        return {row[0]: row[1] for row in session.connection().execute(stmt, values)}
 
     def ids_by_external_userid(
         self, session: Session, corp_id: uuid.UUID, external_userids: Collection[str]
@@ -150,10 +173,16 @@ class FollowRelationRepository:
         if not rows:
             return {}
         values = [
-            {**row, "id": new_id(), "corp_id": corp_id, "synced_at": now, "created_at": now,
-             "updated_at": now}
+            {
+                **row,
+                "id": new_id(),
+                "corp_id": corp_id,
+                "synced_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
             for row in rows
-        ]  # fmt: skip
+        ]
 
         def set_clause(excluded: Any) -> dict[str, Any]:
             deleted_by_customer = FollowRelation.__table__.c.deleted_by_customer_at
@@ -163,17 +192,23 @@ class FollowRelationRepository:
                 (excluded.added_at > deleted_by_customer, None), else_=deleted_by_customer
             )
             clause |= {
-                "missing_since": None, "deleted_by_staff_at": None, "delete_source": None,
-                "synced_at": now, "updated_at": now,
-            }  # fmt: skip
+                "missing_since": None,
+                "deleted_by_staff_at": None,
+                "delete_source": None,
+                "synced_at": now,
+                "updated_at": now,
+            }
             return clause
 
         table = FollowRelation.__table__.c
         stmt = upsert(
-            session, FollowRelation, values,
-            conflict_columns=("corp_id", "staff_userid", "external_userid"), update=set_clause,
-        ).returning(table.staff_userid, table.external_userid, table.id)  # fmt: skip
-        return {(staff, external): id_ for staff, external, id_ in session.execute(stmt)}
+            session,
+            FollowRelation,
+            conflict_columns=("corp_id", "staff_userid", "external_userid"),
+            update=set_clause,
+        ).returning(table.staff_userid, table.external_userid, table.id)
+        rows_out = session.connection().execute(stmt, values)
+        return {(staff, external): id_ for staff, external, id_ in rows_out}
 
     def replace_tags(
         self, session: Session, corp_id: uuid.UUID, tags: Mapping[uuid.UUID, Collection[uuid.UUID]]
@@ -192,11 +227,10 @@ class FollowRelationRepository:
             for tag_id in set(tag_ids)
         ]
         if rows:
-            session.execute(
-                insert_ignoring_conflicts(
-                    session, FollowRelationTag, rows, conflict_columns=("relation_id", "tag_id")
-                )
+            stmt = insert_ignoring_conflicts(
+                session, FollowRelationTag, None, conflict_columns=("relation_id", "tag_id")
             )
+            session.connection().execute(stmt, rows)
 
     def mark_missing(
         self, session: Session, corp_id: uuid.UUID, *, seen_since: datetime, now: datetime

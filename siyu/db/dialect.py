@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select
@@ -56,7 +56,6 @@ def lock_for_claim(bind: Session | Connection, stmt: Select[Any]) -> Select[Any]
 def upsert(
     bind: Session | Connection,
     model: type[Any],
-    values: Sequence[Mapping[str, Any]],
     *,
     conflict_columns: Iterable[str],
     update: Callable[[Any], Mapping[str, Any]],
@@ -64,11 +63,14 @@ def upsert(
     """INSERT … ON CONFLICT (cols) DO UPDATE SET …, which both dialects support alike.
 
     `update` receives the proposed row (`excluded`) and returns the SET clause, so callers
-    write `lambda excluded: {"name": excluded.name}` without knowing the dialect. Rows of one
-    statement must not repeat a conflict key: PostgreSQL refuses to update a row twice.
+    write `lambda excluded: {"name": excluded.name}` without knowing the dialect. Execute it
+    with the rows as parameters (`connection.execute(stmt, rows)`): the statement is compiled
+    once and cached, and SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues",
+    RETURNING included). Rows of one call must not repeat a conflict key: PostgreSQL refuses
+    to update a row twice in one statement.
     """
     module = postgresql if is_postgres(bind) else sqlite
-    stmt = module.insert(model).values(list(values))
+    stmt = module.insert(model.__table__)
     result: Insert = stmt.on_conflict_do_update(
         index_elements=list(conflict_columns), set_=dict(update(stmt.excluded))
     )

@@ -14,10 +14,25 @@ from siyu.db.dialect import upsert
 from siyu.groups.models import CustomerGroup, GroupMember
 from siyu.kit.ids import new_id
 
-GROUP_FIELDS = ("name", "owner_userid", "notice", "created_in_wecom_at", "member_version",
-                "status", "member_count")  # fmt: skip
-MEMBER_FIELDS = ("member_type", "unionid", "join_time", "join_scene", "invitor_userid",
-                 "group_nickname", "name", "state")  # fmt: skip
+GROUP_FIELDS = (
+    "name",
+    "owner_userid",
+    "notice",
+    "created_in_wecom_at",
+    "member_version",
+    "status",
+    "member_count",
+)
+MEMBER_FIELDS = (
+    "member_type",
+    "unionid",
+    "join_time",
+    "join_scene",
+    "invitor_userid",
+    "group_nickname",
+    "name",
+    "state",
+)
 
 
 class CustomerGroupRepository:
@@ -36,19 +51,30 @@ class CustomerGroupRepository:
         if not rows:
             return {}
         values = [
-            {**row, "id": new_id(), "corp_id": corp_id, "synced_at": now, "created_at": now,
-             "updated_at": now}
+            {
+                **row,
+                "id": new_id(),
+                "corp_id": corp_id,
+                "synced_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
             for row in rows
-        ]  # fmt: skip
+        ]
         table = CustomerGroup.__table__.c
         stmt = upsert(
-            session, CustomerGroup, values, conflict_columns=("corp_id", "chat_id"),
+            session,
+            CustomerGroup,
+            conflict_columns=("corp_id", "chat_id"),
             update=lambda excluded: {
                 **{name: getattr(excluded, name) for name in GROUP_FIELDS},
-                "missing_since": None, "dismissed_at": None, "synced_at": now, "updated_at": now,
+                "missing_since": None,
+                "dismissed_at": None,
+                "synced_at": now,
+                "updated_at": now,
             },
-        ).returning(table.chat_id, table.id)  # fmt: skip
-        return {row[0]: row[1] for row in session.execute(stmt)}
+        ).returning(table.chat_id, table.id)
+        return {row[0]: row[1] for row in session.connection().execute(stmt, values)}
 
     def mark_missing(
         self, session: Session, corp_id: uuid.UUID, *, seen_since: datetime, now: datetime
@@ -93,15 +119,21 @@ class GroupMemberRepository:
         """
         if rows:
             values = [
-                {**row, "id": new_id(), "corp_id": corp_id, "group_id": group_id,
-                 "left_at": None, "created_at": now, "updated_at": now}
+                {
+                    **row,
+                    "id": new_id(),
+                    "corp_id": corp_id,
+                    "group_id": group_id,
+                    "left_at": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for row in rows
-            ]  # fmt: skip
-            session.execute(
+            ]
+            session.connection().execute(
                 upsert(
                     session,
                     GroupMember,
-                    values,
                     conflict_columns=("group_id", "member_id"),
                     update=lambda excluded: {
                         **{name: getattr(excluded, name) for name in MEMBER_FIELDS},
@@ -109,7 +141,8 @@ class GroupMemberRepository:
                         "quit_scene": None,
                         "updated_at": now,
                     },
-                )  # fmt: skip
+                ),
+                values,
             )
         self.mark_left_except(session, group_id, [row["member_id"] for row in rows], now=now)
 

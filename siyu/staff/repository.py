@@ -198,7 +198,6 @@ class DirectorySyncRepository:
         stmt = upsert(
             session,
             Department,
-            values,
             conflict_columns=("corp_id", "wecom_dept_id"),
             update=lambda excluded: {
                 "name": excluded.name,
@@ -207,7 +206,7 @@ class DirectorySyncRepository:
                 "updated_at": now,
             },
         ).returning(table.wecom_dept_id, table.id)
-        return {row[0]: row[1] for row in session.execute(stmt)}
+        return {row[0]: row[1] for row in session.connection().execute(stmt, values)}
 
     def delete_departments_except(
         self, session: Session, corp_id: uuid.UUID, keep: Collection[int]
@@ -234,14 +233,13 @@ class DirectorySyncRepository:
         stmt = upsert(
             session,
             StaffMember,
-            values,
             conflict_columns=("corp_id", "userid"),
             update=lambda excluded: {
                 **{name: getattr(excluded, name) for name in fields},
                 "updated_at": now,
             },
         ).returning(table.userid, table.id)
-        return {row[0]: row[1] for row in session.execute(stmt)}
+        return {row[0]: row[1] for row in session.connection().execute(stmt, values)}
 
     def mark_left_except(
         self, session: Session, corp_id: uuid.UUID, keep: Collection[str], *, now: datetime
@@ -276,11 +274,15 @@ class DirectorySyncRepository:
             .execution_options(synchronize_session=False)
         )
         rows = [
-            {"staff_member_id": staff_id, "department_id": dept_id, "corp_id": corp_id,
-             "created_at": now}
+            {
+                "staff_member_id": staff_id,
+                "department_id": dept_id,
+                "corp_id": corp_id,
+                "created_at": now,
+            }
             for staff_id, dept_ids in memberships.items()
             for dept_id in dict.fromkeys(dept_ids)
-        ]  # fmt: skip
+        ]
         if rows:
             session.execute(insert(StaffDepartment), rows)
 

@@ -75,9 +75,13 @@ class SyncService:
         """The API's start: a new full run, audited."""
         run = self.create_run(session, corp_id=corp_id, requested_by_label=requested_by_label)
         audit_service.record(
-            session, action="sync.start", target_type="sync_run", target_id=run.id,
-            details={"kind": run.kind}, corp_id=corp_id,
-        )  # fmt: skip
+            session,
+            action="sync.start",
+            target_type="sync_run",
+            target_id=run.id,
+            details={"kind": run.kind},
+            corp_id=corp_id,
+        )
         return run
 
     def get_or_404(self, session: Session, *, corp_id: uuid.UUID, run_id: uuid.UUID) -> SyncRun:

@@ -28,19 +28,29 @@ class TagGroupRepository:
         if not rows:
             return {}
         values = [
-            {**row, "id": new_id(), "corp_id": corp_id, "origin": ORIGIN_WECOM,
-             "created_at": now, "updated_at": now}
+            {
+                **row,
+                "id": new_id(),
+                "corp_id": corp_id,
+                "origin": ORIGIN_WECOM,
+                "created_at": now,
+                "updated_at": now,
+            }
             for row in rows
-        ]  # fmt: skip
+        ]
         table = TagGroup.__table__.c
         stmt = upsert(
-            session, TagGroup, values, conflict_columns=("corp_id", "wecom_group_id"),
+            session,
+            TagGroup,
+            conflict_columns=("corp_id", "wecom_group_id"),
             update=lambda excluded: {
-                "name": excluded.name, "order": excluded.order, "deleted_at": None,
+                "name": excluded.name,
+                "order": excluded.order,
+                "deleted_at": None,
                 "updated_at": now,
             },
-        ).returning(table.wecom_group_id, table.id)  # fmt: skip
-        return {row[0]: row[1] for row in session.execute(stmt)}
+        ).returning(table.wecom_group_id, table.id)
+        return {row[0]: row[1] for row in session.connection().execute(stmt, values)}
 
     def mark_deleted_except(
         self, session: Session, corp_id: uuid.UUID, keep: Collection[str], *, now: datetime
@@ -86,13 +96,19 @@ class TagRepository:
         ]
         table = Tag.__table__.c
         stmt = upsert(
-            session, Tag, values, conflict_columns=("corp_id", "wecom_tag_id"),
+            session,
+            Tag,
+            conflict_columns=("corp_id", "wecom_tag_id"),
             update=lambda excluded: {
-                "group_id": excluded.group_id, "name": excluded.name, "order": excluded.order,
-                "type": excluded.type, "deleted_at": None, "updated_at": now,
+                "group_id": excluded.group_id,
+                "name": excluded.name,
+                "order": excluded.order,
+                "type": excluded.type,
+                "deleted_at": None,
+                "updated_at": now,
             },
-        ).returning(table.wecom_tag_id, table.id)  # fmt: skip
-        return {row[0]: row[1] for row in session.execute(stmt)}
+        ).returning(table.wecom_tag_id, table.id)
+        return {row[0]: row[1] for row in session.connection().execute(stmt, values)}
 
     def mark_deleted_except(
         self,

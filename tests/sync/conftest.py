@@ -58,9 +58,12 @@ def sync_db(fresh_db_url: str) -> Iterator[Database]:
 def corp_id(sync_db: Database, sandbox_url: str) -> uuid.UUID:
     with sync_db.transaction() as session:
         corp = Corp(
-            wecom_corp_id=CORP_ID, name="同步测试", api_base_url=sandbox_url,
-            callback_key=uuid.uuid4().hex, is_sandbox=True,
-        )  # fmt: skip
+            wecom_corp_id=CORP_ID,
+            name="同步测试",
+            api_base_url=sandbox_url,
+            callback_key=uuid.uuid4().hex,
+            is_sandbox=True,
+        )
         session.add(corp)
         session.flush()
         return corp.id

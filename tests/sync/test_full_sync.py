@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -39,7 +38,8 @@ class TestFullSync:
         corp = sandbox_state.corps[CORP_ID]
         with sync_db.transaction(write=False) as session:
             rows = {
-                (r.staff_userid, r.external_userid): r for r in session.scalars(select(FollowRelation))
+                (r.staff_userid, r.external_userid): r
+                for r in session.scalars(select(FollowRelation))
             }
             assert rows.keys() == relations.keys()
             for key, follow in relations.items():
@@ -61,7 +61,9 @@ class TestFullSync:
             assert session.scalar(select(func.count()).select_from(FollowRelationTag)) == tagged
             assert session.scalar(select(func.count()).select_from(Tag)) == len(corp.tags)
             assert session.scalar(select(func.count()).select_from(StaffMember)) == len(corp.staff)
-            assert session.scalar(select(func.count()).select_from(Department)) == len(corp.departments)
+            assert session.scalar(select(func.count()).select_from(Department)) == len(
+                corp.departments
+            )
             groups = {g.chat_id: g for g in session.scalars(select(CustomerGroup))}
             assert groups.keys() == corp.groups.keys()
             for chat_id, group in corp.groups.items():
@@ -74,7 +76,10 @@ class TestFullSync:
                 assert groups[chat_id].owner_userid == group.owner
             run = session.get(SyncRun, run_id)
             assert run is not None and run.finished_at is not None
-            assert run.progress["stages"]["customers"]["done"] == run.progress["stages"]["customers"]["total"]
+            assert (
+                run.progress["stages"]["customers"]["done"]
+                == run.progress["stages"]["customers"]["total"]
+            )
 
     def test_never_exceeds_the_concurrency_cap(self, run_sync: RunSync, gauge: object) -> None:
         _, status = run_sync(concurrency=8, staff_per_batch=1)
@@ -137,7 +142,9 @@ class TestResume:
         with sync_db.transaction(write=False) as session:
             from siyu.sync.repository import checkpoints
 
-            before = {c.key: (c.done, c.pages) for c in checkpoints.of_stage(session, run_id, "customers")}
+            before = {
+                c.key: (c.done, c.pages) for c in checkpoints.of_stage(session, run_id, "customers")
+            }
         finished = {key for key, (done, _) in before.items() if done}
         assert finished
         gauge.app = original  # type: ignore[attr-defined]
@@ -146,5 +153,3 @@ class TestResume:
         with sync_db.transaction(write=False) as session:
             after = {c.key: c.pages for c in checkpoints.of_stage(session, run_id, "customers")}
         assert all(after[key] == before[key][1] for key in finished)
-
-
