@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 
 from siyu.corps.models import Corp as SiyuCorp
 from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
+from siyu.db.base import Base
 from siyu.db.session import Database
 from siyu.events.models import DomainEvent
 from siyu.inbox.service import inbox_service
@@ -35,6 +37,7 @@ from siyu.tags.models import Tag
 from siyu.wecom import transport as transport_module
 from siyu.wecom.events import CallbackEvent, parse_event
 from siyu.wecom.journal import JournalWriter
+from siyu.wecom.models import WeComCall, WeComRateWindow, WeComSlot, WeComToken
 from siyu.wecom.transport import WeComTransport, close_wecom_transport, coordination_store
 from tests.conftest import TEST_SECRET_KEY
 from tests.helpers.auth import make_corp
@@ -152,12 +155,13 @@ def link_siyu_corp(db: Database, wecom: SandboxCorp, base_url: str) -> SiyuCorp:
     return corp
 
 
-def separate_wecom_transport(runtime: Runtime, url: str) -> Database:
+def separate_wecom_transport(runtime: Runtime, directory: Path) -> Database:
     """The client's token store and call journal write from their own threads; give them a
-    database of their own instead of the test's single rolled-back connection. (`world`
-    asks for that database first: PostgreSQL copies the template only while nobody, such as
-    the `db` fixture, is connected to it.)"""
-    database = Database(url)
+    SQLite file of their own instead of the test's single rolled-back connection (on either
+    backend: they are bookkeeping, not what these tests check)."""
+    database = Database(f"sqlite:///{directory / 'wecom.db'}")
+    tables = [m.__table__ for m in (WeComCall, WeComToken, WeComRateWindow, WeComSlot)]
+    Base.metadata.create_all(database.engine, tables=tables)
     transport = WeComTransport.build(
         runtime.settings, JournalWriter(database), store=coordination_store(database)
     )
@@ -166,8 +170,8 @@ def separate_wecom_transport(runtime: Runtime, url: str) -> Database:
 
 
 @pytest.fixture
-def world(fresh_db_url: str, client: TestClient, db: Database, runtime: Runtime) -> Iterator[World]:
-    journal_db = separate_wecom_transport(runtime, fresh_db_url)
+def world(tmp_path: Path, client: TestClient, db: Database, runtime: Runtime) -> Iterator[World]:
+    journal_db = separate_wecom_transport(runtime, tmp_path)
     state = SandboxState(seed=11, clock=SandboxClock(frozen_at=START))
     state.behaviour.update({"reply_probability": 0.0, "welcome_code_probability": 1.0})
     wecom = state.create_corp(corp_id="wwhandlers000001", name="处理器测试", secret="h" * 43)
