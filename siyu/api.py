@@ -17,6 +17,7 @@ def build_api_router() -> APIRouter:
     from siyu.groups.routes import router as groups_router
     from siyu.inbox.routes import router as inbox_router
     from siyu.staff.routes import router as staff_router
+    from siyu.sync.routes import router as sync_router
     from siyu.tags.routes import router as tags_router
     from siyu.wecom.routes import router as wecom_router
 
@@ -31,4 +32,5 @@ def build_api_router() -> APIRouter:
     router.include_router(groups_router)
     router.include_router(inbox_router)
     router.include_router(wecom_router)
+    router.include_router(sync_router)
     return router

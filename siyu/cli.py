@@ -312,6 +312,7 @@ for module_name, command_name in (
     ("siyu.auth.cli", "user"),
     ("siyu.sandbox.cli", "sandbox"),
     ("siyu.inbox.cli", "inbox"),
+    ("siyu.sync.cli", "sync"),
 ):
     try:
         module = importlib.import_module(module_name)

@@ -327,18 +327,21 @@ class SyncEngine:
         ) as pool:
             futures: set[Future[None]] = {pool.submit(work, unit) for unit in units}
             pending = futures
-            while pending:
-                done, pending = wait(
-                    pending, timeout=self.options.progress_every, return_when=FIRST_EXCEPTION
-                )
-                self._report()
-                failed = [f for f in done if f.exception() is not None]
-                if failed:
-                    self.stop.set()  # the other units stop at their next page; all are resumable
-                    wait(pending)
-                    exc = failed[0].exception()
-                    assert exc is not None
-                    raise exc
+            try:
+                while pending:
+                    done, pending = wait(
+                        pending, timeout=self.options.progress_every, return_when=FIRST_EXCEPTION
+                    )
+                    self._report()
+                    failed = [f for f in done if f.exception() is not None]
+                    if failed:
+                        exc = failed[0].exception()
+                        assert exc is not None
+                        raise exc
+            except BaseException:
+                # Ctrl-C or a failed unit: the others stop at their next page (all resumable).
+                self.stop.set()
+                raise
 
     _last_report = 0.0
 
