@@ -27,14 +27,13 @@ from typing import Any
 
 import httpx
 import pytest
-from siyu.customers.models import Customer, FollowRelation
-from siyu.groups.models import CustomerGroup, GroupMember
-from siyu.tags.models import Tag
 from sqlalchemy import func, select
 
 from siyu.corps.models import Corp as SiyuCorp
+from siyu.customers.models import Customer, FollowRelation
 from siyu.db.session import Database
 from siyu.events.models import DomainEvent
+from siyu.groups.models import CustomerGroup, GroupMember
 from siyu.inbox.models import InboxEvent, InboxStatus
 from siyu.kit.secrets import SecretBox
 from siyu.sandbox import behaviours as b
@@ -45,6 +44,7 @@ from siyu.sandbox.clock import SandboxClock
 from siyu.sandbox.models import Corp as SandboxCorp
 from siyu.sandbox.state import SandboxState
 from siyu.sandbox.world import add_departments, make_customer, make_staff
+from siyu.tags.models import Tag
 from siyu.wecom import events as ev
 from siyu.wecom.errors import WeComError
 from tests.conftest import TEST_SECRET_KEY
