@@ -6,14 +6,29 @@ flush) delays work until the sweeper notices; it never loses it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey
+from huey.storage import SqliteStorage
 
 WAKE_TASK = "siyu.wake"
+
+
+class WakeSqliteStorage(SqliteStorage):  # type: ignore[misc]
+    """huey's SQLite storage at synchronous=NORMAL instead of its default FULL.
+
+    A wake-up lost to a power cut is re-driven by the sweeper, so it needs no fsync of its own;
+    FULL made every enqueue (one per callback batch on the gateway's hot path) wait for the disk.
+    """
+
+    def _create_connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection = super()._create_connection()
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
 
 
 def build_huey(url: str, *, immediate: bool = False, name: str = "siyu") -> Huey:
@@ -26,7 +41,7 @@ def build_huey(url: str, *, immediate: bool = False, name: str = "siyu") -> Huey
         if not path:
             raise ValueError("SIYU_QUEUE_URL=sqlite:///path needs a file path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(name, filename=path, utc=True, timeout=15)
+        return Huey(name, storage_class=WakeSqliteStorage, filename=path, utc=True, timeout=15)
     if parsed.scheme in ("redis", "rediss"):
         return RedisHuey(name, url=url, utc=True, blocking=True, read_timeout=1)
     if parsed.scheme in ("postgresql", "postgresql+psycopg", "postgres"):
