@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query
 
 from siyu.auth.deps import Access, require_role
 from siyu.auth.models import Role
-from siyu.deps import DbSession
+from siyu.deps import DbSession, RuntimeDep
 from siyu.kit.routing import TransactionalRoute
 from siyu.wecom.schemas import WeComCall, WeComCallPage
 from siyu.wecom.service import wecom_call_service
+from siyu.wecom.verify import VerifyResult, verify_corp
 
 router = APIRouter(tags=["wecom"], route_class=TransactionalRoute)
 
@@ -37,3 +38,10 @@ def list_wecom_calls(
         session, corp_id=access.corp_id, api=api, errcode=errcode, cursor=cursor, limit=limit
     )
     return WeComCallPage(items=[WeComCall.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/corps/{corp_id}/wecom/verification", response_model=VerifyResult)
+def get_wecom_verification(access: WeComReader, runtime: RuntimeDep) -> VerifyResult:
+    """Check the corp's credentials against WeCom now (a read: it changes nothing, so it holds
+    no write transaction open during the network call)."""
+    return verify_corp(runtime, access.corp)
