@@ -1,0 +1,133 @@
+"""The full sync under injected faults: -1 and 45033 on every API plus answers too slow to
+wait for, at 10% each. It must end exactly equal to the sandbox and within the client's cap.
+
+The world has 2,000 customers by default; SIYU_SYNC_FAULT_CUSTOMERS=50000 runs the
+acceptance size (about a minute on a laptop).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from siyu.customers.models import Customer, FollowRelation
+from siyu.db.session import Database
+from siyu.groups.models import CustomerGroup
+from siyu.sandbox.state import SandboxState
+from siyu.sandbox.world import generate_world
+from siyu.sync.engine import SyncEngine, SyncOptions
+from siyu.sync.models import RUN_DONE
+from siyu.sync.service import sync_service
+from siyu.wecom.client import WeComClient
+from siyu.wecom.journal import JournalWriter
+from siyu.wecom.repository import DbStore
+from siyu.wecom.tokens import AppCredentials
+from siyu.wecom.transport import WeComTransport
+from tests.conftest import make_settings
+from tests.sync.conftest import CORP_ID, SECRET
+from tests.wecom.conftest import Gauge
+
+CUSTOMERS = int(os.environ.get("SIYU_SYNC_FAULT_CUSTOMERS", "2000"))
+CAP = 6
+
+
+@pytest.fixture
+def sandbox_state() -> SandboxState:
+    state = SandboxState(seed=21)
+    corp = state.create_corp(corp_id=CORP_ID, name="故障同步", secret=SECRET)
+    generate_world(
+        state, corp, customers=CUSTOMERS, staff=max(10, CUSTOMERS // 500), groups=20, seed=21
+    )
+    state.faults.configure(
+        {
+            "seed": 9,
+            "api_errors": {
+                "*": {"errcode": -1, "rate": 0.1},
+                "externalcontact/batch/get_by_user": {"errcode": 45033, "rate": 0.1},
+                "externalcontact/groupchat/get": {"errcode": 45033, "rate": 0.1},
+            },
+        }
+    )
+    return state
+
+
+@pytest.fixture
+def wecom(sync_db: Database, sandbox_url: str, gauge: Gauge) -> Iterator[WeComClient]:
+    # 10% of answers arrive after the client's timeout (network errors the client retries).
+    gauge.slow_rate = {
+        "externalcontact/batch/get_by_user": 0.1,
+        "externalcontact/groupchat/get": 0.1,
+    }
+    gauge.slow_seconds = 1.0
+    settings = make_settings(
+        sync_db.url, wecom_max_concurrency=CAP, wecom_timeout_seconds=0.5, wecom_max_attempts=4
+    )
+    transport = WeComTransport.build(settings, JournalWriter(sync_db), store=DbStore(sync_db))
+    credentials = AppCredentials(wecom_corp_id=CORP_ID, secret=SECRET, base_url=sandbox_url)
+    yield WeComClient(credentials, transport=transport)
+    transport.close()
+
+
+class TestSyncUnderFaults:
+    def test_ends_equal_to_the_sandbox_within_the_cap(
+        self,
+        sync_db: Database,
+        wecom: WeComClient,
+        corp_id: uuid.UUID,
+        sandbox_state: SandboxState,
+        gauge: Gauge,
+    ) -> None:
+        with sync_db.transaction() as session:
+            run_id = sync_service.create_run(session, corp_id=corp_id, enqueue_job=False).id
+        status = SyncEngine(
+            sync_db, wecom, run_id=run_id, options=SyncOptions(concurrency=12, unit_attempts=8)
+        ).run()
+        assert status == RUN_DONE
+        assert max(gauge.peak.values()) <= CAP
+        corp = sandbox_state.corps[CORP_ID]
+        follows = {
+            (f.userid, f.external_userid): f
+            for staff in corp.staff.values()
+            if staff.can_follow
+            for f in staff.follows.values()
+        }
+        with sync_db.transaction(write=False) as session:
+            count = session.scalar(select(func.count()).select_from(FollowRelation))
+            assert count == len(follows)
+            contacts = {external for _, external in follows}
+            assert session.scalar(select(func.count()).select_from(Customer)) == len(contacts)
+            assert session.scalar(select(func.count()).select_from(CustomerGroup)) == len(
+                corp.groups
+            )
+            for key in random.Random(1).sample(sorted(follows), 200):
+                follow = follows[key]
+                row = session.scalar(
+                    select(FollowRelation).where(
+                        FollowRelation.staff_userid == key[0],
+                        FollowRelation.external_userid == key[1],
+                    )
+                )
+                assert row is not None
+                assert (row.remark or "", row.description or "") == (
+                    follow.remark,
+                    follow.description,
+                )
+                assert (row.add_way, row.state or "") == (follow.add_way, follow.state)
+                assert row.wecom_tag_ids == follow.tags
+                assert row.remark_mobiles == follow.remark_mobiles
+                assert (
+                    row.added_at is not None and int(row.added_at.timestamp()) == follow.createtime
+                )
+                customer = session.get(Customer, row.customer_id)
+                source = corp.customers[key[1]]
+                assert customer is not None
+                assert (customer.name, customer.gender, customer.unionid or "") == (
+                    source.name,
+                    source.gender,
+                    source.unionid,
+                )
