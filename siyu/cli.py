@@ -11,6 +11,7 @@ import importlib
 import json
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -137,7 +138,13 @@ def demo(
 
     from siyu.app import create_app
     from siyu.db.migrate import upgrade
-    from siyu.demo import CREDENTIALS_FILE, SandboxThread, ensure_demo_corp, ensure_owner
+    from siyu.demo import (
+        CREDENTIALS_FILE,
+        SandboxThread,
+        connect_when_serving,
+        ensure_demo_corp,
+        ensure_owner,
+    )
     from siyu.runtime import build_runtime
 
     settings = load_settings()
@@ -161,6 +168,14 @@ def demo(
         )
     console.rule()
     application = create_app(runtime=runtime, start_worker=settings.run_worker_in_process)
+    local_url = f"http://127.0.0.1:{port or settings.port}"
+    threading.Thread(
+        target=connect_when_serving,
+        args=(runtime,),
+        kwargs={"siyu_url": local_url, "sandbox_url": sandbox.base_url},
+        name="demo-connect",
+        daemon=True,
+    ).start()
     try:
         uvicorn.run(
             application,

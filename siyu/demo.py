@@ -5,7 +5,9 @@
    customers keep arriving;
 3. register the sandbox's demo corp in Siyu, bound to the sandbox's base URL;
 4. create the first owner (printed once; kept in var/owner-credentials.txt);
-5. serve Siyu (console, API, worker).
+5. serve Siyu (console, API, worker) and, once it answers, point the sandbox's callback URL at
+   Siyu's gateway (the sandbox verifies it like WeCom does) and run a first full sync, so staff,
+   customers, tags and groups appear within a minute and new arrivals flow in by callback.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+import structlog
 import uvicorn
 
 from siyu.auth.cli import bootstrap_owner
@@ -23,6 +27,7 @@ from siyu.corps.schemas import CorpCreate
 from siyu.corps.service import corp_service
 from siyu.db.session import Database
 from siyu.kit.secrets import SecretBox
+from siyu.runtime import Runtime
 from siyu.sandbox.app import create_sandbox_app
 from siyu.sandbox.callbacks import CallbackEmitter
 from siyu.sandbox.demo import DEMO_AES_KEY, DEMO_CORP_ID, DEMO_SECRET, DEMO_TOKEN, build_demo
@@ -30,6 +35,9 @@ from siyu.sandbox.live import LiveDriver
 from siyu.sandbox.persistence import load_state, save_state
 from siyu.sandbox.state import SandboxState
 from siyu.settings import Settings
+from siyu.sync.service import sync_service
+
+log = structlog.get_logger("siyu.demo")
 
 CREDENTIALS_FILE = Path("var/owner-credentials.txt")
 
@@ -110,6 +118,37 @@ def ensure_demo_corp(db: Database, settings: Settings, *, sandbox_url: str) -> N
                 ),
                 box=SecretBox(settings.secret_key),
             )
+
+
+def connect_when_serving(runtime: Runtime, *, siyu_url: str, sandbox_url: str) -> None:
+    """Runs in a thread once `siyu serve` is starting: callbacks on, first sync if none ran."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{siyu_url}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    else:
+        log.error("demo_siyu_not_serving", url=siyu_url)
+        return
+    with runtime.db.transaction() as session:
+        corp = corp_service.get_by_wecom_id(session, DEMO_CORP_ID)
+        assert corp is not None
+        # The sandbox runs beside Siyu, so it calls Siyu's local address, not SIYU_PUBLIC_URL.
+        callback = f"{siyu_url}/wecom/callback/{corp.callback_key}"
+        corp_id = corp.id
+        synced_before = bool(sync_service.list(session, corp_id=corp_id, cursor=None, limit=1)[0])
+    answer = httpx.post(
+        f"{sandbox_url}/sandbox/corps/{DEMO_CORP_ID}/callback", json={"url": callback}, timeout=15
+    )
+    if answer.status_code != 200:
+        log.error("demo_callback_not_set", status=answer.status_code, body=answer.text[:200])
+    if not synced_before:
+        with runtime.db.transaction() as session:
+            sync_service.create_run(session, corp_id=corp_id, requested_by_label="demo")
+    log.info("demo_connected", callback_url=callback, first_sync=not synced_before)
 
 
 def ensure_owner(db: Database, settings: Settings) -> OwnerCredentials:
