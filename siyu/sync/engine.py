@@ -29,9 +29,10 @@ from siyu.db.session import Database
 from siyu.groups.repository import customer_groups
 from siyu.kit.clock import utcnow
 from siyu.staff.sync import apply_directory, fetch_directory
-from siyu.sync.apply import apply_corp_tags, apply_follows, apply_group
+from siyu.sync.apply import apply_corp_tags, apply_group
 from siyu.sync.models import RUN_DONE, RUN_FAILED, RUN_INTERRUPTED, RUN_RUNNING, SyncCheckpoint
 from siyu.sync.repository import checkpoints, sync_runs
+from siyu.sync.writer import Page, PageWriter
 from siyu.tags.repository import tags
 from siyu.wecom.client import WeComClient
 from siyu.wecom.exceptions import RETRYABLE, WeComApiError
@@ -219,7 +220,16 @@ class SyncEngine:
                     payloads=[(f"{i:06d}", {"userids": b}) for i, b in enumerate(batches)],
                 )
                 units = checkpoints.of_stage(session, self.run_id, "customers")
-        self._pool([u for u in units if not u.done], self._customer_unit)
+        self._writer = PageWriter(
+            self._writing,
+            self.corp_id,
+            self._tag_ids,
+            on_written=lambda n: self._count({"relations": n}),
+        )
+        try:
+            self._pool([u for u in units if not u.done], self._customer_unit)
+        finally:
+            self._writer.close()
 
     def _customer_unit(self, unit: SyncCheckpoint) -> None:
         userids: list[str] = unit.payload["userids"]
@@ -241,13 +251,7 @@ class SyncEngine:
                 for item in page.get("external_contact_list") or []
             ]
             cursor = page.get("next_cursor") or None
-            with self._writing() as session:
-                now = utcnow()
-                apply_follows(session, self.corp_id, pairs, tag_ids=self._tag_ids, now=now)
-                checkpoints.advance(
-                    session, unit.id, cursor=cursor, items=len(pairs), done=cursor is None, now=now
-                )
-            self._count({"relations": len(pairs)})
+            self._writer.put(Page(unit.id, pairs, cursor))
             if cursor is None:
                 return
 

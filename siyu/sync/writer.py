@@ -1,0 +1,112 @@
+"""Group commit for the customers stage: one thread writes the pages the fetching threads queue.
+
+Per-page transactions from many threads made SQLite's write lock the bottleneck (its busy
+handler sleeps in coarse steps and is unfair, so commits of ~5 ms cost ~150 ms under load).
+One writer draining the queue writes every waiting page in one transaction, together with
+each page's checkpoint move, so the resumption guarantee is unchanged: a page is either
+written with its cursor or fetched again from the previous cursor.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from siyu.kit.clock import utcnow
+from siyu.sync.apply import apply_follows
+from siyu.sync.repository import checkpoints
+
+# Pages per transaction at most: bigger batches gain little and hold the lock longer.
+MAX_PAGES_PER_COMMIT = 32
+
+
+@dataclass
+class Page:
+    unit_id: uuid.UUID
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]]
+    cursor: str | None
+
+
+class PageWriter:
+    def __init__(
+        self,
+        writing: Callable[[], AbstractContextManager[Session]],
+        corp_id: uuid.UUID,
+        tag_ids: Mapping[str, uuid.UUID],
+        *,
+        on_written: Callable[[int], None],
+        capacity: int = 64,
+    ) -> None:
+        self.writing = writing
+        self.corp_id = corp_id
+        self.tag_ids = tag_ids
+        self.on_written = on_written
+        # Bounded: fetchers wait when the writer falls behind instead of filling memory.
+        self.queue: queue.Queue[Page | None] = queue.Queue(maxsize=capacity)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="sync-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, page: Page) -> None:
+        if self.error is not None:
+            raise RuntimeError("the sync writer failed") from self.error
+        self.queue.put(page)
+
+    def close(self) -> None:
+        """Write what is queued, stop, and re-raise the writer's failure if it had one."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _batches(self) -> Iterator[list[Page]]:
+        while True:
+            first = self.queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_PAGES_PER_COMMIT:
+                try:
+                    item = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    yield batch
+                    return
+                batch.append(item)
+            yield batch
+
+    def _run(self) -> None:
+        try:
+            for batch in self._batches():
+                self._write(batch)
+        except BaseException as exc:  # surfaced by put() and close()
+            self.error = exc
+            while True:  # unblock fetchers waiting on a full queue
+                try:
+                    self.queue.get_nowait()
+                except queue.Empty:
+                    break
+
+    def _write(self, batch: list[Page]) -> None:
+        with self.writing() as session:
+            now = utcnow()
+            pairs = [pair for page in batch for pair in page.pairs]
+            apply_follows(session, self.corp_id, pairs, tag_ids=self.tag_ids, now=now)
+            for page in batch:
+                checkpoints.advance(
+                    session,
+                    page.unit_id,
+                    cursor=page.cursor,
+                    items=len(page.pairs),
+                    done=page.cursor is None,
+                    now=now,
+                )
+        self.on_written(len(pairs))
