@@ -62,35 +62,3 @@ export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   if (!result.response.ok) throw ApiError.fromResponse(result.response, result.error)
   return result.data as T
 }
-
-/**
- * A JSON call to an endpoint the generated schema does not have yet (the backend adds it in a
- * later issue). Same session, CSRF and error handling as `api`; the caller states the shape.
- * Move callers to `api` once `make api-client` has the path.
- */
-export async function requestJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers = new Headers({ Accept: 'application/json' })
-  if (body !== undefined) headers.set('Content-Type', 'application/json')
-  if (csrfToken && UNSAFE_METHODS.has(method.toUpperCase())) headers.set('X-CSRF-Token', csrfToken)
-  let response: Response
-  try {
-    response = await fetch(new URL(path, window.location.origin), {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-  } catch (cause) {
-    throw new ApiError(0, 'network_error', cause instanceof Error ? cause.message : String(cause))
-  }
-  if (response.status === 401) onUnauthorized()
-  const text = await response.text()
-  let parsed: unknown = null
-  try {
-    parsed = text ? JSON.parse(text) : null
-  } catch {
-    parsed = null
-  }
-  if (!response.ok) throw ApiError.fromResponse(response, parsed)
-  return parsed as T
-}

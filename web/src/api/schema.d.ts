@@ -492,6 +492,60 @@ export interface paths {
         patch: operations["update_staff"];
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Sync Run
+         * @description Start a full sync with WeCom (409 while one runs); poll `get_sync_run` for progress.
+         */
+        post: operations["create_sync_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/sync/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Sync Runs */
+        get: operations["list_sync_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/sync/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Sync Run */
+        get: operations["get_sync_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/tag-changes/{change_id}": {
         parameters: {
             query?: never;
@@ -592,6 +646,27 @@ export interface paths {
         };
         /** List Wecom Calls */
         get: operations["list_wecom_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/wecom/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Wecom Verification
+         * @description Check the corp's credentials against WeCom now (a read: it changes nothing, so it holds
+         *     no write transaction open during the network call).
+         */
+        get: operations["get_wecom_verification"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1631,6 +1706,56 @@ export interface components {
             /** Status */
             status?: (1 | 2 | 4 | 5) | null;
         };
+        /** SyncRun */
+        SyncRun: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Corp Id
+             * Format: uuid
+             */
+            corp_id: string;
+            /** Counts */
+            counts: {
+                [key: string]: unknown;
+            };
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Heartbeat At */
+            heartbeat_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Progress */
+            progress: {
+                [key: string]: unknown;
+            };
+            /** Requested By Label */
+            requested_by_label: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Status */
+            status: string;
+        };
+        /** SyncRunPage */
+        SyncRunPage: {
+            /** Items */
+            items: components["schemas"]["SyncRun"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Tag */
         Tag: {
             /**
@@ -1841,6 +1966,19 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VerifyResult */
+        VerifyResult: {
+            /** Callback Url */
+            callback_url: string;
+            /** Errcode */
+            errcode?: number | null;
+            /** Errmsg */
+            errmsg?: string | null;
+            /** Follow User Count */
+            follow_user_count?: number | null;
+            /** Ok */
+            ok: boolean;
         };
         /** WeComCall */
         WeComCall: {
@@ -3022,6 +3160,103 @@ export interface operations {
             };
         };
     };
+    create_sync_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sync_runs: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRunPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sync_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_tag_change: {
         parameters: {
             query?: never;
@@ -3313,6 +3548,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WeComCallPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_wecom_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyResult"];
                 };
             };
             /** @description Validation Error */

@@ -190,6 +190,8 @@ const en: MessageSchema = {
       customers: 'Customers',
       tags: 'Tags',
       groups: 'Groups',
+      group_list: 'Group list',
+      finalize: 'Finalize',
     },
   },
   inbox: {
@@ -339,6 +341,12 @@ const en: MessageSchema = {
     mark: 'Tag',
     markTitle: 'Tags on the relation with {userid}',
     markSent: 'Sent; applies once WeCom confirms',
+    needsTag: 'A WeCom tag group needs at least one tag',
+    groupName: 'Group name',
+    firstTags: 'Tags',
+    firstTagsPlaceholder: 'Separate tags with commas',
+    origin: 'Lives in',
+    originWecom: 'WeCom',
   },
 }
 

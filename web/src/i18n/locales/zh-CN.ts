@@ -187,6 +187,8 @@ export default {
       customers: '客户',
       tags: '标签',
       groups: '客户群',
+      group_list: '客户群列表',
+      finalize: '收尾',
     },
   },
   inbox: {
@@ -336,5 +338,11 @@ export default {
     mark: '打标签',
     markTitle: '给与 {userid} 的跟进关系打标签',
     markSent: '已提交，企业微信确认后生效',
+    needsTag: '企业微信标签组至少要有一个标签',
+    groupName: '标签组名称',
+    firstTags: '标签',
+    firstTagsPlaceholder: '多个标签用逗号或顿号分隔',
+    origin: '保存到',
+    originWecom: '企业微信',
   },
 }

@@ -1,45 +1,40 @@
-/**
- * Sync service: full reconciliations of the corp with WeCom. The routes land with the sync
- * domain (siyu/sync); until they are in the generated schema these calls are typed here.
- */
-import { requestJson } from '@/api/client'
-import type { KeysetPage } from '@/api/types'
+/** Sync service: full reconciliations of the corp with WeCom, one running at a time. */
+import { api, unwrap } from '@/api/client'
+import type { ResponseBody } from '@/api/types'
 
+export type SyncRunPage = ResponseBody<'/api/v1/corps/{corp_id}/sync/runs', 'get'>
+export type SyncRun = SyncRunPage['items'][number]
+
+/** One stage's units of work, as `progress.stages[stage]` reports them. */
 export interface StageProgress {
   done: number
   total: number
 }
 
-export interface SyncRun {
-  id: string
-  kind: string
-  /** running, done, failed or interrupted */
-  status: string
-  started_at: string
-  finished_at: string | null
-  progress: { stage?: string | null; stages?: Record<string, StageProgress> } | null
-  counts: Record<string, number> | null
-  error: string | null
-  requested_by_label: string | null
-}
-
-const base = (corpId: string) => `/api/v1/corps/${encodeURIComponent(corpId)}/sync`
-
 export function startSync(corpId: string): Promise<SyncRun> {
-  return requestJson('POST', base(corpId), {})
+  return unwrap(
+    api.POST('/api/v1/corps/{corp_id}/sync', { params: { path: { corp_id: corpId } } }),
+  )
 }
 
 export function listSyncRuns(
   corpId: string,
   query: { cursor?: string | null; limit?: number } = {},
-): Promise<KeysetPage<SyncRun>> {
-  const params = new URLSearchParams()
-  if (query.cursor) params.set('cursor', query.cursor)
-  if (query.limit) params.set('limit', String(query.limit))
-  const suffix = params.size ? `?${params}` : ''
-  return requestJson('GET', `${base(corpId)}/runs${suffix}`)
+): Promise<SyncRunPage> {
+  return unwrap(
+    api.GET('/api/v1/corps/{corp_id}/sync/runs', {
+      params: {
+        path: { corp_id: corpId },
+        query: { cursor: query.cursor ?? undefined, limit: query.limit },
+      },
+    }),
+  )
 }
 
 export function getSyncRun(corpId: string, runId: string): Promise<SyncRun> {
-  return requestJson('GET', `${base(corpId)}/runs/${encodeURIComponent(runId)}`)
+  return unwrap(
+    api.GET('/api/v1/corps/{corp_id}/sync/runs/{run_id}', {
+      params: { path: { corp_id: corpId, run_id: runId } },
+    }),
+  )
 }

@@ -1,7 +1,7 @@
 /** Mapper: sync runs into what the progress card and the history table show. */
 import { formatDateTime } from '@/i18n/format'
 
-import type { SyncRun } from './api'
+import type { StageProgress, SyncRun } from './api'
 
 export type TagType = 'success' | 'info' | 'warning' | 'danger' | 'primary'
 
@@ -31,19 +31,34 @@ export interface SyncRunRow {
   by: string
 }
 
+// The order a full sync works in; stages the console does not know come after, by name.
+const STAGE_ORDER = ['directory', 'tags', 'customers', 'group_list', 'groups', 'finalize']
+
+interface Progress {
+  stage?: string
+  stages?: Record<string, StageProgress>
+}
+
 export function stageRows(run: SyncRun): StageRow[] {
-  const stages = run.progress?.stages ?? {}
-  return Object.entries(stages).map(([name, p]) => ({
+  const progress = (run.progress ?? {}) as Progress
+  const rank = (name: string) => {
+    const index = STAGE_ORDER.indexOf(name)
+    return index === -1 ? STAGE_ORDER.length : index
+  }
+  const stages = Object.entries(progress.stages ?? {}).sort(
+    ([a], [b]) => rank(a) - rank(b) || a.localeCompare(b),
+  )
+  return stages.map(([name, p]) => ({
     name,
     done: p.done,
     total: p.total,
     percent: p.total > 0 ? Math.min(100, Math.round((p.done / p.total) * 100)) : run.status === 'done' ? 100 : 0,
-    current: run.progress?.stage === name,
+    current: progress.stage === name,
   }))
 }
 
 export function countsText(run: SyncRun): string {
-  const counts = run.counts ?? {}
+  const counts: Record<string, unknown> = run.counts ?? {}
   return Object.entries(counts)
     .map(([key, n]) => `${key}: ${n}`)
     .join(' · ') || '—'
@@ -51,7 +66,7 @@ export function countsText(run: SyncRun): string {
 
 export function toSyncRunRow(run: SyncRun, locale: string): SyncRunRow {
   return {
-    id: run.id,
+    id: String(run.id),
     status: run.status,
     statusTag: STATUS_TAG[run.status] ?? 'info',
     started: formatDateTime(run.started_at, locale),

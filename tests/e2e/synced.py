@@ -1,0 +1,185 @@
+"""A corp filled by a real full sync from the WeCom sandbox, for the console's data pages.
+
+The sandbox serves over loopback while the test runs (the corp's API base URL points at it);
+the sync runs inline against the live server's database, exactly as the `sync.full` job
+would, so customers, relations, tags, groups, the call journal and the sync history are
+the rows the console really meets.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from siyu.audit.context import AuditContext, bind_audit_context
+from siyu.auth.management import membership_service
+from siyu.auth.models import Role
+from siyu.auth.schemas import MemberCreate
+from siyu.corps.schemas import CorpCreate
+from siyu.corps.service import corp_service
+from siyu.customers.models import Customer, FollowRelation
+from siyu.db.session import Database
+from siyu.inbox.models import InboxEvent
+from siyu.inbox.service import inbox_service
+from siyu.jobs.registry import load_job_modules
+from siyu.kit.secrets import SecretBox
+from siyu.sandbox.app import create_sandbox_app
+from siyu.sandbox.state import SandboxState
+from siyu.sandbox.world import generate_world
+from siyu.sync.engine import SyncEngine, SyncOptions
+from siyu.sync.service import sync_service
+from siyu.wecom.client import WeComClient
+from siyu.wecom.events import parse_event
+from siyu.wecom.journal import JournalWriter
+from siyu.wecom.repository import DbStore
+from siyu.wecom.tokens import AppCredentials
+from siyu.wecom.transport import WeComTransport
+from tests.conftest import TEST_SECRET_KEY, make_settings
+from tests.sandbox.helpers import serve_in_thread
+
+WECOM_CORP_ID = "wwconsolesync0001"
+SECRET = "c" * 43
+CORP_NAME = "同步示例"
+FIXTURES = Path(__file__).resolve().parents[1] / "inbox" / "fixtures"
+
+
+@dataclass(frozen=True)
+class Login:
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class SyncedWorld:
+    corp_id: uuid.UUID
+    callback_key: str
+    owner: Login
+    staff: Login
+    staff_userid: str
+    # Customer names: all of them, and those with a relation to `staff_userid`.
+    customers: dict[uuid.UUID, str]
+    own_customers: dict[uuid.UUID, str]
+    inbox_event_id: uuid.UUID
+
+
+def _seed_corp(db: Database, sandbox_url: str, staff_userid: str) -> tuple[uuid.UUID, str]:
+    with db.transaction() as session:
+        corp = corp_service.create(
+            session,
+            data=CorpCreate(
+                wecom_corp_id=WECOM_CORP_ID,
+                name=CORP_NAME,
+                app_secret=SECRET,
+                api_base_url=sandbox_url,  # type: ignore[arg-type]
+                is_sandbox=True,
+            ),
+            box=SecretBox(TEST_SECRET_KEY),
+        )
+        bind_audit_context(
+            session, AuditContext(actor_label="cli:e2e-seed", corp_id=corp.id), guard_writes=False
+        )
+        membership_service.add(
+            session,
+            corp_id=corp.id,
+            data=MemberCreate(
+                email="owner@example.com",
+                role=Role.owner,
+                display_name="王小明",
+                password="correct horse battery",
+            ),
+            actor_role=Role.owner,
+        )
+        membership_service.add(
+            session,
+            corp_id=corp.id,
+            data=MemberCreate(
+                email="staff@example.com",
+                role=Role.staff,
+                staff_userid=staff_userid,
+                display_name="一线员工",
+                password="correct horse battery",
+            ),
+            actor_role=Role.owner,
+        )
+        return corp.id, corp.callback_key
+
+
+def _full_sync(db: Database, corp_id: uuid.UUID, sandbox_url: str) -> str:
+    transport = WeComTransport.build(
+        make_settings(db.url, wecom_max_concurrency=4), JournalWriter(db), store=DbStore(db)
+    )
+    try:
+        credentials = AppCredentials(
+            wecom_corp_id=WECOM_CORP_ID, secret=SECRET, base_url=sandbox_url, corp_id=corp_id
+        )
+        wecom = WeComClient(credentials, transport=transport)
+        with db.transaction() as session:
+            run_id = sync_service.create_run(
+                session, corp_id=corp_id, requested_by_label="e2e", enqueue_job=False
+            ).id
+        return SyncEngine(db, wecom, run_id=run_id, options=SyncOptions()).run()
+    finally:
+        transport.close()
+
+
+def _store_callback(db: Database, corp_id: uuid.UUID) -> uuid.UUID:
+    load_job_modules()  # storing enqueues the fan-out job, which must be known by name
+    xml = (FIXTURES / "add_external_contact.xml").read_text().strip()
+    xml = xml.replace("wwfixturecorp", WECOM_CORP_ID)
+    with db.transaction() as session:
+        row = inbox_service.new_row(corp_id=corp_id, event=parse_event(xml), payload=xml)
+        inbox_service.store(session, rows=[row])
+        stored = session.scalar(select(InboxEvent.id).where(InboxEvent.corp_id == corp_id))
+        assert stored is not None
+        return stored
+
+
+def _customers(db: Database, corp_id: uuid.UUID, userid: str) -> tuple[dict[uuid.UUID, str], ...]:
+    with db.transaction(write=False) as session:
+        everyone = {c.id: c.name for c in session.scalars(select(Customer).where(Customer.corp_id == corp_id))}
+        own_ids = set(
+            session.scalars(
+                select(Customer.id)
+                .join(FollowRelation, FollowRelation.external_userid == Customer.external_userid)
+                .where(
+                    Customer.corp_id == corp_id,
+                    FollowRelation.corp_id == corp_id,
+                    FollowRelation.staff_userid == userid,
+                )
+            )
+        )
+    return everyone, {i: n for i, n in everyone.items() if i in own_ids}
+
+
+@contextmanager
+def synced_world(database_url: str) -> Iterator[SyncedWorld]:
+    """A sandbox corp (30 customers, 4 staff, 3 groups) synced into `database_url`."""
+    state = SandboxState(seed=7)
+    wecom = state.create_corp(corp_id=WECOM_CORP_ID, name=CORP_NAME, secret=SECRET)
+    generate_world(state, wecom, customers=30, staff=4, groups=3, seed=7)
+    staff_userid = sorted(wecom.staff)[0]
+    with serve_in_thread(create_sandbox_app(state)) as sandbox_url:
+        db = Database(database_url)
+        try:
+            corp_id, callback_key = _seed_corp(db, sandbox_url, staff_userid)
+            status = _full_sync(db, corp_id, sandbox_url)
+            assert status == "done", f"the seed sync ended {status}"
+            event_id = _store_callback(db, corp_id)
+            everyone, own = _customers(db, corp_id, staff_userid)
+        finally:
+            db.dispose()
+        yield SyncedWorld(
+            corp_id=corp_id,
+            callback_key=callback_key,
+            owner=Login("owner@example.com", "correct horse battery"),
+            staff=Login("staff@example.com", "correct horse battery"),
+            staff_userid=staff_userid,
+            customers=everyone,
+            own_customers=own,
+            inbox_event_id=event_id,
+        )
