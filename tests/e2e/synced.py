@@ -75,7 +75,7 @@ def _seed_corp(db: Database, sandbox_url: str, staff_userid: str) -> tuple[uuid.
                 wecom_corp_id=WECOM_CORP_ID,
                 name=CORP_NAME,
                 app_secret=SECRET,
-                api_base_url=sandbox_url,  # type: ignore[arg-type]
+                api_base_url=sandbox_url,
                 is_sandbox=True,
             ),
             box=SecretBox(TEST_SECRET_KEY),
@@ -141,7 +141,10 @@ def _store_callback(db: Database, corp_id: uuid.UUID) -> uuid.UUID:
 
 def _customers(db: Database, corp_id: uuid.UUID, userid: str) -> tuple[dict[uuid.UUID, str], ...]:
     with db.transaction(write=False) as session:
-        everyone = {c.id: c.name for c in session.scalars(select(Customer).where(Customer.corp_id == corp_id))}
+        everyone = {
+            c.id: c.name
+            for c in session.scalars(select(Customer).where(Customer.corp_id == corp_id))
+        }
         own_ids = set(
             session.scalars(
                 select(Customer.id)
