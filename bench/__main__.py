@@ -11,7 +11,8 @@ from pathlib import Path
 def main() -> int:
     failed = []
     names = sorted(
-        info.name for info in pkgutil.iter_modules([str(Path(__file__).parent))
+        info.name
+        for info in pkgutil.iter_modules([str(Path(__file__).parent)])
         if not info.name.startswith("_")
     )
     only = set(sys.argv[1:])

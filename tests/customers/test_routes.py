@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from fastapi import FastAPI
-from siyu.customers.models import Customer
-from siyu.groups.models import CustomerGroup
 
 from siyu.auth.models import Role
+from siyu.customers.models import Customer
+from siyu.groups.models import CustomerGroup
 from tests.customers.world import World
 from tests.helpers.auth import make_corp, member_client
 from tests.helpers.scope import ScopeTarget, assert_scope_isolation

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from siyu.groups.models import CustomerGroup, GroupMember
 from sqlalchemy import select
 
 from siyu.events.service import GROUP_JOINED, GROUP_LEFT
+from siyu.groups.models import CustomerGroup, GroupMember
 from tests.customers.world import World
 
 
