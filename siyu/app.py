@@ -22,7 +22,7 @@ from siyu.system.routes import bench_router
 from siyu.system.routes import router as system_router
 from siyu.telemetry.logging import configure_logging
 from siyu.telemetry.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from siyu.wecom.callbacks import router as wecom_callback_router
+from siyu.wecom.callbacks import CallbackGateway, CallbackLane
 
 log = structlog.get_logger("siyu.app")
 
@@ -43,6 +43,7 @@ def create_app(
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
     runtime = runtime or build_runtime(settings)
     run_worker = settings.run_worker_in_process if start_worker is None else start_worker
+    gateway = CallbackGateway(runtime)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +57,7 @@ def create_app(
         try:
             yield
         finally:
+            gateway.close()
             if run_worker and runtime.worker is not None:
                 runtime.worker.stop()
                 runtime.worker = None
@@ -73,14 +75,14 @@ def create_app(
     app.include_router(system_router)
     if settings.bench_routes:
         app.include_router(bench_router)
-    # The WeCom callback gateway: outside /api/v1, authenticated by the callback signature.
-    # Before the API so that the hottest route is matched first.
-    app.include_router(wecom_callback_router)
     app.include_router(build_api_router())
     _mount_console(app, settings.web_dist_dir)
     # Outermost first: the request id must exist before the body limit can reject.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    # The WeCom callback gateway, outside /api/v1 and authenticated by the callback signature,
+    # is a lane in front of everything else (siyu/wecom/callbacks.py, decision 0004).
+    app.add_middleware(CallbackLane, gateway=gateway)
     return app
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 15:08:52.737258
+Create Date: 2026-12-01 07:40:51.798074
 """
 
 from collections.abc import Sequence
@@ -381,7 +381,12 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_events")),
-        sa.UniqueConstraint("corp_id", "dedup_key", name=op.f("uq_inbox_events_corp_id_dedup_key")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "create_time",
+            "dedup_key",
+            name=op.f("uq_inbox_events_corp_id_create_time_dedup_key"),
+        ),
     )
     with op.batch_alter_table("inbox_events", schema=None) as batch_op:
         batch_op.create_index(

@@ -28,7 +28,10 @@ class InboxStatus(StrEnum):
 class InboxEvent(IdMixin, Base):
     __tablename__ = "inbox_events"
     __table_args__ = (
-        UniqueConstraint("corp_id", "dedup_key"),
+        # The dedup key ends with CreateTime, so putting create_time first is the same
+        # uniqueness with time-ordered entries: a batch of new callbacks dirties a few index
+        # pages at the right edge instead of one random page per row (~50 µs a row on SQLite).
+        UniqueConstraint("corp_id", "create_time", "dedup_key"),
         # The console lists one corp's rows newest first, optionally by status.
         Index("ix_inbox_events_corp_id_status_id", "corp_id", "status", "id"),
         Index("ix_inbox_events_status_received_at", "status", "received_at"),

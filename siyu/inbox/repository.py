@@ -27,7 +27,7 @@ class InboxRepository:
         # ORM form with a list of values recompiles per batch and costs ~20x more per row.
         table: Any = InboxEvent.__table__
         stmt = insert_ignoring_conflicts(
-            session, table, None, conflict_columns=["corp_id", "dedup_key"]
+            session, table, None, conflict_columns=["corp_id", "create_time", "dedup_key"]
         ).returning(table.c.id)
         return {row[0] for row in session.execute(stmt, list(rows))}
 

@@ -44,9 +44,14 @@ def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:
         future.set_result(result)
 
 
+def _settle_all(settled: list[tuple[asyncio.Future[bool], bool | BaseException]]) -> None:
+    for future, result in settled:
+        _settle(future, result)
+
+
 class InboxWriter:
     def __init__(
-        self, runtime: Runtime, *, max_batch: int = 500, linger_seconds: float = 0.002
+        self, runtime: Runtime, *, max_batch: int = 500, linger_seconds: float = 0.005
     ) -> None:
         self._runtime = runtime
         self._linger = linger_seconds
@@ -67,15 +72,19 @@ class InboxWriter:
         self._thread.join(10)
 
     def _run(self) -> None:
+        previous = 0
         while True:
             first = self._queue.get()
             if first is None:
                 return
             batch = [first]
             stop = False
-            # Linger briefly: the requests behind this one are still being verified on the
-            # event loop, and one commit for all of them is far cheaper than one each.
-            deadline = time.monotonic() + self._linger
+            # Under load, linger briefly: the requests behind this one are still being verified
+            # on the event loop, and one commit for all of them is far cheaper than one each.
+            # A lone callback (the last batch was one row and nothing else waits) is written
+            # at once, so light traffic pays no latency for batching.
+            busy = previous > 1 or not self._queue.empty()
+            deadline = time.monotonic() + (self._linger if busy else 0.0)
             while len(batch) < self._max_batch:
                 remaining = deadline - time.monotonic()
                 try:
@@ -91,6 +100,7 @@ class InboxWriter:
                     break
                 batch.append(item)
             self._write(batch)
+            previous = len(batch)
             if stop:
                 return
 
@@ -104,6 +114,11 @@ class InboxWriter:
             outcome = exc
         # Released only once the transaction is fully finished, wake-ups included: with
         # immediate jobs (tests) the wake-up runs the job on this thread and connection.
+        # One hand-off per event loop, not per request: each call_soon_threadsafe writes to
+        # the loop's self-pipe and makes it run a callback.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[bool], Any]]] = {}
         for pending in batch:
             result = outcome if isinstance(outcome, BaseException) else pending.row["id"] in outcome
-            pending.loop.call_soon_threadsafe(_settle, pending.future, result)
+            by_loop.setdefault(pending.loop, []).append((pending.future, result))
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle_all, settled)

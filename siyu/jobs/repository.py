@@ -19,9 +19,9 @@ class JobRunRepository:
         # cached. Binding the values into it (`.values(row)`) recompiles on every enqueue, which
         # was most of the callback gateway's per-batch cost (bench/callbacks.py).
         table: Any = JobRun.__table__
-        stmt = insert_ignoring_conflicts(
-            session, table, None, conflict_columns=["key"]
-        ).returning(table.c.id)
+        stmt = insert_ignoring_conflicts(session, table, None, conflict_columns=["key"]).returning(
+            table.c.id
+        )
         # RETURNING yields a row only when the insert happened (rowcount is -1 on some drivers).
         return session.execute(stmt, [values]).first() is not None
 

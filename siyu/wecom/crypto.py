@@ -19,7 +19,8 @@ import struct
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from defusedxml import ElementTree
+
+from siyu.wecom.xmldoc import UnsafeXMLError, parse_flat
 
 _BLOCK = 32
 
@@ -164,11 +165,11 @@ class WXBizMsgCrypt:
     ) -> str:
         """Verify and decrypt an event POST body; returns the decrypted event XML."""
         try:
-            root = ElementTree.fromstring(body)
-        except Exception as exc:  # defusedxml raises several types for hostile or broken XML
-            raise DecryptError("body is not well-formed XML") from exc
-        encrypt = root.findtext("Encrypt")
-        if not encrypt:
+            _, envelope = parse_flat(body)
+        except UnsafeXMLError as exc:
+            raise DecryptError(f"body rejected: {exc}") from exc
+        encrypt = envelope.get("Encrypt")
+        if not encrypt or not isinstance(encrypt, str):
             raise DecryptError("body has no Encrypt element")
         self.verify_signature(msg_signature, timestamp, nonce, encrypt)
         return self.decrypt(encrypt).decode("utf-8")

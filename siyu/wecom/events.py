@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
-from xml.etree.ElementTree import Element
 
-from defusedxml import ElementTree
+from siyu.wecom.xmldoc import UnsafeXMLError, parse_flat
 
 
 class EventParseError(ValueError):
@@ -246,24 +245,19 @@ EVENT_TYPES: dict[tuple[str, str | None], type[CallbackEvent]] = {
 }
 
 
-def _element_value(element: Element) -> Any:
-    children = list(element)
-    if children:
-        return [child.text or "" for child in children]
-    return element.text or ""
-
-
 def parse_event(xml: str | bytes) -> CallbackEvent | UnknownEvent:
-    """Parse a decrypted callback document (defusedxml: entity expansion and DTDs are refused)."""
+    """Parse a decrypted callback document (`xmldoc.parse_flat`: DTDs and entities refused)."""
     try:
-        root = ElementTree.fromstring(xml)
-    except Exception as exc:  # defusedxml raises several types for hostile or broken XML
-        raise EventParseError("not well-formed XML") from exc
-    values = {child.tag: _element_value(child) for child in root}
+        _, fields_ = parse_flat(xml)
+    except UnsafeXMLError as exc:
+        raise EventParseError(str(exc)) from exc
+    # Field values are text, or lists of item texts; the typed fields below validate them.
+    values: dict[str, Any] = dict(fields_)
     event = values.get("Event")
     if not isinstance(event, str) or not event:
         raise EventParseError("no Event element")
-    change_type = values.get("ChangeType") or None
+    change_type = values.get("ChangeType") if isinstance(values.get("ChangeType"), str) else None
+    change_type = change_type or None
     raw = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     cls = EVENT_TYPES.get((event, change_type))
     if cls is None:

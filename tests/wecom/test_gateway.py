@@ -125,3 +125,35 @@ class TestHostileInput:
         body = "<xml><Encrypt>" + "A" * 70_000 + "</Encrypt></xml>"
         assert self.post(query, body) == (413, "payload_too_large")
         assert count("too_large") == before + 1
+
+
+class TestLane:
+    """The gateway answers on its own ASGI lane: the envelope, methods and metrics still hold."""
+
+    def test_other_methods_are_405_with_allow(
+        self, client: TestClient, callback_corp: CallbackCorp
+    ) -> None:
+        response = client.put(callback_corp.url, content=b"<xml/>")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, POST"
+        assert response.json()["error"]["code"] == "method_not_allowed"
+
+    def test_paths_below_a_corp_key_are_404(
+        self, client: TestClient, callback_corp: CallbackCorp
+    ) -> None:
+        for path in (callback_corp.url + "/extra", "/wecom/callback/"):
+            response = client.post(path, content=b"<xml/>")
+            assert response.status_code == 404
+            assert response.json()["error"]["code"] == "not_found"
+
+    def test_callbacks_count_in_the_http_metrics(
+        self, client: TestClient, callback_corp: CallbackCorp
+    ) -> None:
+        xml = fixture_xml("add_external_contact", corp_id=callback_corp.corp.wecom_corp_id)
+        assert callback_corp.post(client, xml).status_code == 200
+        metrics = client.get("/metrics").text
+        assert 'route="/wecom/callback/{corp_key}",status="200"' in metrics
+        assert 'siyu_callbacks_total{outcome="stored"}' in metrics
+
+    def test_the_api_behind_the_lane_still_answers(self, client: TestClient) -> None:
+        assert client.get("/healthz").status_code == 200
