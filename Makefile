@@ -53,11 +53,15 @@ chromium:
 run: setup web
 	$(SIYU) demo
 
-test: setup web chromium
-	$(PY) -m pytest -q
+# One pytest worker per core (pytest-xdist); every test has its own database, and each worker
+# its own Redis database (tests/conftest.py). Lint and types are part of the gate.
+PYTEST := $(PY) -m pytest -q -n auto
+
+test: setup web chromium lint typecheck
+	$(PYTEST)
 	@if [ -n "$$SIYU_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$SIYU_TEST_DATABASE_URL) =="; \
-		$(PG_TEST_ENV) $(PY) -m pytest -q; \
+		$(PG_TEST_ENV) $(PYTEST); \
 	else \
 		echo "SIYU_TEST_DATABASE_URL is not set: skipped the PostgreSQL run"; \
 	fi
@@ -69,7 +73,7 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-check: lint typecheck test
+check: test
 
 bench: setup
 	$(PY) -m bench

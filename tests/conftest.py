@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from fastapi import FastAPI
@@ -25,6 +27,19 @@ from siyu.settings import Environment, Settings
 from tests.helpers.databases import DatabaseFactory
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist every worker gets a Redis database of its own (gw0 → base + 1, …), so
+    one worker's queue flushes never reach another's. Databases are already per test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("SIYU_TEST_REDIS_URL")
+    if not worker.startswith("gw") or not url:
+        return
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    index = (base + int(worker.removeprefix("gw")) + 1) % 16
+    os.environ["SIYU_TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{index}"))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from siyu.db.session import Database
 from siyu.runtime import Runtime, build_runtime
 from siyu.settings import Settings
 from tests.conftest import make_settings
+from tests.helpers.databases import DatabaseFactory
 from tests.jobs.probe_jobs import PROBE_TABLE_DDL
 
 PROBE_MODULES = ["tests.jobs.probe_jobs"]
@@ -29,12 +30,16 @@ def queue_backends() -> list[str]:
 
 
 @pytest.fixture(params=queue_backends())
-def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def queue_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_factory: DatabaseFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'queue.db'}"
         return
     if request.param == "postgres":
-        yield os.environ["SIYU_TEST_DATABASE_URL"]
+        # A database of its own, so parallel test workers never share (or flush) a queue.
+        with database_factory.fresh() as url:
+            yield url
         return
     import redis
 
