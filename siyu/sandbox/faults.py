@@ -20,10 +20,20 @@ class ApiFault:
     rate: float
 
 
+def _api_faults(spec: Any) -> list[ApiFault]:
+    """One `{"errcode", "rate"}` or a list of them (several errcodes on one API)."""
+    specs = spec if isinstance(spec, list) else [spec]
+    faults = [ApiFault(int(s["errcode"]), float(s.get("rate", 1.0))) for s in specs]
+    if sum(f.rate for f in faults) > 1.0:
+        raise ValueError("the rates of one API's faults add up to more than 1")
+    return faults
+
+
 @dataclass
 class Faults:
     seed: int = 0
-    api_errors: dict[str, ApiFault] = field(default_factory=dict)  # api path or "*"
+    # api path or "*" → faults drawn with one roll per call (their rates add up)
+    api_errors: dict[str, list[ApiFault]] = field(default_factory=dict)
     latency_ms: dict[str, float] = field(default_factory=dict)  # api path or "*"
     callback_drop_rate: float = 0.0
     callback_duplicate_rate: float = 0.0
@@ -43,24 +53,32 @@ class Faults:
         self._lock = threading.Lock()
 
     def configure(self, values: dict[str, Any]) -> None:
-        """Replace the configuration; the RNG restarts from `seed` so runs are reproducible."""
+        """Replace the configuration; the RNG restarts from `seed` so runs are reproducible.
+        Everything is validated before anything changes."""
+        seed = int(values.get("seed", self.seed))
+        api_errors = {api: _api_faults(spec) for api, spec in values.get("api_errors", {}).items()}
+        latency = {api: float(ms) for api, ms in values.get("latency_ms", {}).items()}
+        rates = [
+            float(values.get(name, 0.0))
+            for name in ("callback_drop_rate", "callback_duplicate_rate", "callback_reorder_rate")
+        ]
+        if any(not 0.0 <= rate <= 1.0 for rate in rates) or sum(rates) > 1.0:
+            raise ValueError("callback fault rates must be within 0..1 and add up to at most 1")
         with self._lock:
-            self.seed = int(values.get("seed", self.seed))
-            self.api_errors = {
-                api: ApiFault(int(spec["errcode"]), float(spec.get("rate", 1.0)))
-                for api, spec in values.get("api_errors", {}).items()
-            }
-            self.latency_ms = {api: float(ms) for api, ms in values.get("latency_ms", {}).items()}
-            self.callback_drop_rate = float(values.get("callback_drop_rate", 0.0))
-            self.callback_duplicate_rate = float(values.get("callback_duplicate_rate", 0.0))
-            self.callback_reorder_rate = float(values.get("callback_reorder_rate", 0.0))
+            self.seed = seed
+            self.api_errors = api_errors
+            self.latency_ms = latency
+            self.callback_drop_rate, self.callback_duplicate_rate, self.callback_reorder_rate = (
+                rates
+            )
             self._rng = random.Random(self.seed)
 
     def describe(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
             "api_errors": {
-                k: {"errcode": v.errcode, "rate": v.rate} for k, v in self.api_errors.items()
+                api: [{"errcode": f.errcode, "rate": f.rate} for f in faults]
+                for api, faults in self.api_errors.items()
             },
             "latency_ms": dict(self.latency_ms),
             "callback_drop_rate": self.callback_drop_rate,
@@ -73,11 +91,16 @@ class Faults:
         return bool(self.api_errors or self.latency_ms)
 
     def api_error(self, api: str) -> int | None:
-        fault = self.api_errors.get(api) or self.api_errors.get("*")
-        if fault is None:
+        faults = self.api_errors.get(api) or self.api_errors.get("*")
+        if not faults:
             return None
         with self._lock:
-            return fault.errcode if self._rng.random() < fault.rate else None
+            roll = self._rng.random()
+        for fault in faults:
+            if roll < fault.rate:
+                return fault.errcode
+            roll -= fault.rate
+        return None
 
     def latency(self, api: str) -> float:
         return self.latency_ms.get(api, self.latency_ms.get("*", 0.0)) / 1000.0

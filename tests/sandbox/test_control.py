@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -88,6 +89,24 @@ class TestSettings:
         )
         faults = client.put("/sandbox/faults", json={"seed": 3, "latency_ms": {"*": 5}}).json()
         assert faults["latency_ms"] == {"*": 5.0} and state.faults.latency("user/get") == 0.005
+
+    def test_several_faults_on_one_api(self, client: TestClient, state: SandboxState) -> None:
+        spec = [{"errcode": -1, "rate": 0.3}, {"errcode": 45009, "rate": 0.3}]
+        described = client.put("/sandbox/faults", json={"seed": 7, "api_errors": {"*": spec}})
+        assert described.json()["api_errors"] == {"*": spec}
+        drawn = Counter(state.faults.api_error("user/get") for _ in range(2000))
+        assert set(drawn) == {-1, 45009, None}
+        assert all(500 < drawn[code] < 700 for code in (-1, 45009))
+
+    def test_bad_fault_rates_change_nothing(self, client: TestClient, state: SandboxState) -> None:
+        client.put("/sandbox/faults", json={"seed": 3, "latency_ms": {"*": 5}})
+        too_much = [{"errcode": -1, "rate": 0.6}, {"errcode": 45033, "rate": 0.6}]
+        refused = client.put("/sandbox/faults", json={"seed": 4, "api_errors": {"*": too_much}})
+        assert refused.status_code == 400 and "more than 1" in refused.json()["error"]
+        refused = client.put("/sandbox/faults", json={"callback_drop_rate": 1.5})
+        assert refused.status_code == 400
+        assert state.faults.describe()["seed"] == 3
+        assert state.faults.describe()["latency_ms"] == {"*": 5.0}
 
     def test_daily_passive_add_cap(
         self, wecom: WeCom, client: TestClient, state: SandboxState, corp: Corp
