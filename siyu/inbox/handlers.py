@@ -10,6 +10,16 @@ and never turns it into an error (WeCom adds events; storing them is enough unti
 Handlers run inside the job's transaction (the one that also marks the job done), so their
 database effects happen once. They must still be idempotent by natural key: replay from the
 console runs them again on purpose, and effects outside the database (WeCom calls) can repeat.
+
+A handler that needs WeCom's current state declares a `prefetch` function: it runs before the
+write transaction opens, with the corp and the runtime but no session, and what it returns is
+`ctx.prefetched` in the handler. On SQLite a write transaction holds the database's only write
+lock, so a WeCom call made inside one stalls every other writer, the callback gateway included,
+for as long as WeCom takes to answer. Since nothing is locked while prefetching, two handlers
+of one subject can fetch in one order and write in the other: writes from a prefetch must keep
+the newest fetch (e.g. compare a stored `fetched_at`).
+
+    @callback_handler("change_external_contact", "add_external_contact", prefetch=fetch_contact)
 """
 
 from __future__ import annotations
@@ -53,8 +63,28 @@ class HandlerContext:
     # True when an operator asked for this run (console / CLI replay), not WeCom.
     replay: bool = False
 
+    # What the handler's `prefetch` returned (None without one).
+    prefetched: Any = None
+
+
+@dataclass(frozen=True)
+class PrefetchContext:
+    """What a prefetch receives: no session, so nothing it does holds a database lock. `corp`
+    is detached (its columns are loaded; do not touch relationships)."""
+
+    corp: Corp
+    runtime: Runtime
+    now: datetime
+
 
 HandlerFunction = Callable[[HandlerContext, Any], None]
+PrefetchFunction = Callable[[PrefetchContext, Any], Any]
+
+
+@dataclass(frozen=True)
+class Registration:
+    handle: HandlerFunction
+    prefetch: PrefetchFunction | None = None
 
 
 class UnsupportedCallbackEvent(Exception):
@@ -66,20 +96,20 @@ class UnsupportedCallbackEvent(Exception):
         self.change_type = change_type
 
 
-_handlers: dict[EventKey, HandlerFunction] = {}
+_handlers: dict[EventKey, Registration] = {}
 
 
 def callback_handler(
-    event: str, change_type: str | None = None
+    event: str, change_type: str | None = None, *, prefetch: PrefetchFunction | None = None
 ) -> Callable[[HandlerFunction], HandlerFunction]:
     """Register `fn(ctx, event)` for one (Event, ChangeType); one handler per pair."""
 
     def register(fn: HandlerFunction) -> HandlerFunction:
         existing = _handlers.get((event, change_type))
-        if existing is not None and existing is not fn:
-            name = getattr(existing, "__qualname__", repr(existing))
+        if existing is not None and existing.handle is not fn:
+            name = getattr(existing.handle, "__qualname__", repr(existing.handle))
             raise ValueError(f"{event}/{change_type} already has a handler: {name}")
-        _handlers[(event, change_type)] = fn
+        _handlers[(event, change_type)] = Registration(fn, prefetch)
         return fn
 
     return register
@@ -96,15 +126,15 @@ def event_key(event: CallbackEvent | UnknownEvent) -> EventKey:
     return event.EVENT, event.CHANGE_TYPE
 
 
-def get_handler(event: CallbackEvent | UnknownEvent) -> HandlerFunction:
-    handler = _handlers.get(event_key(event))
-    if handler is None:
+def get_registration(event: CallbackEvent | UnknownEvent) -> Registration:
+    registration = _handlers.get(event_key(event))
+    if registration is None:
         raise UnsupportedCallbackEvent(*event_key(event))
-    return handler
+    return registration
 
 
-def dispatch(ctx: HandlerContext, event: CallbackEvent | UnknownEvent) -> None:
-    get_handler(event)(ctx, event)
+def get_handler(event: CallbackEvent | UnknownEvent) -> HandlerFunction:
+    return get_registration(event).handle
 
 
 def registered_events() -> list[EventKey]:

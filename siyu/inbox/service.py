@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,13 @@ import structlog
 from sqlalchemy.orm import Session
 
 from siyu.corps.service import corp_service
-from siyu.inbox.handlers import HandlerContext, UnsupportedCallbackEvent, event_key, get_handler
+from siyu.inbox.handlers import (
+    HandlerContext,
+    PrefetchContext,
+    UnsupportedCallbackEvent,
+    event_key,
+    get_registration,
+)
 from siyu.inbox.models import InboxEvent, InboxStatus
 from siyu.inbox.repository import inbox_events
 from siyu.jobs import enqueue
@@ -33,6 +40,14 @@ FAN_OUT_JOB = "inbox.fan_out"
 _KEY_LIMIT = 255
 # Envelope fields that say nothing about which event this is.
 _NOT_IDENTITY = frozenset({"ToUserName", "FromUserName", "MsgType", "Event", "ChangeType"})
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """A stored event, parsed, with what its handler's prefetch returned."""
+
+    event: CallbackEvent | UnknownEvent
+    value: Any
 
 
 def dedup_key(event: CallbackEvent | UnknownEvent) -> str:
@@ -138,6 +153,28 @@ class InboxService:
         enqueue(session, HANDLE_JOB, key=key, args=args, corp_id=corp_id)
 
     # -- processing (inside the `inbox.handle` job) -----------------------------------------
+    def prefetch(
+        self, *, runtime: Runtime, event_id: uuid.UUID, replay: bool = False
+    ) -> Prefetched | None:
+        """Before the write transaction: read the row (a read transaction holds no write lock)
+        and run the handler's prefetch, which may call WeCom. None: nothing to do."""
+        with runtime.db.transaction(write=False) as session:
+            row = inbox_events.get(session, event_id)
+            if row is None or (row.status == InboxStatus.handled and not replay):
+                return None
+            payload, corp_id = row.payload, row.corp_id
+            corp = corp_service.get_or_404(session, corp_id)
+            session.expunge(corp)
+        event = parse_event(payload)
+        try:
+            registration = get_registration(event)
+        except UnsupportedCallbackEvent:
+            return Prefetched(event, None)  # `process` records it
+        if registration.prefetch is None:
+            return Prefetched(event, None)
+        context = PrefetchContext(corp, runtime, utcnow())
+        return Prefetched(event, registration.prefetch(context, event))
+
     def process(
         self,
         session: Session,
@@ -146,11 +183,13 @@ class InboxService:
         event_id: uuid.UUID,
         attempt: int,
         replay: bool = False,
+        prefetched: Prefetched | None = None,
     ) -> InboxStatus | None:
         """Run the registered handler for one stored event and record the outcome on its row.
 
         Returns None when there is nothing to do: the row was pruned, or it is already handled
-        and this is not a replay. Handler exceptions propagate (the job retries).
+        and this is not a replay (another worker may have finished it while we prefetched).
+        Handler exceptions propagate (the job retries).
         """
         row = inbox_events.get(session, event_id)
         if row is None:
@@ -158,17 +197,23 @@ class InboxService:
             return None
         if row.status == InboxStatus.handled and not replay:
             return None
-        event = parse_event(row.payload)
+        event = prefetched.event if prefetched is not None else parse_event(row.payload)
         now = utcnow()
         try:
-            handler = get_handler(event)
+            registration = get_registration(event)
         except UnsupportedCallbackEvent as exc:
             log.info("callback_unsupported", callback_event=exc.event, change_type=exc.change_type)
             self._finish(session, row, InboxStatus.unsupported, attempt, None, now)
             return InboxStatus.unsupported
         corp = corp_service.get_or_404(session, row.corp_id)
         context = HandlerContext(session, corp, runtime, row.id, attempt, now, replay)
-        handler(context, event)
+        if registration.prefetch is not None:
+            context.prefetched = (
+                prefetched.value
+                if prefetched is not None
+                else registration.prefetch(PrefetchContext(corp, runtime, now), event)
+            )
+        registration.handle(context, event)
         self._finish(session, row, InboxStatus.handled, attempt, None, utcnow())
         return InboxStatus.handled
 

@@ -20,12 +20,18 @@ def handle_inbox_event(ctx: JobContext, inbox_event_id: str, replay: bool = Fals
     """Retries, back-off and dead parking come from the job; the row mirrors each outcome."""
     event_id = uuid.UUID(inbox_event_id)
     try:
+        # Nothing may touch ctx.session before this returns: on SQLite the job's transaction
+        # takes the write lock at its first statement, and the prefetch waits on WeCom.
+        prefetched = inbox_service.prefetch(runtime=ctx.runtime, event_id=event_id, replay=replay)
+        if prefetched is None:
+            return
         inbox_service.process(
             ctx.session,
             runtime=ctx.runtime,
             event_id=event_id,
             attempt=ctx.attempt,
             replay=replay,
+            prefetched=prefetched,
         )
     except Exception as exc:
         # The runner rolls this transaction back and schedules the retry. The row must still

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from siyu.inbox.handlers import HandlerContext, callback_handler
+from siyu.inbox.handlers import HandlerContext, PrefetchContext, callback_handler
 
 PROBE_EVENT = "siyu_probe"
 PROBE_TABLE_DDL = (
@@ -51,3 +51,20 @@ def fail_twice(ctx: HandlerContext, event: Any) -> None:  # noqa: ARG001
 @callback_handler(PROBE_EVENT, "always_fails")
 def always_fails(ctx: HandlerContext, event: Any) -> None:  # noqa: ARG001
     raise RuntimeError("this handler cannot succeed")
+
+
+def write_elsewhere(ctx: PrefetchContext, event: Any) -> str:  # noqa: ARG001
+    """A prefetch that commits a write of its own: on SQLite it could not (it would wait out
+    the busy timeout and fail) if the handler's write transaction were already open."""
+    with ctx.runtime.db.transaction() as session:
+        session.execute(
+            text("INSERT INTO inbox_probe_effects (inbox_event_id, attempt) VALUES (:id, -1)"),
+            {"id": f"prefetch:{ctx.corp.wecom_corp_id}"},
+        )
+    return f"fetched for {ctx.corp.wecom_corp_id}"
+
+
+@callback_handler(PROBE_EVENT, "prefetched", prefetch=write_elsewhere)
+def use_prefetched(ctx: HandlerContext, event: Any) -> None:  # noqa: ARG001
+    assert ctx.prefetched == f"fetched for {ctx.corp.wecom_corp_id}"
+    record(ctx)
