@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import TEST_SECRET_KEY
 
@@ -166,3 +166,15 @@ def screenshot(page: Page, name: str) -> Path:
     path = RESULTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path
+
+
+def open_nav_item(page: Page, group: str, item: str) -> None:
+    """Open `item` under the side menu's `group`. The group unfolds with a height transition;
+    a click while it is still unfolding can land on nothing under a loaded CI machine, so wait
+    for the transition to end before clicking."""
+    nav = page.get_by_test_id("side-nav")
+    nav.get_by_text(group, exact=True).click()
+    expect(nav.locator(".el-collapse-transition-enter-active")).to_have_count(0)
+    target = nav.get_by_role("menuitem", name=item, exact=True)
+    expect(target).to_be_visible()
+    target.click()

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, screenshot
+from tests.e2e.conftest import LiveServer, open_nav_item, screenshot
 from tests.e2e.seed import SEED_ACTOR, ConsoleWorld, add_second_corp, seed_console_world
 
 pytestmark = pytest.mark.e2e
@@ -90,8 +90,7 @@ class TestConsoleShell:
         expect(page).to_have_url(f"{live_server.url}/c/{world.corp_id}/dashboard")
         expect(page.get_by_test_id("dashboard-corp-name")).to_have_text(world.corp_name)
 
-        page.get_by_test_id("side-nav").get_by_text("设置").click()
-        page.get_by_test_id("side-nav").get_by_text("审计日志").click()
+        open_nav_item(page, "设置", "审计日志")
         expect(page).to_have_url(f"{live_server.url}/c/{world.corp_id}/settings/audit")
         table = page.get_by_test_id("audit-table")
         expect(table).to_contain_text("member.create")
