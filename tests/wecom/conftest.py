@@ -65,7 +65,7 @@ class Gauge:
                 fail = self.http_errors.get(api, 0) > 0
                 if fail:
                     self.http_errors[api] -= 1
-                slow = self.rng.random() < self.slow_rate.get(api, 0.0)
+                slow = self.rng.random() < self.slow_rate.get(api, self.slow_rate.get("*", 0.0))
             if fail:
                 await send({"type": "http.response.start", "status": 503, "headers": []})
                 await send({"type": "http.response.body", "body": b"busy"})
