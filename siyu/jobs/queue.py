@@ -7,6 +7,7 @@ flush) delays work until the sweeper notices; it never loses it.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,49 @@ def build_huey(url: str, *, immediate: bool = False, name: str = "siyu") -> Huey
     )
 
 
+class Nudge:
+    """Tells this process's idle worker threads that a wake-up was just enqueued.
+
+    Workers poll the queue and back off to half a second when it is empty; for a callback
+    handled by the worker inside `siyu serve`, two such hops (fan-out, then handle) would add up
+    to a second to every welcome. A wake-up enqueued in this process nudges one idle thread at
+    once; wake-ups from other processes still arrive by polling. Nudges are counted, so one sent
+    while no thread is waiting yet is not lost; the count is capped, because a process with no
+    worker threads (`--no-worker`) nudges nobody, and a thread only waits on an empty queue.
+    """
+
+    MAX_PENDING = 64
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending = 0
+
+    def notify(self) -> None:
+        with self._cond:
+            self._pending = min(self._pending + 1, self.MAX_PENDING)
+            self._cond.notify()
+
+    def notify_all(self) -> None:
+        with self._cond:
+            self._pending = self.MAX_PENDING
+            self._cond.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """Return at the first nudge or after `timeout`; True if nudged."""
+        with self._cond:
+            if self._pending == 0:
+                self._cond.wait(timeout)
+            nudged = self._pending > 0
+            self._pending = max(0, self._pending - 1)
+            return nudged
+
+
 class WakeQueue:
     """Wraps huey so the rest of Siyu never imports it."""
 
     def __init__(self, huey: Huey, execute: Callable[[str], None]) -> None:
         self.huey = huey
+        self.nudge = Nudge()
         self._task = huey.task(name=WAKE_TASK, retries=0)(execute)
 
     def wake(self, run_id: str, *, delay_seconds: float = 0) -> None:
@@ -66,6 +105,7 @@ class WakeQueue:
             self._task.schedule(args=(run_id,), delay=delay_seconds)
         else:
             self._task(run_id)
+            self.nudge.notify()
 
     def run_pending(self, *, max_tasks: int | None = None) -> int:
         """Execute queued wake-ups in this thread until the queue is empty (tests, CLI)."""
@@ -82,6 +122,7 @@ class WakeQueue:
     def promote_scheduled(self) -> None:
         for task in self.huey.read_schedule():
             self.huey.enqueue(task)
+            self.nudge.notify()
 
     def dequeue(self) -> Any:
         return self.huey.dequeue()

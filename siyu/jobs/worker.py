@@ -58,9 +58,19 @@ def enqueue_due_periodic(runtime: Runtime, last_slots: dict[str, datetime]) -> N
 
 
 class Worker:
-    def __init__(self, runtime: Runtime, *, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        threads: int | None = None,
+        min_idle_seconds: float = 0.05,
+        max_idle_seconds: float = 0.5,
+    ) -> None:
         self.runtime = runtime
         self.thread_count = threads or runtime.settings.worker_threads
+        # An idle thread polls the queue after `min_idle_seconds`, backing off to the max.
+        self.min_idle_seconds = min_idle_seconds
+        self.max_idle_seconds = max_idle_seconds
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -78,6 +88,7 @@ class Worker:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self.runtime.queue.nudge.notify_all()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
@@ -89,7 +100,7 @@ class Worker:
 
     def _run_tasks(self) -> None:
         queue = self.runtime.queue
-        idle = 0.05
+        idle = self.min_idle_seconds
         while not self._stop.is_set():
             try:
                 task = queue.dequeue()
@@ -98,10 +109,12 @@ class Worker:
                 self._stop.wait(1.0)
                 continue
             if task is None:
-                self._stop.wait(idle)
-                idle = min(idle * 2, 0.5)
+                # A wake-up enqueued in this process ends the wait at once (`Nudge`); others
+                # are found by polling, backing off while the queue stays empty.
+                if not queue.nudge.wait(idle):
+                    idle = min(idle * 2, self.max_idle_seconds)
                 continue
-            idle = 0.05
+            idle = self.min_idle_seconds
             try:
                 queue.execute(task)
             except Exception:  # execute_run handles job errors; this is a bug or a DB outage

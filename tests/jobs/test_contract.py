@@ -152,3 +152,24 @@ class TestSweeper:
         job_runtime.queue.run_pending()
         assert run_status(job_runtime, "lease").status == JobStatus.done
         assert effects(job_runtime.db, "lease") == [2]
+
+
+class TestNudge:
+    def test_a_wake_up_from_this_process_ends_an_idle_wait(self, job_runtime: Runtime) -> None:
+        """The thread polls only hourly here: the job can run in time only if enqueueing it
+        nudged the waiting thread (the embedded worker of `siyu serve` relies on this)."""
+        idle = Worker(job_runtime, threads=1, min_idle_seconds=3600, max_idle_seconds=3600)
+        idle.start()
+        try:
+            with job_runtime.db.transaction() as session:
+                enqueue(session, "probe.effect", key="nudged", args={"label": "n"})
+            wait_for(lambda: run_status(job_runtime, "nudged").status == JobStatus.done, what="n")
+            assert effects(job_runtime.db, "n") == [1]
+        finally:
+            idle.stop()
+
+    def test_a_nudge_sent_before_anyone_waits_is_kept(self, job_runtime: Runtime) -> None:
+        nudge = job_runtime.queue.nudge
+        nudge.notify()
+        assert nudge.wait(3600) is True
+        assert nudge.wait(0.01) is False
