@@ -7,6 +7,7 @@ from siyu.customers import models as customers_models
 from siyu.events import models as events_models
 from siyu.exports import models as exports_models
 from siyu.groups import models as groups_models
+from siyu.identity import models as identity_models
 from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.staff import models as staff_models
@@ -23,6 +24,7 @@ __all__ = [
     "events_models",
     "exports_models",
     "groups_models",
+    "identity_models",
     "inbox_models",
     "jobs_models",
     "staff_models",
