@@ -1,9 +1,9 @@
 """External contacts (外部联系人) of a corp and the follow relations that tie them to staff.
 
 A `Customer` is the person (decision 0005): the WeCom facts of its contact, if it has one,
-plus identities in `siyu.identity`. A `FollowRelation` is one staff member's side of the friendship: remark,
-channel (`state`), tags. WeCom is the source of truth for both; the full sync and the
-callbacks write them through `siyu.sync.apply`, never field by field from elsewhere.
+plus identities in `siyu.identity`. A `FollowRelation` is one staff member's side of the
+friendship: remark, channel (`state`), tags. WeCom is the source of truth for both; the full
+sync and the callbacks write them through `siyu.sync.apply`, never field by field from elsewhere.
 """
 
 from __future__ import annotations

@@ -264,6 +264,16 @@ class CustomerService:
             raise NotFound(f"customer {customer_id} does not exist")
         return customer
 
+    def merged_into(
+        self, session: Session, *, scope: DataScope, customer_id: uuid.UUID
+    ) -> uuid.UUID | None:
+        """The survivor's id when this customer was merged and the survivor is in scope."""
+        row = contacts.get_in_corp(session, scope.corp_id, customer_id)
+        if row is None or row.merged_into_id is None:
+            return None
+        survivor = contacts.get_scoped(session, scope, row.merged_into_id)
+        return survivor.id if survivor is not None else None
+
     def relations_in_scope(
         self, session: Session, *, scope: DataScope, customer: Customer
     ) -> builtins.list[FollowRelation]:

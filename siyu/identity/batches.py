@@ -12,20 +12,23 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from itertools import groupby
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
+from siyu.db.bulk import bulk_insert
 from siyu.identity.models import (
     BATCH_DONE,
     BATCH_RUNNING,
     IdentityBatch,
     IdentityClaim,
 )
+from siyu.identity.repository import identities
 from siyu.identity.resolver import Claim, Outcome, Record, resolve
 from siyu.identity.service import identity_service
 from siyu.kit.clock import utcnow
 
-CHUNK_RECORDS = 50_000
+CHUNK_RECORDS = 100_000
+claims_table: Table = IdentityClaim.__table__  # type: ignore[assignment]
 
 
 def stage(
@@ -61,10 +64,9 @@ def stage(
                 }
             )
         if len(rows) >= 20_000:
-            session.connection().execute(insert(IdentityClaim), rows)
+            bulk_insert(session, claims_table, rows)
             rows = []
-    if rows:
-        session.connection().execute(insert(IdentityClaim), rows)
+    bulk_insert(session, claims_table, rows)
     batch.total_records = total
     session.flush()
     return batch
@@ -78,12 +80,15 @@ def _records(session: Session, batch_id: uuid.UUID, lo: int, hi: int) -> list[Re
         .order_by(c.record_no, c.seq)
     )
     records = []
-    for record_no, rows in groupby(session.execute(stmt), key=lambda r: r[0]):
+    for record_no, rows in groupby(session.connection().execute(stmt), key=lambda r: r[0]):
         listed = list(rows)
         records.append(
             Record(
                 ref=record_no,
-                claims=[Claim(r[1], r[3], r[2], bool(r[4]), r[5]) for r in listed],
+                claims=[
+                    Claim(kind, value, ns, bool(ok), src)
+                    for _, kind, ns, value, ok, src, _ in listed
+                ],
                 name=listed[0][6] or "",
             )
         )
@@ -114,7 +119,10 @@ def run_batch(
                 return BATCH_DONE
             records = _records(session, batch_id, lo, lo + chunk)
             rules = identity_service.rules_for(session, batch.corp_id)
-            outcome = resolve(session, batch.corp_id, records, rules=rules, now=utcnow())
+            known = identities.owners_of_claims(session, batch.corp_id, batch_id, lo, lo + chunk)
+            outcome = resolve(
+                session, batch.corp_id, records, rules=rules, now=utcnow(), known=known
+            )
             batch.status = BATCH_RUNNING
             batch.done_records = min(batch.total_records, lo + chunk - 1)
             batch.stats = _add_stats(batch.stats or {}, outcome)

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -29,12 +29,11 @@ from siyu.identity.graph import Graph
 from siyu.identity.merges import MergeRequest, merge_many
 from siyu.identity.models import CONFLICT_OPEN, KIND_PHONE
 from siyu.identity.repository import Key, conflicts, identities, persons
-from siyu.identity.rules import IdentityRuleSet, junk_reason, normalize
-from siyu.kit.ids import new_id
+from siyu.identity.rules import IdentityRuleSet, junk_check, normalize
+from siyu.kit.ids import new_id, new_ids
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     kind: str
     value: str
     namespace: str = ""
@@ -42,12 +41,15 @@ class Claim:
     source: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     ref: int  # the record's number in its batch or file, for reports
     claims: list[Claim]
     person_id: uuid.UUID | None = None
     name: str = ""
+
+
+Known = tuple[dict[Key, tuple[uuid.UUID, bool]], dict[uuid.UUID, dict[str, int]]]
 
 
 @dataclass
@@ -79,15 +81,17 @@ def _clean(
     records: Sequence[Record], rules: IdentityRuleSet, outcome: Outcome
 ) -> list[tuple[Record, list[tuple[Key, Claim]]]]:
     cleaned = []
+    junk = junk_check(rules)
     for record in records:
         seen: dict[Key, Claim] = {}
         for claim in record.claims:
-            value = normalize(claim.kind, claim.value)
-            reason = junk_reason(claim.kind, value, rules)
+            kind = claim.kind
+            value = normalize(kind, claim.value) if kind == KIND_PHONE else claim.value.strip()
+            reason = junk(kind, value)
             if reason is not None:
                 outcome.rejected.append(Rejected(record.ref, claim.kind, claim.value, reason))
                 continue
-            seen.setdefault((claim.kind, claim.namespace, value), claim)
+            seen.setdefault((kind, claim.namespace, value), claim)
         cleaned.append((record, list(seen.items())))
     return cleaned
 
@@ -100,15 +104,23 @@ def resolve(
     rules: IdentityRuleSet,
     now: datetime,
     actor_label: str | None = None,
+    known: Known | None = None,
 ) -> Outcome:
-    """Attach, create, merge and record conflicts for `records`; see the module docstring."""
+    """Attach, create, merge and record conflicts for `records`; see the module docstring.
+
+    `known`: the claims' current owners and those persons' identity counts when the caller
+    has them already (the batch path reads both with two joins)."""
     outcome = Outcome()
     cleaned = _clean(records, rules, outcome)
-    owners = identities.owners(session, corp_id, (k for _, cs in cleaned for k, _ in cs))
     given = {r.person_id for r, _ in cleaned if r.person_id is not None}
     flat = persons.merged_into(session, given) if given else {}
-    involved = {p for p, _ in owners.values()} | {flat.get(p) or p for p in given}
-    graph = Graph(rules, identities.counts(session, involved))
+    if known is None:
+        owners = identities.owners(session, corp_id, (k for _, cs in cleaned for k, _ in cs))
+        involved = {p for p, _ in owners.values()} | {flat.get(p) or p for p in given}
+        counts = identities.counts(session, involved)
+    else:
+        owners, counts = known
+    graph = Graph(rules, counts)
     for key, (owner_id, _) in owners.items():
         graph.own(key, owner_id)
 
@@ -141,7 +153,9 @@ def resolve(
     requests: list[MergeRequest] = []
     person_of_root: dict[int, uuid.UUID] = {}
     names = {r.ref: r.name for r, _ in cleaned}
-    for root, members in graph.components().items():
+    components = graph.components()
+    fresh = iter(new_ids(sum(1 for m in components.values() if not m.persons and m.records)))
+    for root, members in components.items():
         if members.persons:
             ordered = sorted(members.persons, key=lambda p: (graph.best_rank(p), p))
             survivor = ordered[0]
@@ -149,7 +163,7 @@ def resolve(
                 kind, value = graph.link_of(other)
                 requests.append(MergeRequest(survivor, other, kind, value))
         elif members.records:
-            survivor = new_id()
+            survivor = next(fresh)
             name = next((names[r] for r in sorted(members.records) if names.get(r)), "")
             new_people.append(_person_row(corp_id, survivor, name, now))
         else:
@@ -159,14 +173,13 @@ def resolve(
             outcome.persons[ref] = survivor
 
     persons.insert_many(session, new_people)
+    attach = [(key, root) for key, root in graph.unowned_keys() if root in person_of_root]
     rows = []
-    for key, root in graph.unowned_keys():
-        if root not in person_of_root:
-            continue
+    for (key, root), identity_id in zip(attach, new_ids(len(attach)), strict=True):
         claim = first_claim[key]
         rows.append(
             {
-                "id": new_id(),
+                "id": identity_id,
                 "corp_id": corp_id,
                 "customer_id": person_of_root[root],
                 "kind": key[0],
@@ -202,6 +215,8 @@ def _person_row(
         "external_userid": None,
         "merged_into_id": None,
         "name": name[:128],
+        "avatar": None,
+        "unionid": None,
         "type": 1,
         "gender": 0,
         "status": CUSTOMER_ACTIVE,

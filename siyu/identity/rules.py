@@ -7,6 +7,7 @@ here, so a corp that never touched its rules gets exactly the documented behavio
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -45,7 +46,12 @@ class IdentityRuleSet(BaseModel):
         description="At most this many identities of a kind per person",
     )
     blocklist: list[str] = Field(
-        default_factory=list, description="Values never used as identities (any kind)"
+        default_factory=list,
+        max_length=10_000,
+        description="Values never used as identities (any kind)",
+    )
+    managers_see_phones: bool = Field(
+        default=False, description="Managers see full phone numbers (staff never do)"
     )
 
     @field_validator("priority")
@@ -66,10 +72,21 @@ class IdentityRuleSet(BaseModel):
         return DEFAULT_LIMITS | value
 
     def rank(self, kind: str) -> int:
-        return self.priority.index(kind)
+        return _RANKS[tuple(self.priority)][kind]
 
     def limit(self, kind: str) -> int:
         return self.limits.get(kind, DEFAULT_LIMITS[kind])
+
+
+class _Ranks(dict[tuple[str, ...], dict[str, int]]):
+    """priority order → {kind: rank}, computed once per order (rank runs per claim)."""
+
+    def __missing__(self, order: tuple[str, ...]) -> dict[str, int]:
+        self[order] = {kind: i for i, kind in enumerate(order)}
+        return self[order]
+
+
+_RANKS = _Ranks()
 
 
 def rules_from(stored: dict[str, Any] | None) -> IdentityRuleSet:
@@ -95,12 +112,21 @@ def normalize(kind: str, value: str | None) -> str:
 
 def junk_reason(kind: str, value: str, rules: IdentityRuleSet) -> str | None:
     """Why `value` (already normalised) cannot be an identity, or None when it can."""
-    if value.lower() in JUNK_WORDS:
-        return "placeholder value"
-    if value in rules.blocklist or value.lower() in {b.lower() for b in rules.blocklist}:
-        return "blocked by the corp's blocklist"
+    return junk_check(rules)(kind, value)
+
+
+def junk_check(rules: IdentityRuleSet) -> Callable[[str, str], str | None]:
+    """`junk_reason` with the corp's blocklist bound once (it runs a million times a batch)."""
+    blocked = frozenset(b.strip().lower() for b in rules.blocklist) | JUNK_WORDS
+    return lambda kind, value: _junk(kind, value, blocked)
+
+
+def _junk(kind: str, value: str, blocked: frozenset[str]) -> str | None:
+    lowered = value.lower()
+    if lowered in blocked:
+        return "placeholder value" if lowered in JUNK_WORDS else "blocked by the corp's blocklist"
     if kind == KIND_PHONE:
-        if len(set(value)) == 1:
+        if len(set(value)) == 1 or len(set(value[1:])) == 1:  # 00000000000, 13333333333
             return "phone of one repeated digit"
         if not is_valid_mobile(value):
             return "not a mainland China mobile number"

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from siyu.audit.context import audit_context
 from siyu.audit.service import audit_service
 from siyu.auth.scope import DataScope
 from siyu.customers.models import Customer
@@ -157,7 +158,6 @@ class IdentityService:
         scope: DataScope,
         survivor_id: uuid.UUID,
         merged_id: uuid.UUID,
-        actor_label: str | None,
     ) -> IdentityMerge:
         """A person decided these are one: no limit applies (they may knowingly join two
         business ids), but both must be visible, distinct and not merged already."""
@@ -170,7 +170,7 @@ class IdentityService:
             scope.corp_id,
             [MergeRequest(survivor.id, merged.id)],
             reason="manual",
-            actor_label=actor_label,
+            actor_label=audit_context(session).actor_label,
             now=utcnow(),
         )
         self._settle_conflicts(session, scope.corp_id, survivor.id, merged.id, CONFLICT_MERGED)
@@ -232,6 +232,9 @@ class IdentityService:
                     "corp_id": person.corp_id,
                     "external_userid": None,
                     "name": (name or person.name)[:128],
+                    "type": person.type,
+                    "gender": 0,
+                    "merged_into_id": None,
                     "status": person.status,
                     "created_at": now,
                     "updated_at": now,
@@ -265,7 +268,6 @@ class IdentityService:
         scope: DataScope,
         conflict_id: uuid.UUID,
         action: str,
-        actor_label: str | None,
     ) -> IdentityConflict:
         conflict = conflicts.get(session, scope.corp_id, conflict_id)
         if conflict is None:
@@ -280,7 +282,6 @@ class IdentityService:
                 scope=scope,
                 survivor_id=conflict.person_a_id,
                 merged_id=conflict.person_b_id,
-                actor_label=actor_label,
             )
             session.refresh(conflict)
         else:

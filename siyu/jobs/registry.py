@@ -36,6 +36,7 @@ _periodic: dict[str, PeriodicDefinition] = {}
 BUILTIN_JOB_MODULES = (
     "siyu.jobs.builtin",
     "siyu.exports.tasks",
+    "siyu.identity.tasks",
     "siyu.inbox.tasks",
     "siyu.tags.tasks",
     "siyu.sync.tasks",
