@@ -4,6 +4,7 @@ from siyu.audit import models as audit_models
 from siyu.auth import models as auth_models
 from siyu.corps import models as corps_models
 from siyu.customers import models as customers_models
+from siyu.customers.imports import models as imports_models
 from siyu.events import models as events_models
 from siyu.exports import models as exports_models
 from siyu.groups import models as groups_models
@@ -25,6 +26,7 @@ __all__ = [
     "exports_models",
     "groups_models",
     "identity_models",
+    "imports_models",
     "inbox_models",
     "jobs_models",
     "staff_models",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 10:41:48.997523
+Create Date: 2026-12-01 11:05:12.177192
 """
 
 from collections.abc import Sequence
@@ -276,6 +276,38 @@ def upgrade() -> None:
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
         batch_op.create_index(
             "ix_customer_groups_corp_id_owner_userid", ["corp_id", "owner_userid"], unique=False
+        )
+
+    op.create_table(
+        "customer_imports",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("format", sa.String(length=8), nullable=False),
+        sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("dry_run", sa.Boolean(), nullable=False),
+        sa.Column("phones_verified", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("total_rows", sa.Integer(), nullable=False),
+        sa.Column("bad_rows", sa.Integer(), nullable=False),
+        sa.Column("written_rows", sa.Integer(), nullable=False),
+        sa.Column("stats", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("errors_preview", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("error", sa.String(length=1000), nullable=True),
+        sa.Column("requested_by_label", sa.String(length=255), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_imports_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_imports")),
+    )
+    with op.batch_alter_table("customer_imports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_imports_corp_id_created_at", ["corp_id", "created_at"], unique=False
         )
 
     op.create_table(
@@ -1036,6 +1068,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customers_corp_id_synced_at")
 
     op.drop_table("customers")
+    with op.batch_alter_table("customer_imports", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_imports_corp_id_created_at")
+
+    op.drop_table("customer_imports")
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_groups_corp_id_owner_userid")
 

@@ -37,6 +37,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.jobs.builtin",
     "siyu.exports.tasks",
     "siyu.identity.tasks",
+    "siyu.customers.imports.tasks",
     "siyu.inbox.tasks",
     "siyu.tags.tasks",
     "siyu.sync.tasks",
