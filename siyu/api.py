@@ -12,9 +12,11 @@ def build_api_router() -> APIRouter:
     from siyu.auth.corp_routes import router as auth_corp_router
     from siyu.auth.routes import router as auth_router
     from siyu.corps.routes import router as corps_router
+    from siyu.customers.imports.routes import router as imports_router
     from siyu.customers.routes import router as customers_router
     from siyu.exports.routes import router as exports_router
     from siyu.groups.routes import router as groups_router
+    from siyu.identity.routes import router as identity_router
     from siyu.inbox.routes import router as inbox_router
     from siyu.staff.routes import router as staff_router
     from siyu.sync.routes import router as sync_router
@@ -28,6 +30,8 @@ def build_api_router() -> APIRouter:
     router.include_router(audit_router)
     router.include_router(exports_router)
     router.include_router(customers_router)
+    router.include_router(identity_router)
+    router.include_router(imports_router)
     router.include_router(tags_router)
     router.include_router(groups_router)
     router.include_router(inbox_router)

@@ -78,7 +78,12 @@ def create_app(
     app.include_router(build_api_router())
     _mount_console(app, settings.web_dist_dir)
     # Outermost first: the request id must exist before the body limit can reject.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # Uploads get their own limit; the import service answers 413 past it with its reason.
+        path_limits={"/customer-imports": settings.import_max_bytes + 1},
+    )
     app.add_middleware(RequestContextMiddleware)
     # The WeCom callback gateway, outside /api/v1 and authenticated by the callback signature,
     # is a lane in front of everything else (siyu/wecom/callbacks.py, decision 0004).

@@ -4,9 +4,11 @@ from siyu.audit import models as audit_models
 from siyu.auth import models as auth_models
 from siyu.corps import models as corps_models
 from siyu.customers import models as customers_models
+from siyu.customers.imports import models as imports_models
 from siyu.events import models as events_models
 from siyu.exports import models as exports_models
 from siyu.groups import models as groups_models
+from siyu.identity import models as identity_models
 from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.staff import models as staff_models
@@ -23,6 +25,8 @@ __all__ = [
     "events_models",
     "exports_models",
     "groups_models",
+    "identity_models",
+    "imports_models",
     "inbox_models",
     "jobs_models",
     "staff_models",

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     web_dist_dir: Path = Path("web/dist")
     # Where export files are written (one folder per corp); shared by API and workers.
     export_dir: Path = Path("var/exports")
+    # Uploaded customer import files and their error reports (shared by API and workers).
+    import_dir: Path = Path("var/imports")
+    # Largest import upload; 100,000 customers fit in about 5 MB of xlsx.
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     # Handled callback-inbox rows are deleted after this many days (failed and dead rows stay).
     inbox_retention_days: int = Field(default=30, ge=1)
     # Largest WeCom callback body the gateway reads; WeCom's are a few KB, so 64 KB is generous.

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 07:40:51.798074
+Create Date: 2026-12-01 11:05:12.177192
 """
 
 from collections.abc import Sequence
@@ -279,9 +279,42 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "customer_imports",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("format", sa.String(length=8), nullable=False),
+        sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("dry_run", sa.Boolean(), nullable=False),
+        sa.Column("phones_verified", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("total_rows", sa.Integer(), nullable=False),
+        sa.Column("bad_rows", sa.Integer(), nullable=False),
+        sa.Column("written_rows", sa.Integer(), nullable=False),
+        sa.Column("stats", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("errors_preview", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("error", sa.String(length=1000), nullable=True),
+        sa.Column("requested_by_label", sa.String(length=255), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_imports_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_imports")),
+    )
+    with op.batch_alter_table("customer_imports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_imports_corp_id_created_at", ["corp_id", "created_at"], unique=False
+        )
+
+    op.create_table(
         "customers",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
-        sa.Column("external_userid", sa.String(length=64), nullable=False),
+        sa.Column("external_userid", sa.String(length=64), nullable=True),
+        sa.Column("merged_into_id", sa.Uuid(), nullable=True),
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("avatar", sa.String(length=512), nullable=True),
         sa.Column("type", sa.Integer(), nullable=False),
@@ -300,6 +333,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["corp_id"], ["corps.id"], name=op.f("fk_customers_corp_id_corps"), ondelete="CASCADE"
         ),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"],
+            ["customers.id"],
+            name=op.f("fk_customers_merged_into_id_customers"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
         sa.UniqueConstraint(
             "corp_id", "external_userid", name=op.f("uq_customers_corp_id_external_userid")
@@ -310,6 +349,9 @@ def upgrade() -> None:
             "ix_customers_corp_id_synced_at", ["corp_id", "synced_at"], unique=False
         )
         batch_op.create_index("ix_customers_corp_id_unionid", ["corp_id", "unionid"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_customers_merged_into_id"), ["merged_into_id"], unique=False
+        )
 
     op.create_table(
         "departments",
@@ -359,6 +401,44 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "identity_batches",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("total_records", sa.Integer(), nullable=False),
+        sa.Column("done_records", sa.Integer(), nullable=False),
+        sa.Column("stats", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("error", sa.String(length=1000), nullable=True),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_identity_batches_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_batches")),
+    )
+    with op.batch_alter_table("identity_batches", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_identity_batches_corp_id_created_at", ["corp_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "identity_rules",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("rules", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_identity_rules_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("corp_id", name=op.f("pk_identity_rules")),
+    )
     op.create_table(
         "inbox_events",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -466,6 +546,41 @@ def upgrade() -> None:
             "corp_id", "wecom_group_id", name=op.f("uq_tag_groups_corp_id_wecom_group_id")
         ),
     )
+    op.create_table(
+        "customer_identities",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("namespace", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("verified", sa.Boolean(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_identities_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_identities_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_identities")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "kind",
+            "namespace",
+            "value",
+            name=op.f("uq_customer_identities_corp_id_kind_namespace_value"),
+        ),
+    )
+    with op.batch_alter_table("customer_identities", schema=None) as batch_op:
+        batch_op.create_index("ix_customer_identities_customer_id", ["customer_id"], unique=False)
+
     op.create_table(
         "exports",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -599,6 +714,112 @@ def upgrade() -> None:
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.create_index(
             "ix_group_members_corp_id_member_id", ["corp_id", "member_id"], unique=False
+        )
+
+    op.create_table(
+        "identity_claims",
+        sa.Column("batch_id", sa.Uuid(), nullable=False),
+        sa.Column("record_no", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("namespace", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.Column("verified", sa.Boolean(), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["identity_batches.id"],
+            name=op.f("fk_identity_claims_batch_id_identity_batches"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("batch_id", "record_no", "seq", name=op.f("pk_identity_claims")),
+    )
+    op.create_table(
+        "identity_conflicts",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("person_a_id", sa.Uuid(), nullable=False),
+        sa.Column("person_b_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("namespace", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.Column("reason", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_identity_conflicts_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_a_id"],
+            ["customers.id"],
+            name=op.f("fk_identity_conflicts_person_a_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_b_id"],
+            ["customers.id"],
+            name=op.f("fk_identity_conflicts_person_b_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_conflicts")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "person_a_id",
+            "person_b_id",
+            "kind",
+            "value",
+            name=op.f("uq_identity_conflicts_corp_id_person_a_id_person_b_id_kind_value"),
+        ),
+    )
+    with op.batch_alter_table("identity_conflicts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_identity_conflicts_corp_id_status", ["corp_id", "status"], unique=False
+        )
+
+    op.create_table(
+        "identity_merges",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("survivor_id", sa.Uuid(), nullable=False),
+        sa.Column("merged_id", sa.Uuid(), nullable=False),
+        sa.Column("reason", sa.String(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=True),
+        sa.Column("value", sa.String(length=128), nullable=True),
+        sa.Column("actor_label", sa.String(length=255), nullable=True),
+        sa.Column("moved", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("undone_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_identity_merges_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merged_id"],
+            ["customers.id"],
+            name=op.f("fk_identity_merges_merged_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["survivor_id"],
+            ["customers.id"],
+            name=op.f("fk_identity_merges_survivor_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_merges")),
+    )
+    with op.batch_alter_table("identity_merges", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_identity_merges_corp_id_merged_id", ["corp_id", "merged_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_identity_merges_corp_id_survivor_id", ["corp_id", "survivor_id"], unique=False
         )
 
     op.create_table(
@@ -788,6 +1009,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_departments_department_id"))
 
     op.drop_table("staff_departments")
+    with op.batch_alter_table("identity_merges", schema=None) as batch_op:
+        batch_op.drop_index("ix_identity_merges_corp_id_survivor_id")
+        batch_op.drop_index("ix_identity_merges_corp_id_merged_id")
+
+    op.drop_table("identity_merges")
+    with op.batch_alter_table("identity_conflicts", schema=None) as batch_op:
+        batch_op.drop_index("ix_identity_conflicts_corp_id_status")
+
+    op.drop_table("identity_conflicts")
+    op.drop_table("identity_claims")
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.drop_index("ix_group_members_corp_id_member_id")
 
@@ -802,6 +1033,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_exports_corp_id_id")
 
     op.drop_table("exports")
+    with op.batch_alter_table("customer_identities", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_identities_customer_id")
+
+    op.drop_table("customer_identities")
     op.drop_table("tag_groups")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_corp_id_status")
@@ -816,6 +1051,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbox_events_corp_id_status_id")
 
     op.drop_table("inbox_events")
+    op.drop_table("identity_rules")
+    with op.batch_alter_table("identity_batches", schema=None) as batch_op:
+        batch_op.drop_index("ix_identity_batches_corp_id_created_at")
+
+    op.drop_table("identity_batches")
     with op.batch_alter_table("domain_events", schema=None) as batch_op:
         batch_op.drop_index("ix_domain_events_corp_id_subject")
         batch_op.drop_index("ix_domain_events_corp_id_name_id")
@@ -823,10 +1063,15 @@ def downgrade() -> None:
     op.drop_table("domain_events")
     op.drop_table("departments")
     with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customers_merged_into_id"))
         batch_op.drop_index("ix_customers_corp_id_unionid")
         batch_op.drop_index("ix_customers_corp_id_synced_at")
 
     op.drop_table("customers")
+    with op.batch_alter_table("customer_imports", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_imports_corp_id_created_at")
+
+    op.drop_table("customer_imports")
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_groups_corp_id_owner_userid")
 

@@ -1,9 +1,9 @@
 """External contacts (外部联系人) of a corp and the follow relations that tie them to staff.
 
-A `Customer` holds per-corp facts about one external_userid (issue 5 puts a person/identity
-layer above it). A `FollowRelation` is one staff member's side of the friendship: remark,
-channel (`state`), tags. WeCom is the source of truth for both; the full sync and the
-callbacks write them through `siyu.sync.apply`, never field by field from elsewhere.
+A `Customer` is the person (decision 0005): the WeCom facts of its contact, if it has one,
+plus identities in `siyu.identity`. A `FollowRelation` is one staff member's side of the
+friendship: remark, channel (`state`), tags. WeCom is the source of truth for both; the full
+sync and the callbacks write them through `siyu.sync.apply`, never field by field from elsewhere.
 """
 
 from __future__ import annotations
@@ -33,7 +33,13 @@ class Customer(IdMixin, TimestampMixin, Base):
     )
 
     corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
-    external_userid: Mapped[str] = mapped_column(String(64))
+    # None for a person known only from elsewhere (the shop, an import) until WeCom meets them.
+    external_userid: Mapped[str | None] = mapped_column(String(64))
+    # Set when this person was merged into another (siyu.identity); the row stays for undo
+    # and for the WeCom facts of its contact, and is hidden from lists.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     name: Mapped[str] = mapped_column(String(128), default="")
     avatar: Mapped[str | None] = mapped_column(String(512))
     type: Mapped[int] = mapped_column(default=CUSTOMER_TYPE_WECHAT)

@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, true
 from sqlalchemy.orm import Session
 
+from siyu.auth.models import ScopeKind
 from siyu.auth.scope import DataScope
 from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
 
@@ -37,10 +38,19 @@ class ContactQueries:
             .with_for_update()
         )
 
+    def person_of(self, session: Session, customer: Customer) -> Customer:
+        """The person a contact row is now part of: itself, or the survivor it was merged into."""
+        if customer.merged_into_id is None:
+            return customer
+        return session.get(Customer, customer.merged_into_id) or customer
+
     def relations_of(
-        self, session: Session, customer_id: uuid.UUID, *, fresh: bool = False
+        self, session: Session, corp_id: uuid.UUID, external_userid: str, *, fresh: bool = False
     ) -> list[FollowRelation]:
-        stmt = select(FollowRelation).where(FollowRelation.customer_id == customer_id)
+        """The contact's relations, wherever a merge attached them."""
+        stmt = select(FollowRelation).where(
+            FollowRelation.corp_id == corp_id, FollowRelation.external_userid == external_userid
+        )
         stmt = stmt.order_by(FollowRelation.staff_userid)
         return list(session.scalars(stmt.execution_options(populate_existing=fresh)))
 
@@ -102,13 +112,25 @@ class ContactQueries:
 
     # -- scoped reads ----------------------------------------------------------------------------
     def _in_scope(self, scope: DataScope) -> Any:
-        """A customer is visible when one of its relations is owned by someone in scope."""
+        return self.visible_person(scope, Customer.id)
+
+    def visible_person(self, scope: DataScope, person_column: Any) -> Any:
+        """A person is visible when one of its relations is owned by someone in scope; persons
+        without relations (imported, not befriended yet) only to members who see everything."""
+        if scope.kind is ScopeKind.all:
+            return true()
         return exists().where(
-            FollowRelation.customer_id == Customer.id,
+            FollowRelation.customer_id == person_column,
             scope.condition(
                 corp_column=FollowRelation.corp_id, owner_column=FollowRelation.staff_userid
             ),
         )
+
+    def get_in_corp(
+        self, session: Session, corp_id: uuid.UUID, customer_id: uuid.UUID
+    ) -> Customer | None:
+        customer = session.get(Customer, customer_id)
+        return customer if customer is not None and customer.corp_id == corp_id else None
 
     def list_scoped(
         self,
@@ -119,7 +141,11 @@ class ContactQueries:
         limit: int,
         status: str | None = None,
     ) -> list[Customer]:
-        stmt = select(Customer).where(Customer.corp_id == scope.corp_id, self._in_scope(scope))
+        stmt = select(Customer).where(
+            Customer.corp_id == scope.corp_id,
+            Customer.merged_into_id.is_(None),
+            self._in_scope(scope),
+        )
         if status is not None:
             stmt = stmt.where(Customer.status == status)
         if after is not None:

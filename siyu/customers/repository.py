@@ -109,10 +109,12 @@ class CustomerRepository:
     def ids_by_external_userid(
         self, session: Session, corp_id: uuid.UUID, external_userids: Collection[str]
     ) -> dict[str, uuid.UUID]:
-        stmt = select(Customer.external_userid, Customer.id).where(
+        """external_userid → the person now holding the contact (the survivor once merged)."""
+        person = func.coalesce(Customer.merged_into_id, Customer.id)
+        stmt = select(Customer.external_userid, person).where(
             Customer.corp_id == corp_id, Customer.external_userid.in_(list(external_userids))
         )
-        return {row[0]: row[1] for row in session.execute(stmt)}
+        return {row[0]: row[1] for row in session.execute(stmt) if row[0] is not None}
 
     def refresh_status(
         self,

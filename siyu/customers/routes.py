@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from siyu.auth.deps import Access, require_api_scope
 from siyu.customers.schemas import Customer, CustomerDetail, CustomerPage
@@ -34,10 +35,21 @@ def list_customers(
     return CustomerPage(items=[Customer.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerDetail)
+@router.get(
+    "/customers/{customer_id}",
+    response_model=CustomerDetail,
+    responses={307: {"description": "Merged: `Location` and `merged_into_id` name the survivor"}},
+)
 def get_customer(
     session: DbSession, access: CustomerReader, customer_id: uuid.UUID
-) -> CustomerDetail:
+) -> CustomerDetail | JSONResponse:
+    survivor = customer_service.merged_into(session, scope=access.scope, customer_id=customer_id)
+    if survivor is not None:
+        return JSONResponse(
+            status_code=307,
+            headers={"Location": f"/api/v1/corps/{access.corp_id}/customers/{survivor}"},
+            content={"merged_into_id": str(survivor)},
+        )
     customer = customer_service.get_or_404(session, scope=access.scope, customer_id=customer_id)
     relations = customer_service.present_relations(session, scope=access.scope, customer=customer)
     return CustomerDetail.model_validate(

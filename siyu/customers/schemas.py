@@ -13,7 +13,10 @@ from siyu.kit.schemas import OutputSchema
 
 class Customer(OutputSchema):
     id: uuid.UUID
-    external_userid: str
+    external_userid: str | None
+    merged_into_id: uuid.UUID | None = Field(
+        default=None, description="Set when this person was merged into another (the survivor)"
+    )
     name: str
     avatar: str | None
     type: int = Field(description="1 WeChat user, 2 WeCom user")

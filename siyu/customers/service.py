@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from siyu.auth.scope import DataScope
 from siyu.customers.models import Customer, FollowRelation
 from siyu.customers.queries import contacts
+from siyu.customers.repository import customers
 from siyu.customers.schemas import FollowRelation as FollowRelationOut
 from siyu.customers.schemas import RelationTag
 from siyu.kit.errors import NotFound
@@ -119,7 +120,7 @@ class CustomerService:
         """
         customer = contacts.get_by_external_userid(session, corp_id, external_userid)
         before = (
-            {r.staff_userid: r for r in contacts.relations_of(session, customer.id)}
+            {r.staff_userid: r for r in contacts.relations_of(session, corp_id, external_userid)}
             if (customer is not None)
             else {}
         )
@@ -139,11 +140,16 @@ class CustomerService:
             customer = contacts.get_by_external_userid(
                 session, corp_id, external_userid, fresh=True
             )
-            result.customer = customer
         if customer is None:
             return result
+        # Events and status concern the person, who may hold other contacts' relations too.
+        person = contacts.person_of(session, customer)
+        result.customer = person
         listed = {str(f.get("userid")) for f in snapshot.follow_users} if snapshot else set()
-        for relation in contacts.relations_of(session, customer.id, fresh=snapshot is not None):
+        relations = contacts.relations_of(
+            session, corp_id, external_userid, fresh=snapshot is not None
+        )
+        for relation in relations:
             userid = relation.staff_userid
             result.relations[userid] = relation
             if userid not in listed:
@@ -160,8 +166,7 @@ class CustomerService:
                 )
             if old_fields.get(userid) != _fields(relation):
                 result.changed_relations.add(userid)
-        self._refresh_status(customer, result.relations.values())
-        session.flush()
+        self._refresh_status(session, person)
         return result
 
     def mark_deleted_by_staff(
@@ -191,9 +196,9 @@ class CustomerService:
             return False
         if relation.deleted_by_customer_at is None:
             relation.deleted_by_customer_at = at
-        if sync.customer is not None:
-            self._refresh_status(sync.customer, sync.relations.values())
         session.flush()
+        if sync.customer is not None:
+            self._refresh_status(session, sync.customer)
         return True
 
     def apply_marked_tags(
@@ -230,11 +235,12 @@ class CustomerService:
         return len(relations)
 
     @staticmethod
-    def _refresh_status(customer: Customer, relations: Any) -> None:
-        active = any(
-            r.deleted_by_staff_at is None and r.deleted_by_customer_at is None for r in relations
-        )
-        customer.status = ACTIVE if active else LOST
+    def _refresh_status(session: Session, person: Customer) -> None:
+        """From all the person's relations in the database (a merged person holds several
+        contacts' relations, not only those of the contact at hand)."""
+        session.flush()
+        customers.refresh_status(session, person.corp_id, [person.id])
+        session.refresh(person, ["status"])
 
     # -- reads ---------------------------------------------------------------------------------
     def list(
@@ -257,6 +263,16 @@ class CustomerService:
         if customer is None:
             raise NotFound(f"customer {customer_id} does not exist")
         return customer
+
+    def merged_into(
+        self, session: Session, *, scope: DataScope, customer_id: uuid.UUID
+    ) -> uuid.UUID | None:
+        """The survivor's id when this customer was merged and the survivor is in scope."""
+        row = contacts.get_in_corp(session, scope.corp_id, customer_id)
+        if row is None or row.merged_into_id is None:
+            return None
+        survivor = contacts.get_scoped(session, scope, row.merged_into_id)
+        return survivor.id if survivor is not None else None
 
     def relations_in_scope(
         self, session: Session, *, scope: DataScope, customer: Customer

@@ -36,6 +36,8 @@ _periodic: dict[str, PeriodicDefinition] = {}
 BUILTIN_JOB_MODULES = (
     "siyu.jobs.builtin",
     "siyu.exports.tasks",
+    "siyu.identity.tasks",
+    "siyu.customers.imports.tasks",
     "siyu.inbox.tasks",
     "siyu.tags.tasks",
     "siyu.sync.tasks",

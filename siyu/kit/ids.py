@@ -38,3 +38,27 @@ def new_id() -> uuid.UUID:
     value |= 0b10 << 62  # RFC 4122 variant
     value |= rand_b
     return uuid.UUID(int=value)
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """`count` UUIDv7s at once, increasing like `new_id`'s, for bulk inserts: one clock read
+    and one urandom call instead of one each per id."""
+    global _last_ms, _counter
+    if count <= 0:
+        return []
+    with _lock:
+        ms = max(time.time_ns() // 1_000_000, _last_ms)
+        counter = _counter + 1 if ms == _last_ms else 0
+        first_ms, first_counter = ms, counter
+        total = counter + count - 1
+        _last_ms = ms + (total >> 12)
+        _counter = total & 0xFFF
+    randomness = os.urandom(8 * count)
+    ids = []
+    for i in range(count):
+        position = first_counter + i
+        at = first_ms + (position >> 12)
+        value = (at & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (position & 0xFFF) << 64 | 0b10 << 62
+        value |= int.from_bytes(randomness[8 * i : 8 * i + 8], "big") & ((1 << 62) - 1)
+        ids.append(uuid.UUID(int=value))
+    return ids

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from siyu.customers.repository import customers, follow_relations
 from siyu.groups.repository import customer_groups, group_members
+from siyu.identity.service import identity_service
 from siyu.tags.models import TAG_TYPE_CORP
 from siyu.tags.repository import tag_groups, tags
 
@@ -72,6 +73,20 @@ class Applied:
     relation_ids: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
 
 
+def _upsert_people(
+    session: Session, corp_id: uuid.UUID, rows: list[dict[str, Any]], *, now: datetime
+) -> dict[str, uuid.UUID]:
+    """Contacts upserted and their identities (external_userid, unionid) recorded in the same
+    transaction; returns external_userid → the person each contact now belongs to."""
+    ids = customers.upsert_many(session, corp_id, rows, now=now)
+    return identity_service.record_wecom_contacts(
+        session,
+        corp_id,
+        [(ids[row["external_userid"]], row["external_userid"], row["unionid"]) for row in rows],
+        now=now,
+    )
+
+
 def apply_follows(
     session: Session,
     corp_id: uuid.UUID,
@@ -98,7 +113,7 @@ def apply_follows(
             row["first_added_at"] = added
         row.setdefault("first_added_at", None)
         relations[(relation["staff_userid"], relation["external_userid"])] = relation
-    customer_ids = customers.upsert_many(session, corp_id, list(contacts.values()), now=now)
+    customer_ids = _upsert_people(session, corp_id, list(contacts.values()), now=now)
     rows = [
         relation | {"customer_id": customer_ids[relation["external_userid"]]}
         for relation in relations.values()
@@ -130,7 +145,7 @@ def apply_contact(
         session, corp_id, [(contact, follow) for follow in follow_users], tag_ids=tag_ids, now=now
     )
     if not follow_users:
-        applied.customer_ids = customers.upsert_many(
+        applied.customer_ids = _upsert_people(
             session, corp_id, [contact_row(contact) | {"first_added_at": None}], now=now
         )
     customers.refresh_status(session, corp_id, list(applied.customer_ids.values()))

@@ -83,14 +83,23 @@ def _envelope(code: str, message: str) -> bytes:
 class BodyLimitMiddleware:
     """Refuses bodies over the limit with 413 before the app reads them into memory."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Path suffix → its own limit (file uploads), e.g. {"/customer-imports": 50 MB}.
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        for suffix, limit in self.path_limits.items():
+            if path.endswith(suffix):
+                await BodyLimitMiddleware(self.app, max_bytes=limit)(scope, receive, send)
+                return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             try:

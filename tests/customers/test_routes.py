@@ -73,7 +73,11 @@ class TestScopes:
             world.db,
             corp_ids=[world.corp.id, other.id],
             targets=[ScopeTarget("customer_id", Customer, foreign=[theirs.id], visible=[mine.id])],
-            sample_bodies={"mark_customer_tags": {"userid": "bob", "add": [str(uuid.uuid4())]}},
+            sample_bodies={
+                "mark_customer_tags": {"userid": "bob", "add": [str(uuid.uuid4())]},
+                "merge_customer": {"merged_id": str(mine.id)},
+                "split_customer": {"identity_ids": [str(uuid.uuid4())]},
+            },
         )
         assert report.denied and report.lists
 

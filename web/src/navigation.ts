@@ -5,6 +5,7 @@
 import {
   Aim,
   ChatDotRound,
+  Connection,
   DataBoard,
   Filter,
   MagicStick,
@@ -14,6 +15,7 @@ import {
   Share,
   ShoppingCart,
   TrendCharts,
+  Upload,
   User,
   UserFilled,
 } from '@element-plus/icons-vue'
@@ -43,6 +45,8 @@ export type NavEntry = NavLeaf | NavGroup
 export const NAVIGATION: NavEntry[] = [
   { name: 'dashboard', path: 'dashboard', label: 'dashboard', icon: DataBoard, ready: true },
   { name: 'customers', path: 'customers', label: 'customers', icon: User, ready: true },
+  { name: 'customer-conflicts', path: 'customer-conflicts', label: 'customerConflicts', icon: Connection, ready: true },
+  { name: 'customer-import', path: 'customer-import', label: 'customerImport', icon: Upload, ready: true },
   { name: 'tags', path: 'tags', label: 'tags', icon: PriceTag, ready: true },
   { name: 'segments', path: 'segments', label: 'segments', icon: Filter, ready: false },
   { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: false },

@@ -173,6 +173,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/customer-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Customer Imports */
+        get: operations["list_customer_imports"];
+        put?: never;
+        /**
+         * Create Customer Import
+         * @description The file is the body; columns name, phones, business_id, unionid (or 姓名, 手机号,
+         *     会员号). Poll `get_customer_import`; the report lists every bad row.
+         */
+        post: operations["create_customer_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customer-imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Customer Import */
+        get: operations["get_customer_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customer-imports/{import_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Customer Import Report
+         * @description CSV: row, column, message — one line per problem.
+         */
+        get: operations["download_customer_import_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/customers": {
         parameters: {
             query?: never;
@@ -205,6 +264,83 @@ export interface paths {
         get: operations["get_customer"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Customer Identities */
+        get: operations["list_customer_identities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Customer
+         * @description Merge `merged_id` into this customer (audited; undo with `undo_merge`).
+         */
+        post: operations["merge_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Customer Merges
+         * @description Merges into and out of this person, newest first.
+         */
+        get: operations["list_customer_merges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/split": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Split Customer
+         * @description Move the chosen identities (and relations of a moved external_userid) to a new person.
+         */
+        post: operations["split_customer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -336,6 +472,118 @@ export interface paths {
         /** Get Group */
         get: operations["get_group"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/identity/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Identity Batch
+         * @description Claims from another system (mini-program, shop), resolved by a durable job.
+         */
+        post: operations["create_identity_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/identity/batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Identity Batch */
+        get: operations["get_identity_batch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/identity/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Identity Conflicts
+         * @description Newest first; only conflicts whose both persons are inside the caller's scope.
+         */
+        get: operations["list_identity_conflicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/identity/conflicts/{conflict_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve Identity Conflict
+         * @description `merge` merges person b into person a; `keep_apart` closes the conflict.
+         */
+        post: operations["resolve_identity_conflict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/identity/merges/{merge_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo Merge */
+        post: operations["undo_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/identity/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Identity Rules */
+        get: operations["get_identity_rules"];
+        /** Update Identity Rules */
+        put: operations["update_identity_rules"];
         post?: never;
         delete?: never;
         options?: never;
@@ -886,6 +1134,116 @@ export interface components {
             /** User Agent */
             user_agent: string | null;
         };
+        /** Batch */
+        Batch: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Done Records */
+            done_records: number;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Source */
+            source: string;
+            /** Stats */
+            stats: {
+                [key: string]: number;
+            };
+            /** Status */
+            status: string;
+            /** Total Records */
+            total_records: number;
+        };
+        /** BatchCreate */
+        BatchCreate: {
+            /** Records */
+            records: components["schemas"]["RecordIn"][];
+            /**
+             * Source
+             * @example shop
+             */
+            source: string;
+        };
+        /** ClaimIn */
+        ClaimIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "business_id" | "unionid" | "external_userid" | "phone" | "openid";
+            /**
+             * Namespace
+             * @default
+             */
+            namespace: string;
+            /** Value */
+            value: string;
+            /**
+             * Verified
+             * @default true
+             */
+            verified: boolean;
+        };
+        /** Conflict */
+        Conflict: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Namespace */
+            namespace: string;
+            /**
+             * Person A Id
+             * Format: uuid
+             * @description The person holding the identifier
+             */
+            person_a_id: string;
+            /**
+             * Person B Id
+             * Format: uuid
+             * @description The person that claimed it too
+             */
+            person_b_id: string;
+            /**
+             * Reason
+             * @description Why it was not merged, e.g. "limit:business_id"
+             */
+            reason: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /**
+             * Status
+             * @description open, merged or kept_apart
+             */
+            status: string;
+            /** Value */
+            value: string;
+        };
+        /** ConflictResolve */
+        ConflictResolve: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "merge" | "keep_apart";
+        };
         /** Corp */
         Corp: {
             /** Agent Id */
@@ -986,7 +1344,7 @@ export interface components {
              */
             created_at: string;
             /** External Userid */
-            external_userid: string;
+            external_userid: string | null;
             /** First Added At */
             first_added_at: string | null;
             /**
@@ -999,6 +1357,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Merged Into Id
+             * @description Set when this person was merged into another (the survivor)
+             */
+            merged_into_id?: string | null;
             /** Name */
             name: string;
             /** Position */
@@ -1033,7 +1396,7 @@ export interface components {
              */
             created_at: string;
             /** External Userid */
-            external_userid: string;
+            external_userid: string | null;
             /** First Added At */
             first_added_at: string | null;
             /**
@@ -1046,6 +1409,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Merged Into Id
+             * @description Set when this person was merged into another (the survivor)
+             */
+            merged_into_id?: string | null;
             /** Name */
             name: string;
             /** Position */
@@ -1152,6 +1520,58 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** CustomerImport */
+        CustomerImport: {
+            /** Bad Rows */
+            bad_rows: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Error */
+            error: string | null;
+            /**
+             * Errors Preview
+             * @description The first 200 errors; see the report
+             */
+            errors_preview: components["schemas"]["ImportError_"][];
+            /** File Name */
+            file_name: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Format */
+            format: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Mode
+             * @description all_or_nothing or skip_bad_rows
+             */
+            mode: string;
+            /** Phones Verified */
+            phones_verified: boolean;
+            /** Requested By Label */
+            requested_by_label: string;
+            /** Stats */
+            stats: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status
+             * @description pending, done, rejected (bad rows, nothing written), failed
+             */
+            status: string;
+            /** Total Rows */
+            total_rows: number;
+            /** Written Rows */
+            written_rows: number;
         };
         /**
          * CustomerTagMark
@@ -1315,6 +1735,73 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** Identity */
+        Identity: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Namespace
+             * @description The appid for openids; empty otherwise
+             */
+            namespace: string;
+            /** Source */
+            source: string;
+            /**
+             * Value
+             * @description Phones are masked for roles that may not see them
+             */
+            value: string;
+            /** Verified */
+            verified: boolean;
+        };
+        /** IdentityRuleSet */
+        IdentityRuleSet: {
+            /**
+             * Blocklist
+             * @description Values never used as identities (any kind)
+             */
+            blocklist?: string[];
+            /**
+             * Limits
+             * @description At most this many identities of a kind per person
+             */
+            limits?: {
+                [key: string]: number;
+            };
+            /**
+             * Managers See Phones
+             * @description Managers see full phone numbers (staff never do)
+             * @default false
+             */
+            managers_see_phones: boolean;
+            /**
+             * Priority
+             * @description Identifier kinds, strongest first; decides survivors and link order
+             */
+            priority?: string[];
+        };
+        /** ImportError_ */
+        ImportError_: {
+            /** Column */
+            column: string;
+            /** Message */
+            message: string;
+            /**
+             * Row
+             * @description The spreadsheet row (the header is row 1)
+             */
+            row: number;
         };
         /** InboxEvent */
         InboxEvent: {
@@ -1494,6 +1981,61 @@ export interface components {
             role: components["schemas"]["Role"];
             scope: components["schemas"]["ScopeKind"];
         };
+        /** Merge */
+        Merge: {
+            /** Actor Label */
+            actor_label: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @description The shared identifier's kind (auto merges)
+             */
+            kind: string | null;
+            /**
+             * Merged Id
+             * Format: uuid
+             */
+            merged_id: string;
+            /**
+             * Moved
+             * @description Rows moved per "table.column"
+             */
+            moved: {
+                [key: string]: number;
+            };
+            /**
+             * Reason
+             * @description auto (the resolver) or manual
+             */
+            reason: string;
+            /**
+             * Survivor Id
+             * Format: uuid
+             */
+            survivor_id: string;
+            /** Undone At */
+            undone_at: string | null;
+            /** Value */
+            value: string | null;
+        };
+        /** MergeCreate */
+        MergeCreate: {
+            /**
+             * Merged Id
+             * Format: uuid
+             * @description The person merged into the one in the path
+             */
+            merged_id: string;
+        };
         /** Page[AuditEvent] */
         Page_AuditEvent_: {
             /** Items */
@@ -1504,10 +2046,30 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[Conflict] */
+        Page_Conflict_: {
+            /** Items */
+            items: components["schemas"]["Conflict"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Page[CustomerGroup] */
         Page_CustomerGroup_: {
             /** Items */
             items: components["schemas"]["CustomerGroup"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[CustomerImport] */
+        Page_CustomerImport_: {
+            /** Items */
+            items: components["schemas"]["CustomerImport"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -1561,6 +2123,16 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** RecordIn */
+        RecordIn: {
+            /** Claims */
+            claims: components["schemas"]["ClaimIn"][];
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+        };
         /** RelationTag */
         RelationTag: {
             /**
@@ -1578,6 +2150,32 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "manager" | "staff";
+        /** RulesUpdate */
+        RulesUpdate: {
+            /**
+             * Blocklist
+             * @description Values never used as identities (any kind)
+             */
+            blocklist?: string[];
+            /**
+             * Limits
+             * @description At most this many identities of a kind per person
+             */
+            limits?: {
+                [key: string]: number;
+            };
+            /**
+             * Managers See Phones
+             * @description Managers see full phone numbers (staff never do)
+             * @default false
+             */
+            managers_see_phones: boolean;
+            /**
+             * Priority
+             * @description Identifier kinds, strongest first; decides survivors and link order
+             */
+            priority?: string[];
+        };
         /**
          * ScopeKind
          * @description Which rows of a corp a member sees: their own, their departments', or all.
@@ -1594,6 +2192,13 @@ export interface components {
             /** Memberships */
             memberships: components["schemas"]["MembershipSummary"][];
             user: components["schemas"]["User"];
+        };
+        /** SplitCreate */
+        SplitCreate: {
+            /** Identity Ids */
+            identity_ids: string[];
+            /** Name */
+            name?: string | null;
         };
         /** StaffMember */
         StaffMember: {
@@ -1883,6 +2488,16 @@ export interface components {
             name?: string | null;
             /** Order */
             order?: number | null;
+        };
+        /** UndoResult */
+        UndoResult: {
+            /**
+             * Restored
+             * @description Rows put back per "table.column"
+             */
+            restored: {
+                [key: string]: number;
+            };
         };
         /** User */
         User: {
@@ -2387,6 +3002,159 @@ export interface operations {
             };
         };
     };
+    list_customer_imports: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CustomerImport_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_customer_import: {
+        parameters: {
+            query: {
+                file_name: string;
+                mode?: "all_or_nothing" | "skip_bad_rows";
+                dry_run?: boolean;
+                phones_verified?: boolean;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerImport"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not xlsx or CSV */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_customer_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerImport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_customer_import_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_customers: {
         parameters: {
             query?: {
@@ -2441,6 +3209,149 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerDetail"];
+                };
+            };
+            /** @description Merged: `Location` and `merged_into_id` name the survivor */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_customer_identities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Identity"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    merge_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Merge"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_customer_merges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Merge"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    split_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SplitCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Validation Error */
@@ -2742,6 +3653,242 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerGroupDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_identity_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_identity_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_identity_conflicts: {
+        parameters: {
+            query?: {
+                status?: ("open" | "merged" | "kept_apart") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Conflict_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resolve_identity_conflict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conflict_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConflictResolve"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    undo_merge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merge_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UndoResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_identity_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityRuleSet"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_identity_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityRuleSet"];
                 };
             };
             /** @description Validation Error */

@@ -15,6 +15,8 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   dashboard: () => import('@/modules/dashboard/views/DashboardView.vue'),
   staff: () => import('@/modules/staff/views/StaffListView.vue'),
   customers: () => import('@/modules/customers/views/CustomerListView.vue'),
+  'customer-conflicts': () => import('@/modules/identity/views/ConflictsView.vue'),
+  'customer-import': () => import('@/modules/customers/views/CustomerImportView.vue'),
   groups: () => import('@/modules/groups/views/GroupListView.vue'),
   tags: () => import('@/modules/tags/views/TagsView.vue'),
   'settings-corp': () => import('@/modules/integration/views/CorpSettingsView.vue'),

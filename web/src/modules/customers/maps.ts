@@ -26,7 +26,7 @@ export function genderKey(gender: number): 'male' | 'female' | 'unknown' {
 export function toCustomerRow(customer: Customer, locale: string): CustomerRow {
   return {
     id: String(customer.id),
-    name: customer.name || customer.external_userid,
+    name: customer.name || customer.external_userid || '—',
     avatar: customer.avatar,
     type: customerType(customer.type),
     corpName: customer.corp_name || '—',

@@ -1,0 +1,81 @@
+"""Bulk INSERTs straight through the driver's executemany, for the million-row paths.
+
+SQLAlchemy's executemany spends most of its time building per-row parameter dicts and
+running generic bind processing; here the statement is compiled once, each column's bind
+processor is looked up once, and the driver gets plain tuples (or dicts, for named styles).
+The values are exactly what SQLAlchemy would send, so both dialects store the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+from siyu.db.dialect import is_postgres
+
+
+def insert_statement(
+    session: Session, table: Table, *, ignore_conflicts: Sequence[str] = ()
+) -> Insert:
+    module = postgresql if is_postgres(session) else sqlite
+    stmt: Insert = module.insert(table)
+    if ignore_conflicts:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(ignore_conflicts))  # type: ignore[attr-defined]
+    return stmt
+
+
+def bulk_insert(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    ignore_conflicts: Sequence[str] = (),
+) -> None:
+    """Insert `rows` (all with the same keys) in one driver executemany.
+
+    `ignore_conflicts`: the unique columns of ON CONFLICT DO NOTHING (both dialects).
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0].keys())
+    stmt = insert_statement(session, table, ignore_conflicts=ignore_conflicts)
+    compiled = stmt.compile(dialect=dialect, column_keys=columns)
+    names = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
+    missing = [n for n in names if n not in rows[0]]
+    if missing:  # SQLAlchemy would fill Python-side defaults; this path wants them given
+        raise ValueError(f"bulk_insert rows lack {', '.join(missing)}")
+    processors = {name: table.c[name].type._cached_bind_processor(dialect) for name in names}
+
+    pick = itemgetter(*names)
+    converters = [(i, p) for i, n in enumerate(names) if (p := processors[n]) is not None]
+    params: list[Any] = []
+    # One-entry memo per column: corp ids, timestamps and kinds repeat down a batch.
+    last_in: list[Any] = [object()] * len(names)
+    last_out: list[Any] = [None] * len(names)
+    for row in rows:
+        values = list(pick(row)) if len(names) > 1 else [row[names[0]]]
+        for i, processor in converters:
+            value = values[i]
+            if value is None:
+                continue
+            if value is last_in[i]:
+                values[i] = last_out[i]
+            else:
+                last_in[i] = value
+                values[i] = last_out[i] = processor(value)
+        params.append(values)
+    if not compiled.positional:
+        params = [dict(zip(names, values, strict=True)) for values in params]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(str(compiled), params)
+    finally:
+        cursor.close()
