@@ -12,6 +12,7 @@ from siyu.groups.models import CustomerGroup
 from tests.customers.world import World
 from tests.helpers.auth import make_corp, member_client
 from tests.helpers.scope import ScopeTarget, assert_scope_isolation
+from tests.profile.test_scopes import PROFILE_BODIES
 
 
 def _people(world: World) -> tuple[Customer, Customer]:
@@ -73,7 +74,10 @@ class TestScopes:
             world.db,
             corp_ids=[world.corp.id, other.id],
             targets=[ScopeTarget("customer_id", Customer, foreign=[theirs.id], visible=[mine.id])],
-            sample_bodies={"mark_customer_tags": {"userid": "bob", "add": [str(uuid.uuid4())]}},
+            sample_bodies={
+                "mark_customer_tags": {"userid": "bob", "add": [str(uuid.uuid4())]},
+                **PROFILE_BODIES,
+            },
         )
         assert report.denied and report.lists
 
