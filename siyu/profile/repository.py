@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from siyu.customers.models import Customer, FollowRelation
@@ -195,22 +195,29 @@ class ProfileRepository:
         since: date,
         until: date,
         owner_condition: Any,
-    ) -> list[StageDailyCount]:
-        stmt = select(StageDailyCount).where(
-            and_(
-                StageDailyCount.corp_id == corp_id,
-                StageDailyCount.day >= since,
-                StageDailyCount.day <= until,
-                owner_condition,
+        staff_userid: str | None,
+        per_staff: bool,
+    ) -> list[tuple[date, uuid.UUID, str, int, int]]:
+        """(day, stage, staff, customers, entered) rows; with `per_staff=False` summed over the
+        staff in scope (staff ""), which is what a chart of the whole team draws."""
+        c = StageDailyCount
+        where = [c.corp_id == corp_id, c.day >= since, c.day <= until, owner_condition]
+        if staff_userid is not None:
+            where.append(c.staff_userid == staff_userid)
+        if per_staff:
+            # Sorted here, not by ORDER BY: asked to sort by day, SQLite walks the primary key
+            # over the whole range even when one staff member's index would read 1/200 of it.
+            stmt = select(c.day, c.stage_id, c.staff_userid, c.customers, c.entered).where(*where)
+            rows = sorted(session.execute(stmt), key=lambda r: (r[0], str(r[1]), r[2]))
+            return [(d, s, u, int(n), int(e)) for d, s, u, n, e in rows]
+        else:
+            stmt = (
+                select(c.day, c.stage_id, literal(""), func.sum(c.customers), func.sum(c.entered))
+                .where(*where)
+                .group_by(c.day, c.stage_id)
+                .order_by(c.day, c.stage_id)
             )
-        )
-        return list(
-            session.scalars(
-                stmt.order_by(
-                    StageDailyCount.day, StageDailyCount.stage_id, StageDailyCount.staff_userid
-                )
-            )
-        )
+        return [(d, s, u, int(n), int(e)) for d, s, u, n, e in session.execute(stmt)]
 
     def corps_with_stages(self, session: Session) -> list[uuid.UUID]:
         return list(session.scalars(select(SalesStage.corp_id).distinct()))

@@ -15,7 +15,6 @@ from siyu.kit.routing import TransactionalRoute
 from siyu.profile.fields import field_service
 from siyu.profile.models import CustomerField as CustomerFieldRow
 from siyu.profile.models import SalesStage as SalesStageRow
-from siyu.profile.models import StageDailyCount as StageDailyCountRow
 from siyu.profile.schemas import (
     CustomerField,
     CustomerFieldCreate,
@@ -93,6 +92,17 @@ def list_stage_counts(
     access: ProfileReader,
     since: Annotated[date, Query(description="First China calendar day, YYYY-MM-DD")],
     until: Annotated[date, Query(description="Last day, inclusive")],
-) -> list[StageDailyCountRow]:
+    staff_userid: str | None = None,
+    per_staff: Annotated[
+        bool, Query(description="false: one row per day and stage, summed over the staff")
+    ] = True,
+) -> list[StageDailyCount]:
     """Per day, stage and owning staff member; a scoped member sees their scope's staff only."""
-    return stage_service.counts(session, scope=access.scope, since=since, until=until)
+    return stage_service.counts(
+        session,
+        scope=access.scope,
+        since=since,
+        until=until,
+        staff_userid=staff_userid,
+        per_staff=per_staff,
+    )

@@ -22,6 +22,7 @@ from siyu.profile.audit import audited, delete_audited
 from siyu.profile.models import SalesStage, StageDailyCount, StageMove
 from siyu.profile.repository import profile_repository as repo
 from siyu.profile.schemas import SalesStageCreate, SalesStageUpdate
+from siyu.profile.schemas import StageDailyCount as StageDailyCountOut
 from siyu.profile.timeline import timeline_service
 
 CN_TZ = timezone(timedelta(hours=8))
@@ -118,13 +119,20 @@ class StageService:
         return repo.snapshot_counts(session, corp_id=corp_id, day=day_of(at))
 
     def counts(
-        self, session: Session, *, scope: DataScope, since: date, until: date
-    ) -> builtins.list[StageDailyCount]:
+        self,
+        session: Session,
+        *,
+        scope: DataScope,
+        since: date,
+        until: date,
+        staff_userid: str | None = None,
+        per_staff: bool = True,
+    ) -> builtins.list[StageDailyCountOut]:
         if until < since:
             raise BadRequest("until is before since")
         if (until - since).days > MAX_RANGE_DAYS:
             raise BadRequest(f"the range is longer than {MAX_RANGE_DAYS} days")
-        return repo.counts(
+        rows = repo.counts(
             session,
             corp_id=scope.corp_id,
             since=since,
@@ -132,7 +140,16 @@ class StageService:
             owner_condition=scope.condition(
                 corp_column=StageDailyCount.corp_id, owner_column=StageDailyCount.staff_userid
             ),
+            staff_userid=staff_userid,
+            per_staff=per_staff,
         )
+        # Built without validation: the values come typed from the database.
+        return [
+            StageDailyCountOut.model_construct(
+                day=d, stage_id=s, staff_userid=u, customers=n, entered=e
+            )
+            for d, s, u, n, e in rows
+        ]
 
 
 def _text(value: uuid.UUID | None) -> str | None:

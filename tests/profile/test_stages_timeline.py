@@ -49,6 +49,15 @@ class TestStages:
         assert counts[(stages["new"], "alice")] == (0, 1)
         assert counts[(stages["new"], "bob")] == (1, 1)
         assert counts[(stages["following"], "alice")] == (1, 1)
+        today = day_of(utcnow()).isoformat()
+        totals = client.get(
+            url(world, "/stage-counts"),
+            params={"since": today, "until": today, "per_staff": "false"},
+        ).json()
+        assert {(r["stage_id"], r["staff_userid"], r["customers"]) for r in totals} == {
+            (stages["new"], "", 1),
+            (stages["following"], "", 1),
+        }
 
     def test_the_snapshot_job_makes_counts_exact(self, app: FastAPI, world: World) -> None:
         client = admin(app, world)

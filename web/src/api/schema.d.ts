@@ -4598,6 +4598,9 @@ export interface operations {
                 since: string;
                 /** @description Last day, inclusive */
                 until: string;
+                staff_userid?: string | null;
+                /** @description false: one row per day and stage, summed over the staff */
+                per_staff?: boolean;
             };
             header?: never;
             path: {

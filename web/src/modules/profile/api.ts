@@ -57,10 +57,19 @@ export function deleteStage(corpId: string, stageId: string): Promise<unknown> {
   )
 }
 
-export function stageCounts(corpId: string, since: string, until: string): Promise<StageDailyCount[]> {
+/** Without `staff`, one row per day and stage summed over the staff in the caller's scope. */
+export function stageCounts(
+  corpId: string,
+  since: string,
+  until: string,
+  staff: string | null,
+): Promise<StageDailyCount[]> {
   return unwrap(
     api.GET('/api/v1/corps/{corp_id}/stage-counts', {
-      params: { path: { corp_id: corpId }, query: { since, until } },
+      params: {
+        path: { corp_id: corpId },
+        query: { since, until, staff_userid: staff || undefined, per_staff: Boolean(staff) },
+      },
     }),
   )
 }
