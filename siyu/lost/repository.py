@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,32 +37,44 @@ def _window(since: datetime, until: datetime, deleted_by: str | None) -> ColumnE
     return or_(by_customer, by_staff)
 
 
+@dataclass(frozen=True)
+class LostFilter:
+    """Which losses: inside the scope, ended in [since, until), by whom, by which owners
+    (`owners`: an optional userid subquery, for a staff member or a team)."""
+
+    scope: DataScope
+    since: datetime
+    until: datetime
+    deleted_by: str | None = None
+    owners: Any | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        where = [
+            self.scope.condition(
+                corp_column=FollowRelation.corp_id, owner_column=FollowRelation.staff_userid
+            ),
+            _window(self.since, self.until, self.deleted_by),
+        ]
+        if self.owners is not None:
+            where.append(FollowRelation.staff_userid.in_(self.owners))
+        return where
+
+
 class LostRepository:
     def page(
         self,
         session: Session,
+        lost: LostFilter,
         *,
-        scope: DataScope,
-        since: datetime,
-        until: datetime,
-        deleted_by: str | None,
-        owners: Any | None,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
     ) -> list[tuple[FollowRelation, Customer]]:
-        """Newest loss first. `owners`: an optional userid subquery (a staff member or team)."""
+        """Newest loss first."""
         stmt = (
             select(FollowRelation, Customer)
             .join(Customer, Customer.id == FollowRelation.customer_id)
-            .where(
-                scope.condition(
-                    corp_column=FollowRelation.corp_id, owner_column=FollowRelation.staff_userid
-                ),
-                _window(since, until, deleted_by),
-            )
+            .where(*lost.conditions())
         )
-        if owners is not None:
-            stmt = stmt.where(FollowRelation.staff_userid.in_(owners))
         if after is not None:
             at, last = after
             stmt = stmt.where(or_(LOST_AT < at, and_(LOST_AT == at, FollowRelation.id < last)))
@@ -69,14 +82,7 @@ class LostRepository:
         return [(r, c) for r, c in session.execute(stmt)]
 
     def moments(
-        self,
-        session: Session,
-        *,
-        scope: DataScope,
-        since: datetime,
-        until: datetime,
-        deleted_by: str | None,
-        owners: Any | None,
+        self, session: Session, lost: LostFilter
     ) -> Iterator[tuple[str, datetime | None, datetime | None]]:
         """(staff userid, deleted by customer at, deleted by staff at) of every loss, streamed
         for the daily counts (days are local calendar days, bucketed by the service)."""
@@ -84,14 +90,7 @@ class LostRepository:
             FollowRelation.staff_userid,
             FollowRelation.deleted_by_customer_at,
             FollowRelation.deleted_by_staff_at,
-        ).where(
-            scope.condition(
-                corp_column=FollowRelation.corp_id, owner_column=FollowRelation.staff_userid
-            ),
-            _window(since, until, deleted_by),
-        )
-        if owners is not None:
-            stmt = stmt.where(FollowRelation.staff_userid.in_(owners))
+        ).where(*lost.conditions())
         for row in session.execute(stmt.execution_options(yield_per=2000)):
             yield row[0], row[1], row[2]
 

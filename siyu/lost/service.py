@@ -19,6 +19,7 @@ from siyu.auth.scope import DataScope
 from siyu.kit.errors import BadRequest
 from siyu.kit.pagination import decode_time_id_cursor, encode_time_id_cursor
 from siyu.lost.models import LostAlertSetting
+from siyu.lost.repository import LostFilter
 from siyu.lost.repository import lost_repository as repo
 from siyu.lost.schemas import LostAlertSettingsUpdate, LostCustomer, LostDailyCount
 from siyu.profile.stages import CN_TZ, day_of
@@ -64,16 +65,9 @@ class LostService:
         limit: int = 50,
     ) -> tuple[list[LostCustomer], str | None]:
         start, end = day_bounds(since, until)
-        rows = repo.page(
-            session,
-            scope=scope,
-            since=start,
-            until=end,
-            deleted_by=deleted_by,
-            owners=self._owners(session, scope, staff_userid, department_id),
-            after=decode_time_id_cursor(cursor),
-            limit=limit + 1,
-        )
+        owners = self._owners(session, scope, staff_userid, department_id)
+        lost = LostFilter(scope, start, end, deleted_by, owners)
+        rows = repo.page(session, lost, after=decode_time_id_cursor(cursor), limit=limit + 1)
         items = []
         for relation, customer in rows[:limit]:
             by_customer = relation.deleted_by_customer_at is not None
@@ -114,9 +108,8 @@ class LostService:
         counts: Counter[tuple[date, str, str]] = Counter()
         owners = self._owners(session, scope, None, department_id)
         teams: dict[str, list[int]] = {}
-        for userid, by_customer, by_staff in repo.moments(
-            session, scope=scope, since=start, until=end, deleted_by=deleted_by, owners=owners
-        ):
+        lost = LostFilter(scope, start, end, deleted_by, owners)
+        for userid, by_customer, by_staff in repo.moments(session, lost):
             at = by_customer or by_staff
             assert at is not None
             who = "customer" if by_customer is not None else "staff"
