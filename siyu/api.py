@@ -14,10 +14,14 @@ def build_api_router() -> APIRouter:
     from siyu.corps.routes import router as corps_router
     from siyu.customers.imports.routes import router as imports_router
     from siyu.customers.routes import router as customers_router
+    from siyu.duplicates.routes import router as duplicates_router
     from siyu.exports.routes import router as exports_router
     from siyu.groups.routes import router as groups_router
     from siyu.identity.routes import router as identity_router
     from siyu.inbox.routes import router as inbox_router
+    from siyu.lost.routes import router as lost_router
+    from siyu.profile.customer_routes import router as profile_customer_router
+    from siyu.profile.routes import router as profile_router
     from siyu.staff.routes import router as staff_router
     from siyu.sync.routes import router as sync_router
     from siyu.tags.routes import router as tags_router
@@ -37,4 +41,8 @@ def build_api_router() -> APIRouter:
     router.include_router(inbox_router)
     router.include_router(wecom_router)
     router.include_router(sync_router)
+    router.include_router(profile_router)
+    router.include_router(profile_customer_router)
+    router.include_router(lost_router)
+    router.include_router(duplicates_router)
     return router

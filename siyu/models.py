@@ -11,6 +11,8 @@ from siyu.groups import models as groups_models
 from siyu.identity import models as identity_models
 from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
+from siyu.lost import models as lost_models
+from siyu.profile import models as profile_models
 from siyu.staff import models as staff_models
 from siyu.sync import models as sync_models
 from siyu.tags import changes as tag_changes_models
@@ -29,6 +31,8 @@ __all__ = [
     "imports_models",
     "inbox_models",
     "jobs_models",
+    "lost_models",
+    "profile_models",
     "staff_models",
     "sync_models",
     "tag_changes_models",

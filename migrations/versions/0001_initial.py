@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 11:05:12.177192
+Create Date: 2026-12-01 11:19:34.103412
 """
 
 from collections.abc import Sequence
@@ -248,6 +248,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_corp_memberships_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "customer_fields",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("label", sa.String(length=128), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("options", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_fields_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_fields")),
+        sa.UniqueConstraint("corp_id", "key", name=op.f("uq_customer_fields_corp_id_key")),
+    )
+    op.create_table(
         "customer_groups",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("chat_id", sa.String(length=64), nullable=False),
@@ -311,49 +332,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "customers",
-        sa.Column("corp_id", sa.Uuid(), nullable=False),
-        sa.Column("external_userid", sa.String(length=64), nullable=True),
-        sa.Column("merged_into_id", sa.Uuid(), nullable=True),
-        sa.Column("name", sa.String(length=128), nullable=False),
-        sa.Column("avatar", sa.String(length=512), nullable=True),
-        sa.Column("type", sa.Integer(), nullable=False),
-        sa.Column("gender", sa.Integer(), nullable=False),
-        sa.Column("unionid", sa.String(length=64), nullable=True),
-        sa.Column("corp_name", sa.String(length=128), nullable=True),
-        sa.Column("corp_full_name", sa.String(length=255), nullable=True),
-        sa.Column("position", sa.String(length=128), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("first_added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("missing_since", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["corp_id"], ["corps.id"], name=op.f("fk_customers_corp_id_corps"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["merged_into_id"],
-            ["customers.id"],
-            name=op.f("fk_customers_merged_into_id_customers"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
-        sa.UniqueConstraint(
-            "corp_id", "external_userid", name=op.f("uq_customers_corp_id_external_userid")
-        ),
-    )
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_customers_corp_id_synced_at", ["corp_id", "synced_at"], unique=False
-        )
-        batch_op.create_index("ix_customers_corp_id_unionid", ["corp_id", "unionid"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_customers_merged_into_id"), ["merged_into_id"], unique=False
-        )
-
-    op.create_table(
         "departments",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("wecom_dept_id", sa.Integer(), nullable=False),
@@ -401,6 +379,20 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "event_cursors",
+        sa.Column("consumer", sa.String(length=32), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("last_event_id", sa.Uuid(), nullable=True),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_event_cursors_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("consumer", "corp_id", name=op.f("pk_event_cursors")),
+    )
     op.create_table(
         "identity_batches",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -477,6 +469,41 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "lost_alert_settings",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("notify_managers", sa.Boolean(), nullable=False),
+        sa.Column("batch_minutes", sa.Integer(), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_lost_alert_settings_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("corp_id", name=op.f("pk_lost_alert_settings")),
+    )
+    op.create_table(
+        "sales_stages",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("is_final", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_sales_stages_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sales_stages")),
+        sa.UniqueConstraint("corp_id", "key", name=op.f("uq_sales_stages_corp_id_key")),
+    )
+    op.create_table(
         "staff_members",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("userid", sa.String(length=64), nullable=False),
@@ -547,39 +574,56 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
-        "customer_identities",
+        "customers",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
-        sa.Column("customer_id", sa.Uuid(), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("namespace", sa.String(length=64), nullable=False),
-        sa.Column("value", sa.String(length=128), nullable=False),
-        sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("verified", sa.Boolean(), nullable=False),
-        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("external_userid", sa.String(length=64), nullable=True),
+        sa.Column("merged_into_id", sa.Uuid(), nullable=True),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("avatar", sa.String(length=512), nullable=True),
+        sa.Column("type", sa.Integer(), nullable=False),
+        sa.Column("gender", sa.Integer(), nullable=False),
+        sa.Column("unionid", sa.String(length=64), nullable=True),
+        sa.Column("corp_name", sa.String(length=128), nullable=True),
+        sa.Column("corp_full_name", sa.String(length=255), nullable=True),
+        sa.Column("position", sa.String(length=128), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("first_added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("missing_since", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("stage_id", sa.Uuid(), nullable=True),
+        sa.Column("primary_staff_userid", sa.String(length=64), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["corp_id"],
-            ["corps.id"],
-            name=op.f("fk_customer_identities_corp_id_corps"),
-            ondelete="CASCADE",
+            ["corp_id"], ["corps.id"], name=op.f("fk_customers_corp_id_corps"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["customer_id"],
+            ["merged_into_id"],
             ["customers.id"],
-            name=op.f("fk_customer_identities_customer_id_customers"),
-            ondelete="CASCADE",
+            name=op.f("fk_customers_merged_into_id_customers"),
+            ondelete="SET NULL",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_identities")),
+        sa.ForeignKeyConstraint(
+            ["stage_id"],
+            ["sales_stages.id"],
+            name=op.f("fk_customers_stage_id_sales_stages"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
         sa.UniqueConstraint(
-            "corp_id",
-            "kind",
-            "namespace",
-            "value",
-            name=op.f("uq_customer_identities_corp_id_kind_namespace_value"),
+            "corp_id", "external_userid", name=op.f("uq_customers_corp_id_external_userid")
         ),
     )
-    with op.batch_alter_table("customer_identities", schema=None) as batch_op:
-        batch_op.create_index("ix_customer_identities_customer_id", ["customer_id"], unique=False)
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customers_corp_id_synced_at", ["corp_id", "synced_at"], unique=False
+        )
+        batch_op.create_index("ix_customers_corp_id_unionid", ["corp_id", "unionid"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_customers_merged_into_id"), ["merged_into_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_customers_stage_id"), ["stage_id"], unique=False)
 
     op.create_table(
         "exports",
@@ -617,64 +661,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("exports", schema=None) as batch_op:
         batch_op.create_index("ix_exports_corp_id_id", ["corp_id", "id"], unique=False)
-
-    op.create_table(
-        "follow_relations",
-        sa.Column("corp_id", sa.Uuid(), nullable=False),
-        sa.Column("customer_id", sa.Uuid(), nullable=False),
-        sa.Column("external_userid", sa.String(length=64), nullable=False),
-        sa.Column("staff_userid", sa.String(length=64), nullable=False),
-        sa.Column("remark", sa.String(length=128), nullable=True),
-        sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("remark_corp_name", sa.String(length=128), nullable=True),
-        sa.Column("remark_mobiles", siyu.db.types.PortableJSON(), nullable=False),
-        sa.Column("add_way", sa.Integer(), nullable=False),
-        sa.Column("state", sa.String(length=64), nullable=True),
-        sa.Column("oper_userid", sa.String(length=64), nullable=True),
-        sa.Column("added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "deleted_by_customer_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("deleted_by_staff_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("delete_source", sa.String(length=64), nullable=True),
-        sa.Column("wecom_tag_ids", siyu.db.types.PortableJSON(), nullable=False),
-        sa.Column("missing_since", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["corp_id"],
-            ["corps.id"],
-            name=op.f("fk_follow_relations_corp_id_corps"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.id"],
-            name=op.f("fk_follow_relations_customer_id_customers"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_relations")),
-        sa.UniqueConstraint(
-            "corp_id",
-            "staff_userid",
-            "external_userid",
-            name=op.f("uq_follow_relations_corp_id_staff_userid_external_userid"),
-        ),
-    )
-    with op.batch_alter_table("follow_relations", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_follow_relations_corp_id_external_userid",
-            ["corp_id", "external_userid"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_follow_relations_corp_id_staff_userid", ["corp_id", "staff_userid"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_follow_relations_customer_id"), ["customer_id"], unique=False
-        )
 
     op.create_table(
         "group_members",
@@ -735,6 +721,300 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("batch_id", "record_no", "seq", name=op.f("pk_identity_claims")),
     )
+    op.create_table(
+        "staff_departments",
+        sa.Column("staff_member_id", sa.Uuid(), nullable=False),
+        sa.Column("department_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_staff_departments_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_staff_departments_department_id_departments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_member_id"],
+            ["staff_members.id"],
+            name=op.f("fk_staff_departments_staff_member_id_staff_members"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "staff_member_id", "department_id", name=op.f("pk_staff_departments")
+        ),
+    )
+    with op.batch_alter_table("staff_departments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_staff_departments_department_id"), ["department_id"], unique=False
+        )
+
+    op.create_table(
+        "stage_daily_counts",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("stage_id", sa.Uuid(), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("customers", sa.Integer(), nullable=False),
+        sa.Column("entered", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_stage_daily_counts_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["stage_id"],
+            ["sales_stages.id"],
+            name=op.f("fk_stage_daily_counts_stage_id_sales_stages"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "corp_id", "day", "stage_id", "staff_userid", name=op.f("pk_stage_daily_counts")
+        ),
+    )
+    with op.batch_alter_table("stage_daily_counts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_stage_daily_counts_corp_id_staff_userid_day",
+            ["corp_id", "staff_userid", "day"],
+            unique=False,
+        )
+
+    op.create_table(
+        "sync_checkpoints",
+        sa.Column("run_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("stage", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("payload", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("cursor", sa.String(length=512), nullable=True),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("items", sa.Integer(), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_sync_checkpoints_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_sync_checkpoints_run_id_sync_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_checkpoints")),
+        sa.UniqueConstraint(
+            "run_id", "stage", "key", name=op.f("uq_sync_checkpoints_run_id_stage_key")
+        ),
+    )
+    op.create_table(
+        "tags",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("wecom_tag_id", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("order", sa.Integer(), nullable=False),
+        sa.Column("type", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_tags_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["tag_groups.id"],
+            name=op.f("fk_tags_group_id_tag_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
+        sa.UniqueConstraint("corp_id", "wecom_tag_id", name=op.f("uq_tags_corp_id_wecom_tag_id")),
+    )
+    with op.batch_alter_table("tags", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tags_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
+        "customer_field_values",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("field_id", sa.Uuid(), nullable=False),
+        sa.Column("value_text", sa.Text(), nullable=True),
+        sa.Column("value_number", sa.Float(), nullable=True),
+        sa.Column("value_date", sa.Date(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_field_values_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_field_values_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["field_id"],
+            ["customer_fields.id"],
+            name=op.f("fk_customer_field_values_field_id_customer_fields"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_field_values")),
+    )
+    with op.batch_alter_table("customer_field_values", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_field_values_customer_id_field_id",
+            ["customer_id", "field_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_customer_field_values_field_id_value_date", ["field_id", "value_date"], unique=False
+        )
+        batch_op.create_index(
+            "ix_customer_field_values_field_id_value_number",
+            ["field_id", "value_number"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_customer_field_values_field_id_value_text", ["field_id", "value_text"], unique=False
+        )
+
+    op.create_table(
+        "customer_identities",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("namespace", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("verified", sa.Boolean(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_identities_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_identities_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_identities")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "kind",
+            "namespace",
+            "value",
+            name=op.f("uq_customer_identities_corp_id_kind_namespace_value"),
+        ),
+    )
+    with op.batch_alter_table("customer_identities", schema=None) as batch_op:
+        batch_op.create_index("ix_customer_identities_customer_id", ["customer_id"], unique=False)
+
+    op.create_table(
+        "customer_timeline",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=True),
+        sa.Column("details", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("occurred_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("dedup_key", sa.String(length=128), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_timeline_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_timeline_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_timeline")),
+        sa.UniqueConstraint("dedup_key", name=op.f("uq_customer_timeline_dedup_key")),
+    )
+    with op.batch_alter_table("customer_timeline", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_timeline_customer_id_occurred_at_id",
+            ["customer_id", "occurred_at", "id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "follow_relations",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("external_userid", sa.String(length=64), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("remark", sa.String(length=128), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("remark_corp_name", sa.String(length=128), nullable=True),
+        sa.Column("remark_mobiles", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("add_way", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=64), nullable=True),
+        sa.Column("oper_userid", sa.String(length=64), nullable=True),
+        sa.Column("added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "deleted_by_customer_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("deleted_by_staff_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delete_source", sa.String(length=64), nullable=True),
+        sa.Column("wecom_tag_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("missing_since", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_follow_relations_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_follow_relations_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_relations")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "staff_userid",
+            "external_userid",
+            name=op.f("uq_follow_relations_corp_id_staff_userid_external_userid"),
+        ),
+    )
+    with op.batch_alter_table("follow_relations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_follow_relations_corp_id_external_userid",
+            ["corp_id", "external_userid"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_follow_relations_corp_id_staff_userid", ["corp_id", "staff_userid"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_follow_relations_customer_id"), ["customer_id"], unique=False
+        )
+
     op.create_table(
         "identity_conflicts",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -823,95 +1103,41 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "staff_departments",
-        sa.Column("staff_member_id", sa.Uuid(), nullable=False),
-        sa.Column("department_id", sa.Uuid(), nullable=False),
+        "stage_moves",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("from_stage_id", sa.Uuid(), nullable=True),
+        sa.Column("to_stage_id", sa.Uuid(), nullable=True),
+        sa.Column("staff_userid", sa.String(length=64), nullable=True),
+        sa.Column("moved_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["corp_id"],
-            ["corps.id"],
-            name=op.f("fk_staff_departments_corp_id_corps"),
+            ["corp_id"], ["corps.id"], name=op.f("fk_stage_moves_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_stage_moves_customer_id_customers"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["department_id"],
-            ["departments.id"],
-            name=op.f("fk_staff_departments_department_id_departments"),
-            ondelete="CASCADE",
+            ["from_stage_id"],
+            ["sales_stages.id"],
+            name=op.f("fk_stage_moves_from_stage_id_sales_stages"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["staff_member_id"],
-            ["staff_members.id"],
-            name=op.f("fk_staff_departments_staff_member_id_staff_members"),
-            ondelete="CASCADE",
+            ["to_stage_id"],
+            ["sales_stages.id"],
+            name=op.f("fk_stage_moves_to_stage_id_sales_stages"),
+            ondelete="SET NULL",
         ),
-        sa.PrimaryKeyConstraint(
-            "staff_member_id", "department_id", name=op.f("pk_staff_departments")
-        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stage_moves")),
     )
-    with op.batch_alter_table("staff_departments", schema=None) as batch_op:
+    with op.batch_alter_table("stage_moves", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_staff_departments_department_id"), ["department_id"], unique=False
+            "ix_stage_moves_customer_id_moved_at", ["customer_id", "moved_at"], unique=False
         )
-
-    op.create_table(
-        "sync_checkpoints",
-        sa.Column("run_id", sa.Uuid(), nullable=False),
-        sa.Column("corp_id", sa.Uuid(), nullable=False),
-        sa.Column("stage", sa.String(length=32), nullable=False),
-        sa.Column("key", sa.String(length=128), nullable=False),
-        sa.Column("payload", siyu.db.types.PortableJSON(), nullable=False),
-        sa.Column("cursor", sa.String(length=512), nullable=True),
-        sa.Column("done", sa.Boolean(), nullable=False),
-        sa.Column("items", sa.Integer(), nullable=False),
-        sa.Column("pages", sa.Integer(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["corp_id"],
-            ["corps.id"],
-            name=op.f("fk_sync_checkpoints_corp_id_corps"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["run_id"],
-            ["sync_runs.id"],
-            name=op.f("fk_sync_checkpoints_run_id_sync_runs"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_checkpoints")),
-        sa.UniqueConstraint(
-            "run_id", "stage", "key", name=op.f("uq_sync_checkpoints_run_id_stage_key")
-        ),
-    )
-    op.create_table(
-        "tags",
-        sa.Column("corp_id", sa.Uuid(), nullable=False),
-        sa.Column("group_id", sa.Uuid(), nullable=False),
-        sa.Column("wecom_tag_id", sa.String(length=64), nullable=True),
-        sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("order", sa.Integer(), nullable=False),
-        sa.Column("type", sa.Integer(), nullable=False),
-        sa.Column("deleted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["corp_id"], ["corps.id"], name=op.f("fk_tags_corp_id_corps"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["group_id"],
-            ["tag_groups.id"],
-            name=op.f("fk_tags_group_id_tag_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
-        sa.UniqueConstraint("corp_id", "wecom_tag_id", name=op.f("uq_tags_corp_id_wecom_tag_id")),
-    )
-    with op.batch_alter_table("tags", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_tags_group_id"), ["group_id"], unique=False)
 
     op.create_table(
         "follow_relation_tags",
@@ -946,6 +1172,82 @@ def upgrade() -> None:
     with op.batch_alter_table("follow_relation_tags", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_follow_relation_tags_tag_id"), ["tag_id"], unique=False
+        )
+
+    op.create_table(
+        "follow_ups",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=True),
+        sa.Column("author", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("next_follow_up_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("stage_move_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_follow_ups_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_follow_ups_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["stage_move_id"],
+            ["stage_moves.id"],
+            name=op.f("fk_follow_ups_stage_move_id_stage_moves"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_ups")),
+    )
+    with op.batch_alter_table("follow_ups", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_follow_ups_customer_id_created_at", ["customer_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "lost_alerts",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("relation_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("recipient_userid", sa.String(length=64), nullable=False),
+        sa.Column("lost_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("batch_key", sa.String(length=160), nullable=False),
+        sa.Column("sent_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("msgid", sa.String(length=128), nullable=True),
+        sa.Column("error", sa.String(length=255), nullable=True),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_lost_alerts_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_lost_alerts_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["relation_id"],
+            ["follow_relations.id"],
+            name=op.f("fk_lost_alerts_relation_id_follow_relations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lost_alerts")),
+        sa.UniqueConstraint(
+            "relation_id",
+            "recipient_userid",
+            "lost_at",
+            name=op.f("uq_lost_alerts_relation_id_recipient_userid_lost_at"),
+        ),
+    )
+    with op.batch_alter_table("lost_alerts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_lost_alerts_corp_id_batch_key", ["corp_id", "batch_key"], unique=False
         )
 
     op.create_table(
@@ -996,19 +1298,22 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tag_changes_corp_id_status_id")
 
     op.drop_table("tag_changes")
+    with op.batch_alter_table("lost_alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_lost_alerts_corp_id_batch_key")
+
+    op.drop_table("lost_alerts")
+    with op.batch_alter_table("follow_ups", schema=None) as batch_op:
+        batch_op.drop_index("ix_follow_ups_customer_id_created_at")
+
+    op.drop_table("follow_ups")
     with op.batch_alter_table("follow_relation_tags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_follow_relation_tags_tag_id"))
 
     op.drop_table("follow_relation_tags")
-    with op.batch_alter_table("tags", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tags_group_id"))
+    with op.batch_alter_table("stage_moves", schema=None) as batch_op:
+        batch_op.drop_index("ix_stage_moves_customer_id_moved_at")
 
-    op.drop_table("tags")
-    op.drop_table("sync_checkpoints")
-    with op.batch_alter_table("staff_departments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_staff_departments_department_id"))
-
-    op.drop_table("staff_departments")
+    op.drop_table("stage_moves")
     with op.batch_alter_table("identity_merges", schema=None) as batch_op:
         batch_op.drop_index("ix_identity_merges_corp_id_survivor_id")
         batch_op.drop_index("ix_identity_merges_corp_id_merged_id")
@@ -1018,25 +1323,56 @@ def downgrade() -> None:
         batch_op.drop_index("ix_identity_conflicts_corp_id_status")
 
     op.drop_table("identity_conflicts")
-    op.drop_table("identity_claims")
-    with op.batch_alter_table("group_members", schema=None) as batch_op:
-        batch_op.drop_index("ix_group_members_corp_id_member_id")
-
-    op.drop_table("group_members")
     with op.batch_alter_table("follow_relations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_follow_relations_customer_id"))
         batch_op.drop_index("ix_follow_relations_corp_id_staff_userid")
         batch_op.drop_index("ix_follow_relations_corp_id_external_userid")
 
     op.drop_table("follow_relations")
-    with op.batch_alter_table("exports", schema=None) as batch_op:
-        batch_op.drop_index("ix_exports_corp_id_id")
+    with op.batch_alter_table("customer_timeline", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_timeline_customer_id_occurred_at_id")
 
-    op.drop_table("exports")
+    op.drop_table("customer_timeline")
     with op.batch_alter_table("customer_identities", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_identities_customer_id")
 
     op.drop_table("customer_identities")
+    with op.batch_alter_table("customer_field_values", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_field_values_field_id_value_text")
+        batch_op.drop_index("ix_customer_field_values_field_id_value_number")
+        batch_op.drop_index("ix_customer_field_values_field_id_value_date")
+        batch_op.drop_index("ix_customer_field_values_customer_id_field_id")
+
+    op.drop_table("customer_field_values")
+    with op.batch_alter_table("tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tags_group_id"))
+
+    op.drop_table("tags")
+    op.drop_table("sync_checkpoints")
+    with op.batch_alter_table("stage_daily_counts", schema=None) as batch_op:
+        batch_op.drop_index("ix_stage_daily_counts_corp_id_staff_userid_day")
+
+    op.drop_table("stage_daily_counts")
+    with op.batch_alter_table("staff_departments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_departments_department_id"))
+
+    op.drop_table("staff_departments")
+    op.drop_table("identity_claims")
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_members_corp_id_member_id")
+
+    op.drop_table("group_members")
+    with op.batch_alter_table("exports", schema=None) as batch_op:
+        batch_op.drop_index("ix_exports_corp_id_id")
+
+    op.drop_table("exports")
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customers_stage_id"))
+        batch_op.drop_index(batch_op.f("ix_customers_merged_into_id"))
+        batch_op.drop_index("ix_customers_corp_id_unionid")
+        batch_op.drop_index("ix_customers_corp_id_synced_at")
+
+    op.drop_table("customers")
     op.drop_table("tag_groups")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_corp_id_status")
@@ -1046,6 +1382,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_staff_members_corp_id_name")
 
     op.drop_table("staff_members")
+    op.drop_table("sales_stages")
+    op.drop_table("lost_alert_settings")
     with op.batch_alter_table("inbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_events_status_received_at")
         batch_op.drop_index("ix_inbox_events_corp_id_status_id")
@@ -1056,18 +1394,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_identity_batches_corp_id_created_at")
 
     op.drop_table("identity_batches")
+    op.drop_table("event_cursors")
     with op.batch_alter_table("domain_events", schema=None) as batch_op:
         batch_op.drop_index("ix_domain_events_corp_id_subject")
         batch_op.drop_index("ix_domain_events_corp_id_name_id")
 
     op.drop_table("domain_events")
     op.drop_table("departments")
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_customers_merged_into_id"))
-        batch_op.drop_index("ix_customers_corp_id_unionid")
-        batch_op.drop_index("ix_customers_corp_id_synced_at")
-
-    op.drop_table("customers")
     with op.batch_alter_table("customer_imports", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_imports_corp_id_created_at")
 
@@ -1076,6 +1409,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customer_groups_corp_id_owner_userid")
 
     op.drop_table("customer_groups")
+    op.drop_table("customer_fields")
     with op.batch_alter_table("corp_memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_corp_memberships_user_id"))
 

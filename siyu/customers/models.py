@@ -55,6 +55,12 @@ class Customer(IdMixin, TimestampMixin, Base):
     # Set when a full sync no longer finds the contact anywhere; cleared when seen again.
     missing_since: Mapped[datetime | None]
     synced_at: Mapped[datetime | None]
+    # Profile (siyu/profile): the sales stage, and the staff member chosen as primary owner
+    # when several staff follow the person (siyu/duplicates).
+    stage_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("sales_stages.id", ondelete="SET NULL"), index=True
+    )
+    primary_staff_userid: Mapped[str | None] = mapped_column(String(64))
 
 
 class FollowRelation(IdMixin, TimestampMixin, Base):

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, exists, select, true
+from sqlalchemy import delete, exists, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from siyu.auth.models import ScopeKind
@@ -53,6 +53,33 @@ class ContactQueries:
         )
         stmt = stmt.order_by(FollowRelation.staff_userid)
         return list(session.scalars(stmt.execution_options(populate_existing=fresh)))
+
+    def ids_by_external_userid(
+        self, session: Session, corp_id: uuid.UUID, external_userids: Sequence[str]
+    ) -> dict[str, uuid.UUID]:
+        if not external_userids:
+            return {}
+        stmt = select(Customer.external_userid, Customer.id).where(
+            Customer.corp_id == corp_id, Customer.external_userid.in_(list(external_userids))
+        )
+        return {str(ext): cid for ext, cid in session.execute(stmt)}
+
+    def relation_ids(
+        self, session: Session, corp_id: uuid.UUID, pairs: Sequence[tuple[str, str]]
+    ) -> list[uuid.UUID]:
+        if not pairs:
+            return []
+        stmt = select(FollowRelation.id).where(
+            FollowRelation.corp_id == corp_id,
+            tuple_(FollowRelation.staff_userid, FollowRelation.external_userid).in_(list(pairs)),
+        )
+        return list(session.scalars(stmt))
+
+    def names(self, session: Session, customer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not customer_ids:
+            return {}
+        stmt = select(Customer.id, Customer.name).where(Customer.id.in_(list(set(customer_ids))))
+        return {row[0]: row[1] for row in session.execute(stmt)}
 
     def relation(self, session: Session, relation_id: uuid.UUID) -> FollowRelation | None:
         return session.get(FollowRelation, relation_id)

@@ -26,6 +26,10 @@ class Customer(OutputSchema):
     position: str | None
     status: str = Field(description="active while any follow relation is active, else lost")
     first_added_at: datetime | None
+    stage_id: uuid.UUID | None = Field(default=None, description="The sales stage (profile)")
+    primary_staff_userid: str | None = Field(
+        default=None, description="The owner chosen among several following staff (duplicates)"
+    )
     created_at: datetime
     updated_at: datetime
 

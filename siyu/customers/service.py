@@ -315,6 +315,29 @@ class CustomerService:
                 return relation
         raise NotFound(f"{staff_userid} has no relation with customer {customer.id}")
 
+    def ids_by_external_userid(
+        self, session: Session, *, corp_id: uuid.UUID, external_userids: Sequence[str]
+    ) -> dict[str, uuid.UUID]:
+        """external_userid → customer id, for consumers of customer domain events."""
+        return contacts.ids_by_external_userid(session, corp_id, external_userids)
+
+    def relation_ids(
+        self, session: Session, *, corp_id: uuid.UUID, pairs: Sequence[tuple[str, str]]
+    ) -> builtins.list[uuid.UUID]:
+        """Ids of the relations named by (staff userid, external_userid) pairs."""
+        return contacts.relation_ids(session, corp_id, pairs)
+
+    def names(self, session: Session, *, customer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        return contacts.names(session, customer_ids)
+
+    def active_owners(self, session: Session, *, customer: Customer) -> builtins.list[str]:
+        """Staff userids whose relation with the customer is active."""
+        return [
+            r.staff_userid
+            for r in contacts.relations_of(session, customer.id)
+            if r.deleted_by_staff_at is None and r.deleted_by_customer_at is None
+        ]
+
     def relation_by_id(self, session: Session, relation_id: uuid.UUID) -> FollowRelation | None:
         return contacts.relation(session, relation_id)
 

@@ -62,6 +62,19 @@ class ExportKind:
     rows: Callable[[Session, uuid.UUID, dict[str, Any]], Iterator[list[Any]]]
 
 
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _duplicate_rows(
+    session: Session, corp_id: uuid.UUID, raw: dict[str, Any]
+) -> Iterator[list[Any]]:
+    from siyu.duplicates.service import duplicate_service
+
+    NoParams.model_validate(raw)
+    return duplicate_service.export_rows(session, corp_id, raw)
+
+
 KINDS: dict[str, ExportKind] = {
     "audit_events": ExportKind(
         name="audit_events",
@@ -70,6 +83,14 @@ KINDS: dict[str, ExportKind] = {
         roles=(Role.owner, Role.admin),
         api_scope="audit:read",
         rows=_audit_rows,
+    ),
+    "duplicate_customers": ExportKind(
+        name="duplicate_customers",
+        columns=("customer_id", "name", "external_userid", "primary_staff_userid", "staff"),
+        params=NoParams,
+        roles=(Role.owner, Role.admin),
+        api_scope="customers:read",
+        rows=_duplicate_rows,
     ),
 }
 

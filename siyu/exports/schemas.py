@@ -13,7 +13,7 @@ from siyu.kit.schemas import InputSchema, OutputSchema
 
 
 class ExportCreate(InputSchema):
-    kind: Literal["audit_events"] = Field(description="What to export.")
+    kind: Literal["audit_events", "duplicate_customers"] = Field(description="What to export.")
     params: dict[str, Any] = Field(default_factory=dict, description="Filters of that kind.")
 
 

@@ -42,6 +42,8 @@ BUILTIN_JOB_MODULES = (
     "siyu.tags.tasks",
     "siyu.sync.tasks",
     "siyu.wecom.tasks",
+    "siyu.profile.tasks",
+    "siyu.lost.tasks",
 )
 
 

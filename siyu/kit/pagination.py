@@ -10,6 +10,7 @@ import base64
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
@@ -65,3 +66,18 @@ def split_id_page(rows: Sequence[R], limit: int) -> tuple[list[R], str | None]:
     """Rows fetched with `limit + 1` → the page and the cursor of the next one (None at the end)."""
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return list(rows[:limit]), next_cursor
+
+
+def decode_time_id_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """A cursor of (timestamp, id), for lists ordered by a time column with the id as tiebreak."""
+    if not cursor:
+        return None
+    at, raw = decode_cursor(cursor, size=2)
+    try:
+        return datetime.fromisoformat(str(at)), uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise BadRequest("cursor is not valid; pass the next_cursor of a previous page") from exc
+
+
+def encode_time_id_cursor(at: datetime, row_id: uuid.UUID) -> str:
+    return encode_cursor([at.isoformat(), row_id])

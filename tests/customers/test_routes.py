@@ -12,6 +12,7 @@ from siyu.groups.models import CustomerGroup
 from tests.customers.world import World
 from tests.helpers.auth import make_corp, member_client
 from tests.helpers.scope import ScopeTarget, assert_scope_isolation
+from tests.profile.test_scopes import PROFILE_BODIES
 
 
 def _people(world: World) -> tuple[Customer, Customer]:
@@ -77,6 +78,7 @@ class TestScopes:
                 "mark_customer_tags": {"userid": "bob", "add": [str(uuid.uuid4())]},
                 "merge_customer": {"merged_id": str(mine.id)},
                 "split_customer": {"identity_ids": [str(uuid.uuid4())]},
+                **PROFILE_BODIES,
             },
         )
         assert report.denied and report.lists

@@ -65,6 +65,9 @@ class SyncedWorld:
     customers: dict[uuid.UUID, str]
     own_customers: dict[uuid.UUID, str]
     inbox_event_id: uuid.UUID
+    # The sandbox behind the corp, serving while the test runs (tests may act in it).
+    sandbox: SandboxState | None = None
+    sandbox_corp: str = WECOM_CORP_ID
 
 
 def _seed_corp(db: Database, sandbox_url: str, staff_userid: str) -> tuple[uuid.UUID, str]:
@@ -185,4 +188,5 @@ def synced_world(database_url: str) -> Iterator[SyncedWorld]:
             customers=everyone,
             own_customers=own,
             inbox_event_id=event_id,
+            sandbox=state,
         )

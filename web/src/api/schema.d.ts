@@ -173,6 +173,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/customer-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Customer Fields */
+        get: operations["list_customer_fields"];
+        put?: never;
+        /** Create Customer Field */
+        post: operations["create_customer_field"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customer-fields/{field_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Customer Field */
+        delete: operations["delete_customer_field"];
+        options?: never;
+        head?: never;
+        /** Update Customer Field */
+        patch: operations["update_customer_field"];
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/customer-imports": {
         parameters: {
             query?: never;
@@ -270,6 +306,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Customer Field Values */
+        get: operations["list_customer_field_values"];
+        /**
+         * Update Customer Field Values
+         * @description Set the named fields (others keep their values); any bad value refuses them all.
+         */
+        put: operations["update_customer_field_values"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Follow Ups */
+        get: operations["list_follow_ups"];
+        put?: never;
+        /** Create Follow Up */
+        post: operations["create_follow_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/customers/{customer_id}/identities": {
         parameters: {
             query?: never;
@@ -327,6 +402,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/primary-staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Primary Staff */
+        put: operations["set_primary_staff"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/customers/{customer_id}/split": {
         parameters: {
             query?: never;
@@ -341,6 +433,23 @@ export interface paths {
          * @description Move the chosen identities (and relations of a moved external_userid) to a new person.
          */
         post: operations["split_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/stage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Customer Stage */
+        put: operations["set_customer_stage"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -369,6 +478,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/customers/{customer_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Customer Timeline
+         * @description Newest first, keyset paginated.
+         */
+        get: operations["list_customer_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/departments": {
         parameters: {
             query?: never;
@@ -381,6 +510,43 @@ export interface paths {
         put?: never;
         /** Create Department */
         post: operations["create_department"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/duplicate-customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Duplicate Customers
+         * @description People with active relations to several staff members, one of them inside the scope.
+         */
+        get: operations["list_duplicate_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/duplicate-customers/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Count Duplicate Customers */
+        get: operations["count_duplicate_customers"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -668,6 +834,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/lost-alert-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Lost Alert Settings */
+        get: operations["get_lost_alert_settings"];
+        /** Update Lost Alert Settings */
+        put: operations["update_lost_alert_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/lost-customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Lost Customers
+         * @description Relations that ended in the range, newest first; scoped by the relation's staff.
+         */
+        get: operations["list_lost_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/lost-customers/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Lost Daily Counts */
+        get: operations["list_lost_daily_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/members": {
         parameters: {
             query?: never;
@@ -704,6 +925,42 @@ export interface paths {
         patch: operations["update_member"];
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/sales-stages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Sales Stages */
+        get: operations["list_sales_stages"];
+        put?: never;
+        /** Create Sales Stage */
+        post: operations["create_sales_stage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/sales-stages/{stage_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Sales Stage */
+        delete: operations["delete_sales_stage"];
+        options?: never;
+        head?: never;
+        /** Update Sales Stage */
+        patch: operations["update_sales_stage"];
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/staff": {
         parameters: {
             query?: never;
@@ -738,6 +995,26 @@ export interface paths {
         head?: never;
         /** Update Staff */
         patch: operations["update_staff"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/stage-counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stage Counts
+         * @description Per day, stage and owning staff member; a scoped member sees their scope's staff only.
+         */
+        get: operations["list_stage_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/corps/{corp_id}/sync": {
@@ -1367,6 +1644,16 @@ export interface components {
             /** Position */
             position: string | null;
             /**
+             * Primary Staff Userid
+             * @description The owner chosen among several following staff (duplicates)
+             */
+            primary_staff_userid?: string | null;
+            /**
+             * Stage Id
+             * @description The sales stage (profile)
+             */
+            stage_id?: string | null;
+            /**
              * Status
              * @description active while any follow relation is active, else lost
              */
@@ -1419,10 +1706,20 @@ export interface components {
             /** Position */
             position: string | null;
             /**
+             * Primary Staff Userid
+             * @description The owner chosen among several following staff (duplicates)
+             */
+            primary_staff_userid?: string | null;
+            /**
              * Relations
              * @description The customer's relations with staff inside the caller's data scope
              */
             relations: components["schemas"]["FollowRelation"][];
+            /**
+             * Stage Id
+             * @description The sales stage (profile)
+             */
+            stage_id?: string | null;
             /**
              * Status
              * @description active while any follow relation is active, else lost
@@ -1440,6 +1737,83 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** CustomerField */
+        CustomerField: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Options */
+            options: {
+                [key: string]: string;
+            }[];
+            /** Position */
+            position: number;
+            /** Required */
+            required: boolean;
+            /** Type */
+            type: string;
+        };
+        /** CustomerFieldCreate */
+        CustomerFieldCreate: {
+            /**
+             * Key
+             * @description Stable machine name, e.g. occupation
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /** Options */
+            options?: components["schemas"]["FieldOption"][];
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+            /**
+             * Required
+             * @default false
+             */
+            required: boolean;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "text" | "number" | "date" | "single_select" | "multi_select";
+        };
+        /** CustomerFieldUpdate */
+        CustomerFieldUpdate: {
+            /** Label */
+            label?: string | null;
+            /** Options */
+            options?: components["schemas"]["FieldOption"][] | null;
+            /** Position */
+            position?: number | null;
+            /** Required */
+            required?: boolean | null;
+        };
+        /** CustomerFieldValue */
+        CustomerFieldValue: {
+            /**
+             * Field Id
+             * Format: uuid
+             */
+            field_id: string;
+            /** Key */
+            key: string;
+            /** Type */
+            type: string;
+            /**
+             * Value
+             * @description str, number, ISO date, or a list of option keys
+             */
+            value: unknown;
         };
         /** CustomerGroup */
         CustomerGroup: {
@@ -1573,6 +1947,16 @@ export interface components {
             /** Written Rows */
             written_rows: number;
         };
+        /** CustomerStage */
+        CustomerStage: {
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Stage Id */
+            stage_id: string | null;
+        };
         /**
          * CustomerTagMark
          * @description mark_tag on the relation between `userid` and the customer.
@@ -1618,6 +2002,42 @@ export interface components {
             /** Wecom Dept Id */
             wecom_dept_id: number;
         };
+        /** DuplicateCount */
+        DuplicateCount: {
+            /** Count */
+            count: number;
+        };
+        /** DuplicateCustomer */
+        DuplicateCustomer: {
+            /** External Userid */
+            external_userid: string | null;
+            /**
+             * Id
+             * Format: uuid
+             * @description The customer
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Primary Staff Userid */
+            primary_staff_userid: string | null;
+            /**
+             * Staff
+             * @description Every staff member with an active relation
+             */
+            staff: components["schemas"]["DuplicateOwner"][];
+        };
+        /** DuplicateOwner */
+        DuplicateOwner: {
+            /** Added At */
+            added_at: string | null;
+            /** Remark */
+            remark: string | null;
+            /** Staff Userid */
+            staff_userid: string;
+            /** State */
+            state: string | null;
+        };
         /** Export */
         Export: {
             /** Byte Size */
@@ -1656,14 +2076,32 @@ export interface components {
             /**
              * Kind
              * @description What to export.
-             * @constant
+             * @enum {string}
              */
-            kind: "audit_events";
+            kind: "audit_events" | "duplicate_customers";
             /**
              * Params
              * @description Filters of that kind.
              */
             params?: {
+                [key: string]: unknown;
+            };
+        };
+        /** FieldOption */
+        FieldOption: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+        };
+        /**
+         * FieldValues
+         * @description Field key → value: a string (text, single select option key, ISO date), a number, a
+         *     list of option keys (multi select), or null to clear.
+         */
+        FieldValues: {
+            /** Values */
+            values: {
                 [key: string]: unknown;
             };
         };
@@ -1699,6 +2137,54 @@ export interface components {
             tags: components["schemas"]["RelationTag"][];
             /** Wecom Tag Ids */
             wecom_tag_ids: string[];
+        };
+        /** FollowUp */
+        FollowUp: {
+            /** Author */
+            author: string;
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Next Follow Up At */
+            next_follow_up_at: string | null;
+            /** Staff Userid */
+            staff_userid: string | null;
+            /** Stage Move Id */
+            stage_move_id: string | null;
+        };
+        /** FollowUpCreate */
+        FollowUpCreate: {
+            /** Content */
+            content: string;
+            /**
+             * Kind
+             * @default follow_up
+             * @enum {string}
+             */
+            kind: "follow_up" | "note";
+            /** Next Follow Up At */
+            next_follow_up_at?: string | null;
+            /**
+             * Stage Id
+             * @description Also move to this stage
+             */
+            stage_id?: string | null;
         };
         /** GroupMember */
         GroupMember: {
@@ -1922,6 +2408,86 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** LostAlertSettings */
+        LostAlertSettings: {
+            /** Agent Id */
+            agent_id: number | null;
+            /** Batch Minutes */
+            batch_minutes: number;
+            /** Enabled */
+            enabled: boolean;
+            /** Notify Managers */
+            notify_managers: boolean;
+        };
+        /** LostAlertSettingsUpdate */
+        LostAlertSettingsUpdate: {
+            /** Agent Id */
+            agent_id?: number | null;
+            /** Batch Minutes */
+            batch_minutes?: number | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Notify Managers */
+            notify_managers?: boolean | null;
+        };
+        /** LostCustomer */
+        LostCustomer: {
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Delete Source */
+            delete_source: string | null;
+            /**
+             * Deleted At
+             * Format: date-time
+             */
+            deleted_at: string;
+            /**
+             * Deleted By
+             * @description customer: the customer deleted the staff member
+             * @enum {string}
+             */
+            deleted_by: "customer" | "staff";
+            /** External Userid */
+            external_userid: string | null;
+            /**
+             * Id
+             * Format: uuid
+             * @description The follow relation
+             */
+            id: string;
+            /** Staff Userid */
+            staff_userid: string;
+            /**
+             * State
+             * @description The channel the relation came through
+             */
+            state: string | null;
+        };
+        /** LostDailyCount */
+        LostDailyCount: {
+            /** Count */
+            count: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Deleted By
+             * @enum {string}
+             */
+            deleted_by: "customer" | "staff";
+            /**
+             * Group
+             * @description The staff userid, or the WeCom department id as text
+             */
+            group: string;
+        };
         /** Member */
         Member: {
             /**
@@ -2086,6 +2652,16 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[DuplicateCustomer] */
+        Page_DuplicateCustomer_: {
+            /** Items */
+            items: components["schemas"]["DuplicateCustomer"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Page[Export] */
         Page_Export_: {
             /** Items */
@@ -2096,10 +2672,40 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[FollowUp] */
+        Page_FollowUp_: {
+            /** Items */
+            items: components["schemas"]["FollowUp"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[LostCustomer] */
+        Page_LostCustomer_: {
+            /** Items */
+            items: components["schemas"]["LostCustomer"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Page[StaffMember] */
         Page_StaffMember_: {
             /** Items */
             items: components["schemas"]["StaffMember"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[TimelineEntry] */
+        Page_TimelineEntry_: {
+            /** Items */
+            items: components["schemas"]["TimelineEntry"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -2122,6 +2728,11 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PrimaryStaffChange */
+        PrimaryStaffChange: {
+            /** Staff Userid */
+            staff_userid: string;
         };
         /** RecordIn */
         RecordIn: {
@@ -2175,6 +2786,48 @@ export interface components {
              * @description Identifier kinds, strongest first; decides survivors and link order
              */
             priority?: string[];
+        };
+        /** SalesStage */
+        SalesStage: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Final */
+            is_final: boolean;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /** SalesStageCreate */
+        SalesStageCreate: {
+            /**
+             * Is Final
+             * @default false
+             */
+            is_final: boolean;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+        };
+        /** SalesStageUpdate */
+        SalesStageUpdate: {
+            /** Is Final */
+            is_final?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
         };
         /**
          * ScopeKind
@@ -2310,6 +2963,39 @@ export interface components {
             position?: string | null;
             /** Status */
             status?: (1 | 2 | 4 | 5) | null;
+        };
+        /** StageChange */
+        StageChange: {
+            /**
+             * Stage Id
+             * @description null takes the customer out of every stage
+             */
+            stage_id: string | null;
+        };
+        /** StageDailyCount */
+        StageDailyCount: {
+            /**
+             * Customers
+             * @description Customers in the stage owned by the staff member that day
+             */
+            customers: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Entered
+             * @description Moves into the stage that day
+             */
+            entered: number;
+            /** Staff Userid */
+            staff_userid: string;
+            /**
+             * Stage Id
+             * Format: uuid
+             */
+            stage_id: string;
         };
         /** SyncRun */
         SyncRun: {
@@ -2488,6 +3174,27 @@ export interface components {
             name?: string | null;
             /** Order */
             order?: number | null;
+        };
+        /** TimelineEntry */
+        TimelineEntry: {
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Staff Userid */
+            staff_userid: string | null;
         };
         /** UndoResult */
         UndoResult: {
@@ -3002,6 +3709,138 @@ export interface operations {
             };
         };
     };
+    list_customer_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerField"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_customer_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerFieldCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerField"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_customer_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                field_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_customer_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                field_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerFieldUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerField"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_customer_imports: {
         parameters: {
             query?: {
@@ -3229,6 +4068,145 @@ export interface operations {
             };
         };
     };
+    list_customer_field_values: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerFieldValue"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_customer_field_values: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FieldValues"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerFieldValue"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_follow_ups: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FollowUp_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_follow_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUp"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_customer_identities: {
         parameters: {
             query?: never;
@@ -3329,6 +4307,42 @@ export interface operations {
             };
         };
     };
+    set_primary_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PrimaryStaffChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     split_customer: {
         parameters: {
             query?: never;
@@ -3365,6 +4379,42 @@ export interface operations {
             };
         };
     };
+    set_customer_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StageChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerStage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     mark_customer_tags: {
         parameters: {
             query?: never;
@@ -3388,6 +4438,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TagChange"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_customer_timeline: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Only these kinds */
+                kind?: string[] | null;
+            };
+            header?: never;
+            path: {
+                customer_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TimelineEntry_"];
                 };
             };
             /** @description Validation Error */
@@ -3454,6 +4541,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Department"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_duplicate_customers: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DuplicateCustomer_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    count_duplicate_customers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateCount"];
                 };
             };
             /** @description Validation Error */
@@ -4034,6 +5186,153 @@ export interface operations {
             };
         };
     };
+    get_lost_alert_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LostAlertSettings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_lost_alert_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LostAlertSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LostAlertSettings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_lost_customers: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                deleted_by?: ("customer" | "staff") | null;
+                staff_userid?: string | null;
+                /** @description A WeCom department (a team) */
+                department_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LostCustomer_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_lost_daily_counts: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                group_by?: "staff" | "department";
+                deleted_by?: ("customer" | "staff") | null;
+                department_id?: number | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LostDailyCount"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_members: {
         parameters: {
             query?: never;
@@ -4153,6 +5452,138 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sales_stages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesStage"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_sales_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SalesStageCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesStage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_sales_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stage_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_sales_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stage_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SalesStageUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesStage"];
                 };
             };
             /** @description Validation Error */
@@ -4294,6 +5725,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_stage_counts: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                staff_userid?: string | null;
+                /** @description false: one row per day and stage, summed over the staff */
+                per_staff?: boolean;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageDailyCount"][];
                 };
             };
             /** @description Validation Error */
