@@ -16,6 +16,7 @@ def build_api_router() -> APIRouter:
     from siyu.exports.routes import router as exports_router
     from siyu.groups.routes import router as groups_router
     from siyu.inbox.routes import router as inbox_router
+    from siyu.segments.routes import router as segments_router
     from siyu.staff.routes import router as staff_router
     from siyu.sync.routes import router as sync_router
     from siyu.tags.routes import router as tags_router
@@ -29,6 +30,7 @@ def build_api_router() -> APIRouter:
     router.include_router(exports_router)
     router.include_router(customers_router)
     router.include_router(tags_router)
+    router.include_router(segments_router)
     router.include_router(groups_router)
     router.include_router(inbox_router)
     router.include_router(wecom_router)

@@ -9,6 +9,7 @@ from siyu.exports import models as exports_models
 from siyu.groups import models as groups_models
 from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
+from siyu.segments import models as segments_models
 from siyu.staff import models as staff_models
 from siyu.sync import models as sync_models
 from siyu.tags import changes as tag_changes_models
@@ -25,6 +26,7 @@ __all__ = [
     "groups_models",
     "inbox_models",
     "jobs_models",
+    "segments_models",
     "staff_models",
     "sync_models",
     "tag_changes_models",

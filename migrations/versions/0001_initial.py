@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 07:40:51.798074
+Create Date: 2026-12-01 10:39:30.129305
 """
 
 from collections.abc import Sequence
@@ -307,6 +307,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_customers_corp_id_first_added_at", ["corp_id", "first_added_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_customers_corp_id_status_id", ["corp_id", "status", "id"], unique=False
+        )
+        batch_op.create_index(
             "ix_customers_corp_id_synced_at", ["corp_id", "synced_at"], unique=False
         )
         batch_op.create_index("ix_customers_corp_id_unionid", ["corp_id", "unionid"], unique=False)
@@ -394,6 +400,29 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_inbox_events_status_received_at", ["status", "received_at"], unique=False
+        )
+
+    op.create_table(
+        "segments",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("condition", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("created_by_label", sa.String(length=255), nullable=False),
+        sa.Column("last_count", sa.Integer(), nullable=True),
+        sa.Column("last_evaluated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_segments_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_segments")),
+    )
+    with op.batch_alter_table("segments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_segments_corp_id_deleted_at_id", ["corp_id", "deleted_at", "id"], unique=False
         )
 
     op.create_table(
@@ -558,6 +587,11 @@ def upgrade() -> None:
             "ix_follow_relations_corp_id_staff_userid", ["corp_id", "staff_userid"], unique=False
         )
         batch_op.create_index(
+            "ix_follow_relations_corp_id_state_customer_id",
+            ["corp_id", "state", "customer_id"],
+            unique=False,
+        )
+        batch_op.create_index(
             batch_op.f("ix_follow_relations_customer_id"), ["customer_id"], unique=False
         )
 
@@ -599,6 +633,39 @@ def upgrade() -> None:
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.create_index(
             "ix_group_members_corp_id_member_id", ["corp_id", "member_id"], unique=False
+        )
+
+    op.create_table(
+        "segment_evaluations",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("segment_id", sa.Uuid(), nullable=True),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("condition", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("scope_kind", sa.String(length=16), nullable=False),
+        sa.Column("actor_label", sa.String(length=255), nullable=False),
+        sa.Column("result_count", sa.Integer(), nullable=True),
+        sa.Column("duration_ms", sa.Double(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_segment_evaluations_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["segment_id"],
+            ["segments.id"],
+            name=op.f("fk_segment_evaluations_segment_id_segments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_segment_evaluations")),
+    )
+    with op.batch_alter_table("segment_evaluations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_segment_evaluations_corp_id_segment_id_id",
+            ["corp_id", "segment_id", "id"],
+            unique=False,
         )
 
     op.create_table(
@@ -693,6 +760,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tags_group_id"), ["group_id"], unique=False)
 
     op.create_table(
+        "customer_tags",
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("tag_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_tags_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_tags_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], name=op.f("fk_customer_tags_tag_id_tags"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("customer_id", "tag_id", name=op.f("pk_customer_tags")),
+    )
+    with op.batch_alter_table("customer_tags", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_tags_tag_id_customer_id", ["tag_id", "customer_id"], unique=False
+        )
+
+    op.create_table(
         "follow_relation_tags",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("relation_id", sa.Uuid(), nullable=False),
@@ -724,7 +820,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("follow_relation_tags", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_follow_relation_tags_tag_id"), ["tag_id"], unique=False
+            "ix_follow_relation_tags_tag_id_relation_id", ["tag_id", "relation_id"], unique=False
         )
 
     op.create_table(
@@ -776,9 +872,13 @@ def downgrade() -> None:
 
     op.drop_table("tag_changes")
     with op.batch_alter_table("follow_relation_tags", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_follow_relation_tags_tag_id"))
+        batch_op.drop_index("ix_follow_relation_tags_tag_id_relation_id")
 
     op.drop_table("follow_relation_tags")
+    with op.batch_alter_table("customer_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_tags_tag_id_customer_id")
+
+    op.drop_table("customer_tags")
     with op.batch_alter_table("tags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tags_group_id"))
 
@@ -788,12 +888,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_departments_department_id"))
 
     op.drop_table("staff_departments")
+    with op.batch_alter_table("segment_evaluations", schema=None) as batch_op:
+        batch_op.drop_index("ix_segment_evaluations_corp_id_segment_id_id")
+
+    op.drop_table("segment_evaluations")
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.drop_index("ix_group_members_corp_id_member_id")
 
     op.drop_table("group_members")
     with op.batch_alter_table("follow_relations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_follow_relations_customer_id"))
+        batch_op.drop_index("ix_follow_relations_corp_id_state_customer_id")
         batch_op.drop_index("ix_follow_relations_corp_id_staff_userid")
         batch_op.drop_index("ix_follow_relations_corp_id_external_userid")
 
@@ -811,6 +916,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_staff_members_corp_id_name")
 
     op.drop_table("staff_members")
+    with op.batch_alter_table("segments", schema=None) as batch_op:
+        batch_op.drop_index("ix_segments_corp_id_deleted_at_id")
+
+    op.drop_table("segments")
     with op.batch_alter_table("inbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_events_status_received_at")
         batch_op.drop_index("ix_inbox_events_corp_id_status_id")
@@ -825,6 +934,8 @@ def downgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index("ix_customers_corp_id_unionid")
         batch_op.drop_index("ix_customers_corp_id_synced_at")
+        batch_op.drop_index("ix_customers_corp_id_status_id")
+        batch_op.drop_index("ix_customers_corp_id_first_added_at")
 
     op.drop_table("customers")
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
