@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 10:39:30.129305
+Create Date: 2026-12-01 10:48:53.432537
 """
 
 from collections.abc import Sequence
@@ -496,6 +496,60 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "customer_facts",
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("first_added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("tags", siyu.db.types.TokenSet(), nullable=False),
+        sa.Column("staff", siyu.db.types.TokenSet(), nullable=False),
+        sa.Column("channels", siyu.db.types.TokenSet(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_facts_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_facts_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_facts")),
+    )
+    with op.batch_alter_table("customer_facts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_facts_channels",
+            ["channels"],
+            unique=False,
+            postgresql_using="gin",
+            sqlite_where=sa.text("0"),
+        )
+        batch_op.create_index(
+            "ix_customer_facts_corp_id_first_added_at", ["corp_id", "first_added_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_customer_facts_corp_id_status_customer_id",
+            ["corp_id", "status", "customer_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_customer_facts_staff",
+            ["staff"],
+            unique=False,
+            postgresql_using="gin",
+            sqlite_where=sa.text("0"),
+        )
+        batch_op.create_index(
+            "ix_customer_facts_tags",
+            ["tags"],
+            unique=False,
+            postgresql_using="gin",
+            sqlite_where=sa.text("0"),
+        )
+
+    op.create_table(
         "exports",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=50), nullable=False),
@@ -907,6 +961,20 @@ def downgrade() -> None:
         batch_op.drop_index("ix_exports_corp_id_id")
 
     op.drop_table("exports")
+    with op.batch_alter_table("customer_facts", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_customer_facts_tags", postgresql_using="gin", sqlite_where=sa.text("0")
+        )
+        batch_op.drop_index(
+            "ix_customer_facts_staff", postgresql_using="gin", sqlite_where=sa.text("0")
+        )
+        batch_op.drop_index("ix_customer_facts_corp_id_status_customer_id")
+        batch_op.drop_index("ix_customer_facts_corp_id_first_added_at")
+        batch_op.drop_index(
+            "ix_customer_facts_channels", postgresql_using="gin", sqlite_where=sa.text("0")
+        )
+
+    op.drop_table("customer_facts")
     op.drop_table("tag_groups")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_corp_id_status")

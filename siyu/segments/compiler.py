@@ -1,12 +1,12 @@
-"""Compile a condition tree to one SQL WHERE clause over `customers`, the same on both dialects.
+"""Compile a condition tree to one SQL WHERE clause over `customer_facts`, on both dialects.
 
-Why counts stay fast at 1,000,000 people: every leaf becomes either a predicate on a
-`customers` column with an index behind it (status, first added date) or `customers.id IN
-(subquery)` where the subquery reads one narrow index range (tag → relations, staff →
-relations, channel → relations, group → members). Both planners turn `IN (subquery)` into a
-semi-join or an ephemeral index and drive the count from the most selective side, so no leaf is
-a correlated subquery evaluated once per customer. `none` and `not` are `NOT IN` over the same
-subqueries (customer ids are never NULL, so NOT IN has its plain meaning).
+Why counts stay fast at 1,000,000 people: the common leaves (tags, staff, channel, added date,
+status) are predicates on one row per person in `customer_facts` (the maintained index, see
+`facts.py`), so a count is a single pass over one narrow table with no join: PostgreSQL answers
+token sets from GIN indexes and the date from a b-tree; SQLite tests them with `instr()` in C
+while scanning. Rarer leaves (department, group membership, stage, fields) are
+`customer_id IN (subquery)` over one narrow index range, which both planners run once as a
+semi-join. `none` and `not` negate the same predicates.
 
 Conditions over tables that another module owns and that may not be installed yet (custom
 field values, stages, last interaction) are compiled only when the table or column exists;
@@ -20,19 +20,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, false, not_, or_, select, table, true, union
+from sqlalchemy import ColumnElement, and_, column, false, not_, or_, select, table, true
 from sqlalchemy.orm import Session
 
 from siyu.auth.models import ScopeKind
 from siyu.auth.scope import DataScope
-from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
+from siyu.customers.models import Customer, FollowRelation
 from siyu.customers.repository import _active_condition as live_relation
 from siyu.db.base import Base
+from siyu.db.dialect import tokens_overlap
 from siyu.groups.models import MEMBER_EXTERNAL, GroupMember
 from siyu.kit.errors import BadRequest
 from siyu.segments import conditions as c
+from siyu.segments.facts import tag_token
+from siyu.segments.models import CustomerFacts as F
 from siyu.staff.repository import departments, userids_in_departments
-from siyu.tags.models import CustomerTag
 
 FIELD_VALUES_TABLE = "customer_field_values"
 
@@ -62,18 +64,15 @@ class SegmentCompiler:
         return self._leaf(node, ctx)
 
     def base(self, scope: DataScope) -> ColumnElement[bool]:
-        """The corp, the caller's data scope, and (once merging exists) only surviving people."""
-        clauses: list[ColumnElement[bool]] = [Customer.corp_id == scope.corp_id]
-        merged = Customer.__table__.c.get("merged_into_id")
-        if merged is not None:
-            clauses.append(merged.is_(None))
+        """The corp and the caller's data scope (merged people have no facts row at all)."""
+        clauses: list[ColumnElement[bool]] = [F.corp_id == scope.corp_id]
         if scope.kind is not ScopeKind.all:
             owned = select(FollowRelation.customer_id).where(
                 scope.condition(
                     corp_column=FollowRelation.corp_id, owner_column=FollowRelation.staff_userid
                 )
             )
-            clauses.append(Customer.id.in_(owned))
+            clauses.append(F.customer_id.in_(owned))
         return and_(*clauses)
 
     # -- leaves ----------------------------------------------------------------------------------
@@ -81,7 +80,7 @@ class SegmentCompiler:
         if isinstance(node, c.TagsCondition):
             return self._tags(node, ctx)
         if isinstance(node, c.StaffCondition):
-            return self._owned_by(ctx, FollowRelation.staff_userid.in_(node.userids))
+            return tokens_overlap(F.staff, node.userids)
         if isinstance(node, c.DepartmentCondition):
             expanded = departments.with_descendants(
                 ctx.session, ctx.corp_id, set(node.department_ids)
@@ -89,17 +88,14 @@ class SegmentCompiler:
             members = userids_in_departments(ctx.corp_id, expanded)
             return self._owned_by(ctx, FollowRelation.staff_userid.in_(members))
         if isinstance(node, c.ChannelCondition):
-            relations = select(FollowRelation.customer_id).where(
-                FollowRelation.corp_id == ctx.corp_id, FollowRelation.state.in_(node.states)
-            )
-            return Customer.id.in_(relations)
+            return tokens_overlap(F.channels, node.states)
         if isinstance(node, c.AddedCondition):
-            return self._window(Customer.first_added_at, node, ctx)
+            return self._window(F.first_added_at, node, ctx)
         if isinstance(node, c.LastInteractionCondition):
             last = Customer.__table__.c.get("last_interaction_at")
             if last is None:
                 raise _not_available("last interaction", "customers.last_interaction_at")
-            return self._window(last, node, ctx)
+            return self._person(ctx, self._window(last, node, ctx))
         if isinstance(node, c.GroupCondition):
             members = select(GroupMember.member_id).where(
                 GroupMember.corp_id == ctx.corp_id,
@@ -107,39 +103,35 @@ class SegmentCompiler:
                 GroupMember.member_type == MEMBER_EXTERNAL,
                 GroupMember.left_at.is_(None),
             )
-            inside = Customer.external_userid.in_(members)
+            inside = self._person(ctx, Customer.external_userid.in_(members))
             return inside if node.match == "any" else not_(inside)
         if isinstance(node, c.StatusCondition):
-            return Customer.status == node.status
+            return F.status == node.status
         if isinstance(node, c.StageCondition):
             stage = Customer.__table__.c.get("stage_id")
             if stage is None:
                 raise _not_available("stage", "customers.stage_id")
             if node.match == "in":
-                return stage.in_(node.stage_ids)
-            return or_(stage.is_(None), stage.not_in(node.stage_ids))
+                return self._person(ctx, stage.in_(node.stage_ids))
+            return self._person(ctx, or_(stage.is_(None), stage.not_in(node.stage_ids)))
         return self._field(node, ctx)
 
     def _owned_by(self, ctx: CompileContext, owner: ColumnElement[bool]) -> ColumnElement[bool]:
         relations = select(FollowRelation.customer_id).where(
             FollowRelation.corp_id == ctx.corp_id, owner, live_relation()
         )
-        return Customer.id.in_(relations)
+        return F.customer_id.in_(relations)
 
-    def _tagged(self, tag_ids: list[uuid.UUID]) -> Any:
-        """People carrying any of `tag_ids`: WeCom tags on any relation, Siyu tags on the person."""
-        wecom = (
-            select(FollowRelation.customer_id)
-            .join(FollowRelationTag, FollowRelationTag.relation_id == FollowRelation.id)
-            .where(FollowRelationTag.tag_id.in_(tag_ids))
-        )
-        siyu = select(CustomerTag.customer_id).where(CustomerTag.tag_id.in_(tag_ids))
-        return union(wecom, siyu)
+    def _person(self, ctx: CompileContext, where: ColumnElement[bool]) -> ColumnElement[bool]:
+        """A predicate on `customers` columns, as a semi-join from the facts row."""
+        return F.customer_id.in_(select(Customer.id).where(Customer.corp_id == ctx.corp_id, where))
 
     def _tags(self, node: c.TagsCondition, ctx: CompileContext) -> ColumnElement[bool]:  # noqa: ARG002
+        """WeCom tags of any relation and Siyu tags of the person are both tokens in `tags`."""
+        tokens = [tag_token(t) for t in dict.fromkeys(node.tag_ids)]
         if node.match == "all":
-            return and_(*(Customer.id.in_(self._tagged([t])) for t in dict.fromkeys(node.tag_ids)))
-        tagged = Customer.id.in_(self._tagged(list(node.tag_ids)))
+            return and_(*(tokens_overlap(F.tags, [token]) for token in tokens))
+        tagged = tokens_overlap(F.tags, tokens)
         return tagged if node.match == "any" else not_(tagged)
 
     def _window(self, col: Any, node: c._Window, ctx: CompileContext) -> ColumnElement[bool]:
@@ -165,7 +157,7 @@ class SegmentCompiler:
         )
         has_field = values.c.field_id == node.field_id
         if node.op in ("empty", "not_empty"):
-            present = Customer.id.in_(select(values.c.customer_id).where(has_field))
+            present = F.customer_id.in_(select(values.c.customer_id).where(has_field))
             return present if node.op == "not_empty" else not_(present)
         value = node.value
         if isinstance(value, list):
@@ -179,7 +171,7 @@ class SegmentCompiler:
                 else values.c.value_text
             )
             predicate = _compare(node.op, target, value)
-        matched = Customer.id.in_(select(values.c.customer_id).where(has_field, predicate))
+        matched = F.customer_id.in_(select(values.c.customer_id).where(has_field, predicate))
         return not_(matched) if node.op == "ne" else matched
 
 
