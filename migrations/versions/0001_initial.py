@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 10:48:53.432537
+Create Date: 2026-12-01 11:00:57.980137
 """
 
 from collections.abc import Sequence
@@ -527,12 +527,21 @@ def upgrade() -> None:
             sqlite_where=sa.text("0"),
         )
         batch_op.create_index(
-            "ix_customer_facts_corp_id_first_added_at", ["corp_id", "first_added_at"], unique=False
+            "ix_customer_facts_corp_id_first_added_at",
+            ["corp_id", "first_added_at"],
+            unique=False,
+            sqlite_where=sa.text("0"),
         )
         batch_op.create_index(
             "ix_customer_facts_corp_id_status_customer_id",
             ["corp_id", "status", "customer_id"],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_customer_facts_covering",
+            ["corp_id", "first_added_at", "status", "tags", "channels", "staff"],
+            unique=False,
+            postgresql_where=sa.text("false"),
         )
         batch_op.create_index(
             "ix_customer_facts_staff",
@@ -968,8 +977,9 @@ def downgrade() -> None:
         batch_op.drop_index(
             "ix_customer_facts_staff", postgresql_using="gin", sqlite_where=sa.text("0")
         )
+        batch_op.drop_index("ix_customer_facts_covering", postgresql_where=sa.text("false"))
         batch_op.drop_index("ix_customer_facts_corp_id_status_customer_id")
-        batch_op.drop_index("ix_customer_facts_corp_id_first_added_at")
+        batch_op.drop_index("ix_customer_facts_corp_id_first_added_at", sqlite_where=sa.text("0"))
         batch_op.drop_index(
             "ix_customer_facts_channels", postgresql_using="gin", sqlite_where=sa.text("0")
         )

@@ -74,7 +74,25 @@ class CustomerFacts(Base):
 
     __tablename__ = "customer_facts"
     __table_args__ = (
-        Index("ix_customer_facts_corp_id_first_added_at", "corp_id", "first_added_at"),
+        # PostgreSQL: a plain b-tree for date windows (token sets come from the GIN indexes).
+        Index(
+            "ix_customer_facts_corp_id_first_added_at",
+            "corp_id",
+            "first_added_at",
+            sqlite_where=sql_text("0"),
+        ),
+        # SQLite: the same range, covering every token set, so a windowed count reads only this
+        # index in order and never the table (about 5x faster than fetching each row).
+        Index(
+            "ix_customer_facts_covering",
+            "corp_id",
+            "first_added_at",
+            "status",
+            "tags",
+            "channels",
+            "staff",
+            postgresql_where=sql_text("false"),
+        ),
         Index("ix_customer_facts_corp_id_status_customer_id", "corp_id", "status", "customer_id"),
         _gin("ix_customer_facts_tags", "tags"),
         _gin("ix_customer_facts_staff", "staff"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -64,3 +64,14 @@ class SegmentEvaluation(OutputSchema):
 
 SegmentPage = Page[Segment]
 SegmentEvaluationPage = Page[SegmentEvaluation]
+
+
+class CustomerFilters(InputSchema):
+    """The customer list's filters; all given ones must hold (a saved view may add a segment)."""
+
+    status: Literal["active", "lost"] | None = None
+    tag_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    staff_userid: str | None = Field(default=None, max_length=64)
+    channel: str | None = Field(default=None, max_length=64)
+    q: str | None = Field(default=None, max_length=64, description="Name contains")
+    segment_id: uuid.UUID | None = None

@@ -24,10 +24,17 @@ from siyu.kit.clock import utcnow
 from siyu.kit.errors import NotFound, Unprocessable
 from siyu.kit.pagination import decode_id_cursor, split_id_page
 from siyu.segments.compiler import CompileContext, segment_compiler
-from siyu.segments.conditions import Condition
+from siyu.segments.conditions import (
+    AndNode,
+    ChannelCondition,
+    Condition,
+    StaffCondition,
+    StatusCondition,
+    TagsCondition,
+)
 from siyu.segments.models import Segment, SegmentEvaluation
 from siyu.segments.repository import people, segments
-from siyu.segments.schemas import SegmentCreate, SegmentUpdate
+from siyu.segments.schemas import CustomerFilters, SegmentCreate, SegmentUpdate
 from siyu.segments.validate import check_tree
 
 _condition_adapter: TypeAdapter[Condition] = TypeAdapter(Condition)
@@ -136,6 +143,38 @@ class SegmentService:
                 duration_ms=round(elapsed_ms, 3),
             ),
         )
+
+    def list_people(
+        self,
+        session: Session,
+        *,
+        access: Access,
+        filters: CustomerFilters,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[Customer], str | None]:
+        """The customer list: newest first, keyset pages, the list filters as one tree (so the
+        list and a segment can never disagree about who matches)."""
+        children: list[Condition] = []
+        if filters.segment_id is not None:
+            segment = self.get_or_404(
+                session, corp_id=access.corp_id, segment_id=filters.segment_id
+            )
+            children.append(self.condition_of(segment))
+        if filters.status is not None:
+            children.append(StatusCondition(type="status", status=filters.status))
+        if filters.tag_ids:
+            children.append(TagsCondition(type="tags", match="all", tag_ids=filters.tag_ids))
+        if filters.staff_userid:
+            children.append(StaffCondition(type="staff", userids=[filters.staff_userid]))
+        if filters.channel:
+            children.append(ChannelCondition(type="channel", states=[filters.channel]))
+        condition = AndNode(type="and", children=children) if children else None
+        where = self.where(session, scope=access.scope, condition=condition)
+        if filters.q:
+            where = and_(where, people.search_clause(filters.q))
+        rows = people.page(session, where, before_id=decode_id_cursor(cursor), limit=limit + 1)
+        return split_id_page(rows, limit)
 
     # -- saved segments ----------------------------------------------------------------------------
     def get_or_404(self, session: Session, *, corp_id: uuid.UUID, segment_id: uuid.UUID) -> Segment:
