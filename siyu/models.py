@@ -14,6 +14,7 @@ from siyu.staff import models as staff_models
 from siyu.sync import models as sync_models
 from siyu.tags import changes as tag_changes_models
 from siyu.tags import models as tags_models
+from siyu.tags.bulk import models as tag_bulk_models
 from siyu.wecom import models as wecom_models
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "segments_models",
     "staff_models",
     "sync_models",
+    "tag_bulk_models",
     "tag_changes_models",
     "tags_models",
     "wecom_models",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 11:00:57.980137
+Create Date: 2026-12-01 11:07:25.198239
 """
 
 from collections.abc import Sequence
@@ -496,6 +496,44 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "bulk_tag_jobs",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("action", sa.String(length=8), nullable=False),
+        sa.Column("tag_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("customer_ids", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("condition", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("segment_id", sa.Uuid(), nullable=True),
+        sa.Column("scope", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("processed", sa.Integer(), nullable=False),
+        sa.Column("siyu_changes", sa.Integer(), nullable=False),
+        sa.Column("wecom_marks", sa.Integer(), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=False),
+        sa.Column("last_customer_id", sa.Uuid(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("requested_by_label", sa.String(length=255), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_bulk_tag_jobs_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["segment_id"],
+            ["segments.id"],
+            name=op.f("fk_bulk_tag_jobs_segment_id_segments"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bulk_tag_jobs")),
+    )
+    with op.batch_alter_table("bulk_tag_jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_bulk_tag_jobs_corp_id_id", ["corp_id", "id"], unique=False)
+
+    op.create_table(
         "customer_facts",
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -985,6 +1023,10 @@ def downgrade() -> None:
         )
 
     op.drop_table("customer_facts")
+    with op.batch_alter_table("bulk_tag_jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_bulk_tag_jobs_corp_id_id")
+
+    op.drop_table("bulk_tag_jobs")
     op.drop_table("tag_groups")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_corp_id_status")

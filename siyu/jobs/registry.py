@@ -38,6 +38,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.exports.tasks",
     "siyu.inbox.tasks",
     "siyu.tags.tasks",
+    "siyu.tags.bulk.tasks",
     "siyu.sync.tasks",
     "siyu.wecom.tasks",
 )

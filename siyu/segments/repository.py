@@ -146,6 +146,10 @@ class PeopleQueries:
                 found[relation.customer_id].append(relation)
         return found
 
+    def among(self, customer_ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+        """Limit a clause to an explicit selection (the console's ticked rows)."""
+        return CustomerFacts.customer_id.in_(list(customer_ids))
+
     def search_clause(self, text: str) -> Any:
         """Case-insensitive substring match on the name (LIKE with escaping; see docs for cost)."""
         return Customer.name.icontains(text, autoescape=True)
