@@ -22,8 +22,10 @@ def build_api_router() -> APIRouter:
     from siyu.lost.routes import router as lost_router
     from siyu.profile.customer_routes import router as profile_customer_router
     from siyu.profile.routes import router as profile_router
+    from siyu.segments.routes import router as segments_router
     from siyu.staff.routes import router as staff_router
     from siyu.sync.routes import router as sync_router
+    from siyu.tags.bulk.routes import router as tag_jobs_router
     from siyu.tags.routes import router as tags_router
     from siyu.wecom.routes import router as wecom_router
 
@@ -37,6 +39,8 @@ def build_api_router() -> APIRouter:
     router.include_router(identity_router)
     router.include_router(imports_router)
     router.include_router(tags_router)
+    router.include_router(segments_router)
+    router.include_router(tag_jobs_router)
     router.include_router(groups_router)
     router.include_router(inbox_router)
     router.include_router(wecom_router)

@@ -13,10 +13,12 @@ from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.lost import models as lost_models
 from siyu.profile import models as profile_models
+from siyu.segments import models as segments_models
 from siyu.staff import models as staff_models
 from siyu.sync import models as sync_models
 from siyu.tags import changes as tag_changes_models
 from siyu.tags import models as tags_models
+from siyu.tags.bulk import models as tag_bulk_models
 from siyu.wecom import models as wecom_models
 
 __all__ = [
@@ -33,8 +35,10 @@ __all__ = [
     "jobs_models",
     "lost_models",
     "profile_models",
+    "segments_models",
     "staff_models",
     "sync_models",
+    "tag_bulk_models",
     "tag_changes_models",
     "tags_models",
     "wecom_models",

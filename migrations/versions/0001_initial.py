@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 11:19:34.103412
+Create Date: 2026-12-01 11:21:01.006736
 """
 
 from collections.abc import Sequence
@@ -504,6 +504,29 @@ def upgrade() -> None:
         sa.UniqueConstraint("corp_id", "key", name=op.f("uq_sales_stages_corp_id_key")),
     )
     op.create_table(
+        "segments",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("condition", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("created_by_label", sa.String(length=255), nullable=False),
+        sa.Column("last_count", sa.Integer(), nullable=True),
+        sa.Column("last_evaluated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_segments_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_segments")),
+    )
+    with op.batch_alter_table("segments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_segments_corp_id_deleted_at_id", ["corp_id", "deleted_at", "id"], unique=False
+        )
+
+    op.create_table(
         "staff_members",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("userid", sa.String(length=64), nullable=False),
@@ -574,6 +597,44 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "bulk_tag_jobs",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("action", sa.String(length=8), nullable=False),
+        sa.Column("tag_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("customer_ids", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("condition", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("segment_id", sa.Uuid(), nullable=True),
+        sa.Column("scope", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("processed", sa.Integer(), nullable=False),
+        sa.Column("siyu_changes", sa.Integer(), nullable=False),
+        sa.Column("wecom_marks", sa.Integer(), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=False),
+        sa.Column("last_customer_id", sa.Uuid(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("requested_by_label", sa.String(length=255), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_bulk_tag_jobs_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["segment_id"],
+            ["segments.id"],
+            name=op.f("fk_bulk_tag_jobs_segment_id_segments"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bulk_tag_jobs")),
+    )
+    with op.batch_alter_table("bulk_tag_jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_bulk_tag_jobs_corp_id_id", ["corp_id", "id"], unique=False)
+
+    op.create_table(
         "customers",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("external_userid", sa.String(length=64), nullable=True),
@@ -616,6 +677,12 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customers_corp_id_first_added_at", ["corp_id", "first_added_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_customers_corp_id_status_id", ["corp_id", "status", "id"], unique=False
+        )
         batch_op.create_index(
             "ix_customers_corp_id_synced_at", ["corp_id", "synced_at"], unique=False
         )
@@ -721,6 +788,39 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("batch_id", "record_no", "seq", name=op.f("pk_identity_claims")),
     )
+    op.create_table(
+        "segment_evaluations",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("segment_id", sa.Uuid(), nullable=True),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("condition", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("scope_kind", sa.String(length=16), nullable=False),
+        sa.Column("actor_label", sa.String(length=255), nullable=False),
+        sa.Column("result_count", sa.Integer(), nullable=True),
+        sa.Column("duration_ms", sa.Double(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_segment_evaluations_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["segment_id"],
+            ["segments.id"],
+            name=op.f("fk_segment_evaluations_segment_id_segments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_segment_evaluations")),
+    )
+    with op.batch_alter_table("segment_evaluations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_segment_evaluations_corp_id_segment_id_id",
+            ["corp_id", "segment_id", "id"],
+            unique=False,
+        )
+
     op.create_table(
         "staff_departments",
         sa.Column("staff_member_id", sa.Uuid(), nullable=False),
@@ -844,6 +944,69 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tags_group_id"), ["group_id"], unique=False)
 
     op.create_table(
+        "customer_facts",
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("first_added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("tags", siyu.db.types.TokenSet(), nullable=False),
+        sa.Column("staff", siyu.db.types.TokenSet(), nullable=False),
+        sa.Column("channels", siyu.db.types.TokenSet(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_facts_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_facts_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_facts")),
+    )
+    with op.batch_alter_table("customer_facts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_facts_channels",
+            ["channels"],
+            unique=False,
+            postgresql_using="gin",
+            sqlite_where=sa.text("0"),
+        )
+        batch_op.create_index(
+            "ix_customer_facts_corp_id_first_added_at",
+            ["corp_id", "first_added_at"],
+            unique=False,
+            sqlite_where=sa.text("0"),
+        )
+        batch_op.create_index(
+            "ix_customer_facts_corp_id_status_customer_id",
+            ["corp_id", "status", "customer_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_customer_facts_covering",
+            ["corp_id", "first_added_at", "status", "tags", "channels", "staff"],
+            unique=False,
+            postgresql_where=sa.text("false"),
+        )
+        batch_op.create_index(
+            "ix_customer_facts_staff",
+            ["staff"],
+            unique=False,
+            postgresql_using="gin",
+            sqlite_where=sa.text("0"),
+        )
+        batch_op.create_index(
+            "ix_customer_facts_tags",
+            ["tags"],
+            unique=False,
+            postgresql_using="gin",
+            sqlite_where=sa.text("0"),
+        )
+
+    op.create_table(
         "customer_field_values",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
@@ -924,6 +1087,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("customer_identities", schema=None) as batch_op:
         batch_op.create_index("ix_customer_identities_customer_id", ["customer_id"], unique=False)
+
+    op.create_table(
+        "customer_tags",
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("tag_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_customer_tags_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_tags_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], name=op.f("fk_customer_tags_tag_id_tags"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("customer_id", "tag_id", name=op.f("pk_customer_tags")),
+    )
+    with op.batch_alter_table("customer_tags", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_tags_tag_id_customer_id", ["tag_id", "customer_id"], unique=False
+        )
 
     op.create_table(
         "customer_timeline",
@@ -1010,6 +1202,11 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_follow_relations_corp_id_staff_userid", ["corp_id", "staff_userid"], unique=False
+        )
+        batch_op.create_index(
+            "ix_follow_relations_corp_id_state_customer_id",
+            ["corp_id", "state", "customer_id"],
+            unique=False,
         )
         batch_op.create_index(
             batch_op.f("ix_follow_relations_customer_id"), ["customer_id"], unique=False
@@ -1171,7 +1368,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("follow_relation_tags", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_follow_relation_tags_tag_id"), ["tag_id"], unique=False
+            "ix_follow_relation_tags_tag_id_relation_id", ["tag_id", "relation_id"], unique=False
         )
 
     op.create_table(
@@ -1307,7 +1504,7 @@ def downgrade() -> None:
 
     op.drop_table("follow_ups")
     with op.batch_alter_table("follow_relation_tags", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_follow_relation_tags_tag_id"))
+        batch_op.drop_index("ix_follow_relation_tags_tag_id_relation_id")
 
     op.drop_table("follow_relation_tags")
     with op.batch_alter_table("stage_moves", schema=None) as batch_op:
@@ -1325,6 +1522,7 @@ def downgrade() -> None:
     op.drop_table("identity_conflicts")
     with op.batch_alter_table("follow_relations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_follow_relations_customer_id"))
+        batch_op.drop_index("ix_follow_relations_corp_id_state_customer_id")
         batch_op.drop_index("ix_follow_relations_corp_id_staff_userid")
         batch_op.drop_index("ix_follow_relations_corp_id_external_userid")
 
@@ -1333,6 +1531,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customer_timeline_customer_id_occurred_at_id")
 
     op.drop_table("customer_timeline")
+    with op.batch_alter_table("customer_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_tags_tag_id_customer_id")
+
+    op.drop_table("customer_tags")
     with op.batch_alter_table("customer_identities", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_identities_customer_id")
 
@@ -1344,6 +1546,21 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customer_field_values_customer_id_field_id")
 
     op.drop_table("customer_field_values")
+    with op.batch_alter_table("customer_facts", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_customer_facts_tags", postgresql_using="gin", sqlite_where=sa.text("0")
+        )
+        batch_op.drop_index(
+            "ix_customer_facts_staff", postgresql_using="gin", sqlite_where=sa.text("0")
+        )
+        batch_op.drop_index("ix_customer_facts_covering", postgresql_where=sa.text("false"))
+        batch_op.drop_index("ix_customer_facts_corp_id_status_customer_id")
+        batch_op.drop_index("ix_customer_facts_corp_id_first_added_at", sqlite_where=sa.text("0"))
+        batch_op.drop_index(
+            "ix_customer_facts_channels", postgresql_using="gin", sqlite_where=sa.text("0")
+        )
+
+    op.drop_table("customer_facts")
     with op.batch_alter_table("tags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tags_group_id"))
 
@@ -1357,6 +1574,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_departments_department_id"))
 
     op.drop_table("staff_departments")
+    with op.batch_alter_table("segment_evaluations", schema=None) as batch_op:
+        batch_op.drop_index("ix_segment_evaluations_corp_id_segment_id_id")
+
+    op.drop_table("segment_evaluations")
     op.drop_table("identity_claims")
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.drop_index("ix_group_members_corp_id_member_id")
@@ -1371,8 +1592,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customers_merged_into_id"))
         batch_op.drop_index("ix_customers_corp_id_unionid")
         batch_op.drop_index("ix_customers_corp_id_synced_at")
+        batch_op.drop_index("ix_customers_corp_id_status_id")
+        batch_op.drop_index("ix_customers_corp_id_first_added_at")
 
     op.drop_table("customers")
+    with op.batch_alter_table("bulk_tag_jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_bulk_tag_jobs_corp_id_id")
+
+    op.drop_table("bulk_tag_jobs")
     op.drop_table("tag_groups")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_corp_id_status")
@@ -1382,6 +1609,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_staff_members_corp_id_name")
 
     op.drop_table("staff_members")
+    with op.batch_alter_table("segments", schema=None) as batch_op:
+        batch_op.drop_index("ix_segments_corp_id_deleted_at_id")
+
+    op.drop_table("segments")
     op.drop_table("sales_stages")
     op.drop_table("lost_alert_settings")
     with op.batch_alter_table("inbox_events", schema=None) as batch_op:

@@ -30,6 +30,9 @@ class Customer(IdMixin, TimestampMixin, Base):
         UniqueConstraint("corp_id", "external_userid"),
         Index("ix_customers_corp_id_unionid", "corp_id", "unionid"),
         Index("ix_customers_corp_id_synced_at", "corp_id", "synced_at"),
+        # Segment and list filters (siyu/segments): added-date windows and status.
+        Index("ix_customers_corp_id_first_added_at", "corp_id", "first_added_at"),
+        Index("ix_customers_corp_id_status_id", "corp_id", "status", "id"),
     )
 
     corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
@@ -69,6 +72,8 @@ class FollowRelation(IdMixin, TimestampMixin, Base):
         UniqueConstraint("corp_id", "staff_userid", "external_userid"),
         Index("ix_follow_relations_corp_id_staff_userid", "corp_id", "staff_userid"),
         Index("ix_follow_relations_corp_id_external_userid", "corp_id", "external_userid"),
+        # Segment channel conditions and list filters read (channel → people) from this alone.
+        Index("ix_follow_relations_corp_id_state_customer_id", "corp_id", "state", "customer_id"),
     )
 
     corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
@@ -101,11 +106,15 @@ class FollowRelationTag(IdMixin, Base):
     """Normalised copy of `FollowRelation.wecom_tag_ids` for segment queries."""
 
     __tablename__ = "follow_relation_tags"
-    __table_args__ = (UniqueConstraint("relation_id", "tag_id"),)
+    __table_args__ = (
+        UniqueConstraint("relation_id", "tag_id"),
+        # Covering (tag → relations) for segment tag conditions: no table lookup per link.
+        Index("ix_follow_relation_tags_tag_id_relation_id", "tag_id", "relation_id"),
+    )
 
     corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
     relation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("follow_relations.id", ondelete="CASCADE")
     )
-    tag_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), index=True)
+    tag_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

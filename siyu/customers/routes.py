@@ -13,6 +13,8 @@ from siyu.customers.schemas import Customer, CustomerDetail, CustomerPage
 from siyu.customers.service import customer_service
 from siyu.deps import DbSession
 from siyu.kit.routing import TransactionalRoute
+from siyu.segments.schemas import CustomerFilters
+from siyu.segments.service import segment_service
 
 router = APIRouter(prefix="/corps/{corp_id}", tags=["customers"], route_class=TransactionalRoute)
 
@@ -24,13 +26,27 @@ def list_customers(
     session: DbSession,
     access: CustomerReader,
     status: Literal["active", "lost"] | None = None,
+    tag_id: Annotated[list[uuid.UUID] | None, Query(description="Has all these tags")] = None,
+    staff_userid: Annotated[str | None, Query(max_length=64)] = None,
+    channel: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=64, description="Name contains")] = None,
+    segment_id: Annotated[uuid.UUID | None, Query(description="A saved segment (view)")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CustomerPage:
     """Newest first. Members scoped to their own or their departments' customers see the
-    customers who have a relation with a staff member inside that scope."""
-    rows, next_cursor = customer_service.list(
-        session, scope=access.scope, cursor=cursor, limit=limit, status=status
+    customers who have a relation with a staff member inside that scope. Filters run through
+    the segment compiler (siyu/segments), so a filter and a segment mean the same thing."""
+    filters = CustomerFilters(
+        status=status,
+        tag_ids=tag_id or [],
+        staff_userid=staff_userid,
+        channel=channel,
+        q=q,
+        segment_id=segment_id,
+    )
+    rows, next_cursor = segment_service.list_people(
+        session, access=access, filters=filters, cursor=cursor, limit=limit
     )
     return CustomerPage(items=[Customer.model_validate(r) for r in rows], next_cursor=next_cursor)
 

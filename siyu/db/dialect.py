@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select
+from sqlalchemy import Boolean, ColumnElement, Connection, Engine, Select, Text, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
+
+from siyu.db.types import TOKEN_SEPARATOR
 
 
 def dialect_name(bind: Session | Connection | Engine) -> str:
@@ -75,3 +78,39 @@ def upsert(
         index_elements=list(conflict_columns), set_=dict(update(stmt.excluded))
     )
     return result
+
+
+class TokensOverlap(ColumnElement[bool]):
+    """`column` (a `types.TokenSet`) holds at least one of `values`.
+
+    PostgreSQL: `column && ARRAY[...]`, answered by the column's GIN index. SQLite: one
+    `instr()` per value over the separator-framed text, evaluated in C during the scan.
+    """
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: ColumnElement[Any], values: Sequence[str]) -> None:
+        self.column = column
+        self.values = [v.replace(TOKEN_SEPARATOR, "") for v in values]
+
+
+def tokens_overlap(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    return TokensOverlap(column, values)
+
+
+@compiles(TokensOverlap, "postgresql")
+def _overlap_postgres(element: TokensOverlap, compiler: Any, **kw: Any) -> str:
+    array = bindparam(None, element.values, type_=postgresql.ARRAY(Text()))
+    return f"({compiler.process(element.column, **kw)} && {compiler.process(array, **kw)})"
+
+
+@compiles(TokensOverlap)
+def _overlap_sqlite(element: TokensOverlap, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    framed = [
+        bindparam(None, f"{TOKEN_SEPARATOR}{v}{TOKEN_SEPARATOR}", type_=Text())
+        for v in element.values
+    ]
+    tests = [f"instr({column}, {compiler.process(value, **kw)}) > 0" for value in framed]
+    return "(" + " OR ".join(tests or ["0"]) + ")"

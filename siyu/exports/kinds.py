@@ -13,6 +13,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from siyu.auth.models import Role
+from siyu.segments.exports import COLUMNS as SEGMENT_COLUMNS
+from siyu.segments.exports import SegmentExportParams
 
 
 class AuditExportParams(BaseModel):
@@ -50,6 +52,12 @@ def _audit_rows(session: Session, corp_id: uuid.UUID, raw: dict[str, Any]) -> It
             ]
         if cursor is None:
             return
+
+
+def _segment_rows(session: Session, corp_id: uuid.UUID, raw: dict[str, Any]) -> Iterator[list[Any]]:
+    from siyu.segments.exports import export_rows
+
+    return export_rows(session, corp_id, raw)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,15 @@ KINDS: dict[str, ExportKind] = {
         roles=(Role.owner, Role.admin),
         api_scope="customers:read",
         rows=_duplicate_rows,
+    ),
+    # Requested only through the segments API (it snapshots the caller's scope into params).
+    "segment_customers": ExportKind(
+        name="segment_customers",
+        columns=SEGMENT_COLUMNS,
+        params=SegmentExportParams,
+        roles=(Role.owner, Role.admin, Role.manager, Role.staff),
+        api_scope="customers:read",
+        rows=_segment_rows,
     ),
 }
 

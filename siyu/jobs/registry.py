@@ -40,6 +40,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.customers.imports.tasks",
     "siyu.inbox.tasks",
     "siyu.tags.tasks",
+    "siyu.tags.bulk.tasks",
     "siyu.sync.tasks",
     "siyu.wecom.tasks",
     "siyu.profile.tasks",

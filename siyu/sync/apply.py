@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from siyu.customers.repository import customers, follow_relations
 from siyu.groups.repository import customer_groups, group_members
 from siyu.identity.service import identity_service
+from siyu.segments import facts as segment_facts
 from siyu.tags.models import TAG_TYPE_CORP
 from siyu.tags.repository import tag_groups, tags
 
@@ -127,6 +128,8 @@ def apply_follows(
             for key, relation in relations.items()
         },
     )
+    # Core upserts bypass the ORM: tell the segment index whom they changed.
+    segment_facts.touch(session, customer_ids.values())
     return Applied(customer_ids, relation_ids)
 
 

@@ -28,6 +28,7 @@ from siyu.customers.repository import customers, follow_relations
 from siyu.db.session import Database
 from siyu.groups.repository import customer_groups
 from siyu.kit.clock import utcnow
+from siyu.segments import facts as segment_facts
 from siyu.staff.sync import apply_directory, fetch_directory
 from siyu.sync.apply import apply_corp_tags, apply_group
 from siyu.sync.models import RUN_DONE, RUN_FAILED, RUN_INTERRUPTED, RUN_RUNNING, SyncCheckpoint
@@ -189,6 +190,7 @@ class SyncEngine:
             lost = follow_relations.mark_missing(
                 session, self.corp_id, seen_since=self.started_at, now=now
             )
+            segment_facts.touch(session, lost)
             customers.refresh_status(session, self.corp_id)
             return {
                 "relations_missing": len(lost),

@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siyu.db.base import Base, IdMixin, TimestampMixin
+from siyu.kit.clock import utcnow
 
 ORIGIN_WECOM = "wecom"
 ORIGIN_SIYU = "siyu"
@@ -49,3 +50,25 @@ class Tag(IdMixin, TimestampMixin, Base):
     order: Mapped[int] = mapped_column(default=0)
     type: Mapped[int] = mapped_column(default=1)
     deleted_at: Mapped[datetime | None]
+
+
+class CustomerTag(Base):
+    """A Siyu-only tag on a person (not on one relation): it never goes to WeCom.
+
+    Keyed (customer_id, tag_id) so a segment's tag test is one primary-key range per tag; the
+    reverse index serves "who has tag X" (bulk untag, tag deletion).
+    """
+
+    __tablename__ = "customer_tags"
+    __table_args__ = (Index("ix_customer_tags_tag_id_customer_id", "tag_id", "customer_id"),)
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True
+    )
+    corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
+    # Who or what put it there: "manual", "bulk:<job id>", a rule name.
+    source: Mapped[str] = mapped_column(String(64), default="manual")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

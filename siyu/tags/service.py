@@ -278,7 +278,37 @@ class TagService:
             raise Unprocessable(f"tags {missing} do not exist", details={"tag_ids": missing})
         if any(t.type != 1 for t in found.values()):
             raise Unprocessable("only corp tags can be marked through WeCom")
-        change = self._record(
+        change = self.queue_mark(
+            session,
+            corp_id=corp_id,
+            relation_id=relation_id,
+            staff_userid=staff_userid,
+            external_userid=external_userid,
+            add=add,
+            remove=remove,
+        )
+        audit_service.record(
+            session,
+            action="customer.tags.mark",
+            target_type="follow_relation",
+            target_id=relation_id,
+            details=change.payload,
+        )
+        return change
+
+    def queue_mark(
+        self,
+        session: Session,
+        *,
+        corp_id: uuid.UUID,
+        relation_id: uuid.UUID,
+        staff_userid: str,
+        external_userid: str,
+        add: Sequence[uuid.UUID],
+        remove: Sequence[uuid.UUID],
+    ) -> TagChange:
+        """Record a mark_tag the caller has validated (bulk jobs audit once per job)."""
+        return self._record(
             session,
             corp_id=corp_id,
             kind=TagChangeKind.mark,
@@ -290,14 +320,6 @@ class TagService:
                 "remove": [str(i) for i in remove],
             },
         )
-        audit_service.record(
-            session,
-            action="customer.tags.mark",
-            target_type="follow_relation",
-            target_id=relation_id,
-            details=change.payload,
-        )
-        return change
 
     # -- inbound: WeCom's answers applied here --------------------------------------------------
     def apply_wecom_groups(

@@ -1,0 +1,160 @@
+"""SQL of the segments domain: saved segments, evaluations, and running a compiled WHERE clause
+(count, a keyset page, id batches for bulk jobs, rows for exports)."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from siyu.auth.scope import DataScope
+from siyu.customers.models import Customer, FollowRelation
+from siyu.groups.models import CustomerGroup
+from siyu.segments.models import CustomerFacts, Segment, SegmentEvaluation
+from siyu.tags.models import Tag
+
+
+class SegmentRepository:
+    def add(self, session: Session, segment: Segment) -> Segment:
+        session.add(segment)
+        session.flush()
+        return segment
+
+    def get(self, session: Session, corp_id: uuid.UUID, segment_id: uuid.UUID) -> Segment | None:
+        return session.scalar(
+            select(Segment).where(
+                Segment.corp_id == corp_id,
+                Segment.id == segment_id,
+                Segment.deleted_at.is_(None),
+            )
+        )
+
+    def list(
+        self, session: Session, corp_id: uuid.UUID, *, before_id: uuid.UUID | None, limit: int
+    ) -> list[Segment]:
+        stmt = select(Segment).where(Segment.corp_id == corp_id, Segment.deleted_at.is_(None))
+        if before_id is not None:
+            stmt = stmt.where(Segment.id < before_id)
+        return list(session.scalars(stmt.order_by(Segment.id.desc()).limit(limit)))
+
+    def add_evaluation(self, session: Session, evaluation: SegmentEvaluation) -> None:
+        session.add(evaluation)
+        session.flush()
+
+    def evaluations(
+        self,
+        session: Session,
+        corp_id: uuid.UUID,
+        segment_id: uuid.UUID,
+        *,
+        before_id: uuid.UUID | None,
+        limit: int,
+    ) -> builtins.list[SegmentEvaluation]:
+        stmt = select(SegmentEvaluation).where(
+            SegmentEvaluation.corp_id == corp_id, SegmentEvaluation.segment_id == segment_id
+        )
+        if before_id is not None:
+            stmt = stmt.where(SegmentEvaluation.id < before_id)
+        return builtins.list(
+            session.scalars(stmt.order_by(SegmentEvaluation.id.desc()).limit(limit))
+        )
+
+
+class SegmentLookups:
+    """Existence checks for ids a condition names (validation reports the missing ones)."""
+
+    def live_tag_ids(
+        self, session: Session, corp_id: uuid.UUID, tag_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        if not tag_ids:
+            return set()
+        stmt = select(Tag.id).where(
+            Tag.corp_id == corp_id, Tag.id.in_(list(tag_ids)), Tag.deleted_at.is_(None)
+        )
+        return set(session.scalars(stmt))
+
+    def group_ids(
+        self, session: Session, corp_id: uuid.UUID, group_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        if not group_ids:
+            return set()
+        stmt = select(CustomerGroup.id).where(
+            CustomerGroup.corp_id == corp_id, CustomerGroup.id.in_(list(group_ids))
+        )
+        return set(session.scalars(stmt))
+
+
+class PeopleQueries:
+    """Runs a WHERE clause from the compiler; newest first (ids are UUIDv7, so id order is
+    creation order) with keyset cursors, never OFFSET."""
+
+    def count(self, session: Session, where: ColumnElement[bool]) -> int:
+        """One pass over `customer_facts` (no join: every common leaf is a column of it)."""
+        return session.scalar(select(func.count()).select_from(CustomerFacts).where(where)) or 0
+
+    def page(
+        self,
+        session: Session,
+        where: ColumnElement[bool],
+        *,
+        before_id: uuid.UUID | None,
+        limit: int,
+    ) -> list[Customer]:
+        facts = CustomerFacts.customer_id
+        stmt = select(Customer).join(CustomerFacts, facts == Customer.id).where(where)
+        if before_id is not None:
+            stmt = stmt.where(facts < before_id)
+        # Ordered by the facts key (equal to the customer id) so the walk follows one index.
+        return list(session.scalars(stmt.order_by(facts.desc()).limit(limit)))
+
+    def ids_after(
+        self,
+        session: Session,
+        where: ColumnElement[bool],
+        *,
+        after_id: uuid.UUID | None,
+        limit: int,
+    ) -> list[uuid.UUID]:
+        """Ascending id batches: a bulk job resumes from its last id after a crash."""
+        stmt = select(CustomerFacts.customer_id).where(where)
+        if after_id is not None:
+            stmt = stmt.where(CustomerFacts.customer_id > after_id)
+        return list(session.scalars(stmt.order_by(CustomerFacts.customer_id).limit(limit)))
+
+    def rows(self, session: Session, customer_ids: Sequence[uuid.UUID]) -> list[Customer]:
+        return list(session.scalars(select(Customer).where(Customer.id.in_(list(customer_ids)))))
+
+    def relation_facts(
+        self, session: Session, customer_ids: Sequence[uuid.UUID], *, scope: DataScope
+    ) -> dict[uuid.UUID, list[FollowRelation]]:
+        """Relations of a page of people inside `scope`, for export columns (owners, channels,
+        mobiles): a store manager's export never shows another store's remarks or phones."""
+        found: dict[uuid.UUID, list[FollowRelation]] = defaultdict(list)
+        if customer_ids:
+            stmt = select(FollowRelation).where(
+                FollowRelation.customer_id.in_(list(customer_ids)),
+                scope.condition(
+                    corp_column=FollowRelation.corp_id, owner_column=FollowRelation.staff_userid
+                ),
+            )
+            for relation in session.scalars(stmt.order_by(FollowRelation.staff_userid)):
+                found[relation.customer_id].append(relation)
+        return found
+
+    def among(self, customer_ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+        """Limit a clause to an explicit selection (the console's ticked rows)."""
+        return CustomerFacts.customer_id.in_(list(customer_ids))
+
+    def search_clause(self, text: str) -> Any:
+        """Case-insensitive substring match on the name (LIKE with escaping; see docs for cost)."""
+        return Customer.name.icontains(text, autoescape=True)
+
+
+segments = SegmentRepository()
+segment_lookups = SegmentLookups()
+people = PeopleQueries()

@@ -1,0 +1,251 @@
+"""Segment rules: validate a tree, compile it inside the caller's data scope, evaluate it and
+record how long that took; saved segments are named trees shared by the corp.
+
+Every evaluation (count, preview, export, bulk tagging) goes through `where()`, so the checks,
+the scope and the "not available" rules are the same for all of them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+import uuid
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import ColumnElement, and_
+from sqlalchemy.orm import Session
+
+from siyu.audit.service import audit_service
+from siyu.auth.deps import Access
+from siyu.auth.scope import DataScope
+from siyu.customers.models import Customer
+from siyu.kit.clock import utcnow
+from siyu.kit.errors import NotFound, Unprocessable
+from siyu.kit.pagination import decode_id_cursor, split_id_page
+from siyu.segments.compiler import CompileContext, segment_compiler
+from siyu.segments.conditions import (
+    AndNode,
+    ChannelCondition,
+    Condition,
+    StaffCondition,
+    StatusCondition,
+    TagsCondition,
+)
+from siyu.segments.models import Segment, SegmentEvaluation
+from siyu.segments.repository import people, segments
+from siyu.segments.schemas import CustomerFilters, SegmentCreate, SegmentUpdate
+from siyu.segments.validate import check_tree
+
+_condition_adapter: TypeAdapter[Condition] = TypeAdapter(Condition)
+
+
+def dump_condition(condition: Condition) -> dict[str, Any]:
+    return _condition_adapter.dump_python(condition, mode="json", exclude_none=True)  # type: ignore[no-any-return]
+
+
+class SegmentService:
+    # -- compiling ---------------------------------------------------------------------------------
+    def parse(self, raw: dict[str, Any]) -> Condition:
+        """A stored or forwarded tree back into the model (422 with the path if it is bad)."""
+        try:
+            return _condition_adapter.validate_python(raw)
+        except ValidationError as exc:
+            details = [
+                {"path": ".".join(["condition", *map(str, e["loc"])]), "message": e["msg"]}
+                for e in exc.errors()
+            ]
+            raise Unprocessable(
+                f"{details[0]['path']}: {details[0]['message']}",
+                details=details,
+                code="invalid_condition",
+            ) from exc
+
+    def where(
+        self, session: Session, *, scope: DataScope, condition: Condition | None
+    ) -> ColumnElement[bool]:
+        """The checked, compiled clause over `customers`, limited to the caller's scope."""
+        base = segment_compiler.base(scope)
+        if condition is None:
+            return base
+        check_tree(session, corp_id=scope.corp_id, condition=condition)
+        ctx = CompileContext(session=session, corp_id=scope.corp_id, now=utcnow())
+        return and_(base, segment_compiler.where(condition, ctx))
+
+    # -- evaluating --------------------------------------------------------------------------------
+    def count(
+        self,
+        session: Session,
+        *,
+        access: Access,
+        condition: Condition,
+        segment: Segment | None = None,
+    ) -> tuple[int, float]:
+        where = self.where(session, scope=access.scope, condition=condition)
+        started = time.perf_counter()
+        total = people.count(session, where)
+        elapsed = (time.perf_counter() - started) * 1000
+        self._record(session, access, condition, segment, "count", total, elapsed)
+        if segment is not None:
+            segment.last_count = total
+            segment.last_evaluated_at = utcnow()
+        return total, elapsed
+
+    def preview(
+        self,
+        session: Session,
+        *,
+        access: Access,
+        condition: Condition,
+        cursor: str | None,
+        limit: int,
+        segment: Segment | None = None,
+    ) -> tuple[list[Customer], str | None]:
+        where = self.where(session, scope=access.scope, condition=condition)
+        started = time.perf_counter()
+        rows = people.page(session, where, before_id=decode_id_cursor(cursor), limit=limit + 1)
+        elapsed = (time.perf_counter() - started) * 1000
+        self._record(session, access, condition, segment, "preview", None, elapsed)
+        return split_id_page(rows, limit)
+
+    def record(
+        self,
+        session: Session,
+        *,
+        access: Access,
+        condition: Condition,
+        purpose: str,
+        segment: Segment | None = None,
+    ) -> None:
+        """For evaluations run elsewhere (exports, bulk jobs): who asked, for what, from where."""
+        self._record(session, access, condition, segment, purpose, None, 0.0)
+
+    def _record(
+        self,
+        session: Session,
+        access: Access,
+        condition: Condition,
+        segment: Segment | None,
+        purpose: str,
+        total: int | None,
+        elapsed_ms: float,
+    ) -> None:
+        segments.add_evaluation(
+            session,
+            SegmentEvaluation(
+                corp_id=access.corp_id,
+                segment_id=segment.id if segment else None,
+                purpose=purpose,
+                condition=dump_condition(condition),
+                scope_kind=access.scope.kind.value,
+                actor_label=access.principal.label,
+                result_count=total,
+                duration_ms=round(elapsed_ms, 3),
+            ),
+        )
+
+    def list_people(
+        self,
+        session: Session,
+        *,
+        access: Access,
+        filters: CustomerFilters,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[Customer], str | None]:
+        """The customer list: newest first, keyset pages, the list filters as one tree (so the
+        list and a segment can never disagree about who matches)."""
+        children: list[Condition] = []
+        if filters.segment_id is not None:
+            segment = self.get_or_404(
+                session, corp_id=access.corp_id, segment_id=filters.segment_id
+            )
+            children.append(self.condition_of(segment))
+        if filters.status is not None:
+            children.append(StatusCondition(type="status", status=filters.status))
+        if filters.tag_ids:
+            children.append(TagsCondition(type="tags", match="all", tag_ids=filters.tag_ids))
+        if filters.staff_userid:
+            children.append(StaffCondition(type="staff", userids=[filters.staff_userid]))
+        if filters.channel:
+            children.append(ChannelCondition(type="channel", states=[filters.channel]))
+        condition = AndNode(type="and", children=children) if children else None
+        where = self.where(session, scope=access.scope, condition=condition)
+        if filters.q:
+            where = and_(where, people.search_clause(filters.q))
+        rows = people.page(session, where, before_id=decode_id_cursor(cursor), limit=limit + 1)
+        return split_id_page(rows, limit)
+
+    # -- saved segments ----------------------------------------------------------------------------
+    def get_or_404(self, session: Session, *, corp_id: uuid.UUID, segment_id: uuid.UUID) -> Segment:
+        segment = segments.get(session, corp_id, segment_id)
+        if segment is None:
+            raise NotFound(f"segment {segment_id} does not exist")
+        return segment
+
+    def condition_of(self, segment: Segment) -> Condition:
+        return self.parse(segment.condition)
+
+    def list(
+        self, session: Session, *, corp_id: uuid.UUID, cursor: str | None, limit: int
+    ) -> tuple[list[Segment], str | None]:
+        rows = segments.list(session, corp_id, before_id=decode_id_cursor(cursor), limit=limit + 1)
+        return split_id_page(rows, limit)
+
+    def create(self, session: Session, *, access: Access, data: SegmentCreate) -> Segment:
+        check_tree(session, corp_id=access.corp_id, condition=data.condition)
+        segment = segments.add(
+            session,
+            Segment(
+                corp_id=access.corp_id,
+                name=data.name,
+                description=data.description,
+                condition=dump_condition(data.condition),
+                created_by_label=access.principal.label,
+            ),
+        )
+        self._audit(session, "segment.create", segment)
+        return segment
+
+    def update(self, session: Session, *, segment: Segment, data: SegmentUpdate) -> Segment:
+        if data.condition is not None:
+            check_tree(session, corp_id=segment.corp_id, condition=data.condition)
+            segment.condition = dump_condition(data.condition)
+            segment.last_count = None
+        if data.name is not None:
+            segment.name = data.name
+        if "description" in data.model_fields_set:
+            segment.description = data.description
+        session.flush()
+        self._audit(session, "segment.update", segment)
+        return segment
+
+    def delete(self, session: Session, *, segment: Segment) -> None:
+        segment.deleted_at = utcnow()
+        session.flush()
+        self._audit(session, "segment.delete", segment)
+
+    def evaluations(
+        self, session: Session, *, segment: Segment, cursor: str | None, limit: int
+    ) -> tuple[builtins.list[SegmentEvaluation], str | None]:
+        rows = segments.evaluations(
+            session,
+            segment.corp_id,
+            segment.id,
+            before_id=decode_id_cursor(cursor),
+            limit=limit + 1,
+        )
+        return split_id_page(rows, limit)
+
+    @staticmethod
+    def _audit(session: Session, action: str, segment: Segment) -> None:
+        audit_service.record(
+            session,
+            action=action,
+            target_type="segment",
+            target_id=segment.id,
+            details={"name": segment.name},
+        )
+
+
+segment_service = SegmentService()
