@@ -54,6 +54,11 @@ class ContactQueries:
         stmt = stmt.order_by(FollowRelation.staff_userid)
         return list(session.scalars(stmt.execution_options(populate_existing=fresh)))
 
+    def relations_of_person(self, session: Session, customer_id: uuid.UUID) -> list[FollowRelation]:
+        """Every relation attached to the person, merged contacts' included."""
+        stmt = select(FollowRelation).where(FollowRelation.customer_id == customer_id)
+        return list(session.scalars(stmt.order_by(FollowRelation.staff_userid)))
+
     def ids_by_external_userid(
         self, session: Session, corp_id: uuid.UUID, external_userids: Sequence[str]
     ) -> dict[str, uuid.UUID]:

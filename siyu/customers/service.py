@@ -334,7 +334,7 @@ class CustomerService:
         """Staff userids whose relation with the customer is active."""
         return [
             r.staff_userid
-            for r in contacts.relations_of(session, customer.id)
+            for r in contacts.relations_of_person(session, customer.id)
             if r.deleted_by_staff_at is None and r.deleted_by_customer_at is None
         ]
 
