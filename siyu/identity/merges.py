@@ -20,6 +20,7 @@ from siyu.identity.movers import mover, movers
 from siyu.identity.repository import merges, moves, persons
 from siyu.kit.errors import Conflict
 from siyu.kit.ids import new_id
+from siyu.segments import facts as segment_facts
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,15 @@ def merge_many(
     moved: dict[uuid.UUID, dict[str, list[str]]] = {m: {} for m in merged_ids}
     pairs = [(r.merged_id, r.survivor_id) for r in requests]
     for m in movers():
+        if m.unique_with:
+            # Rows the survivor already holds a value for stay with the merged person.
+            free = moves.rows_free_to_move(session, m, pairs)
+            for merged_id, survivor_id in pairs:
+                keys = free.get(merged_id, [])
+                moves.set_rows(session, m, keys, current=merged_id, value=survivor_id)
+                if keys:
+                    moved[merged_id][m.key] = [key.hex for key in keys]
+            continue
         for person_id, row_ids in moves.rows_pointing_at(session, m, merged_ids).items():
             moved[person_id][m.key] = [row_id.hex for row_id in row_ids]
         moves.repoint(session, m, pairs)
@@ -77,6 +87,8 @@ def merge_many(
         ],
     )
     customers.refresh_status(session, corp_id, {r.survivor_id for r in requests})
+    # The moves are Core updates the ORM does not see: the segment index must hear of them.
+    segment_facts.touch(session, [*merged_ids, *(r.survivor_id for r in requests)])
     return ids
 
 
@@ -111,5 +123,6 @@ def undo(session: Session, merge: IdentityMerge, *, now: datetime) -> dict[str, 
     persons.set_merged_into(session, [(merge.merged_id, None)], now)
     merge.undone_at = now
     customers.refresh_status(session, merge.corp_id, [merge.survivor_id, merge.merged_id])
+    segment_facts.touch(session, [merge.survivor_id, merge.merged_id])
     session.flush()
     return restored

@@ -1,9 +1,14 @@
 """The registry of (table, column) pairs a merge moves from the merged person to the survivor.
 
 Every domain whose rows hang off a person registers its column here (for example
-`register_mover(FollowUp.__table__, "customer_id")`); merges record the ids of the rows they
-moved per pair, and undo sets exactly those rows back. Columns must not be part of a unique
-key that a move could violate.
+`register_mover(FollowUp.__table__, "customer_id")`); merges record the keys of the rows they
+moved per pair, and undo sets exactly those rows back.
+
+Where the person column is part of a unique key (a person has a tag once, a single value per
+custom field), name the key's other columns in `unique_with`: a merged person's row whose key
+the survivor already holds stays behind with the merged person (the survivor's own value wins),
+so a merge never violates the key and undo stays exact. `row_key` names the column that tells
+one person's rows apart when the table has no `id`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from sqlalchemy import Table
 class Mover:
     table: Table
     column: str
+    row_key: str = "id"
+    unique_with: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -26,10 +33,13 @@ class Mover:
 _movers: dict[str, Mover] = {}
 
 
-def register_mover(table: Table, column: str) -> None:
-    if column not in table.c:
-        raise ValueError(f"{table.name} has no column {column!r}")
-    mover = Mover(table, column)
+def register_mover(
+    table: Table, column: str, *, row_key: str = "id", unique_with: tuple[str, ...] = ()
+) -> None:
+    for name in (column, row_key, *unique_with):
+        if name not in table.c:
+            raise ValueError(f"{table.name} has no column {name!r}")
+    mover = Mover(table, column, row_key, unique_with)
     _movers[mover.key] = mover
 
 

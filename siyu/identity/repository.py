@@ -156,13 +156,37 @@ class MoveRepository:
     def rows_pointing_at(
         self, session: Session, mover: Mover, person_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[uuid.UUID]]:
-        """person id → ids of the rows whose mover column holds it."""
+        """person id → keys of the rows whose mover column holds it."""
         column = mover.table.c[mover.column]
         result: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
         for part in chunks(list(person_ids)):
-            stmt = select(column, mover.table.c.id).where(column.in_(part))
+            stmt = select(column, mover.table.c[mover.row_key]).where(column.in_(part))
             for person_id, row_id in session.execute(stmt):
                 result[person_id].append(row_id)
+        return result
+
+    def rows_free_to_move(
+        self, session: Session, mover: Mover, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """For a mover with `unique_with`: merged person → keys of its rows whose unique key
+        neither the survivor nor an earlier row moved to it already holds."""
+        column = mover.table.c[mover.column]
+        key_columns = [mover.table.c[name] for name in mover.unique_with]
+        survivor_of = dict(pairs)
+        taken: set[tuple[Any, ...]] = set()
+        for part in chunks(list(set(survivor_of.values()))):
+            for row in session.execute(select(column, *key_columns).where(column.in_(part))):
+                taken.add(tuple(row))
+        result: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for part in chunks(list(survivor_of)):
+            stmt = select(column, mover.table.c[mover.row_key], *key_columns).where(
+                column.in_(part)
+            )
+            for person_id, row_key, *unique in session.execute(stmt.order_by(column)):
+                claim = (survivor_of[person_id], *unique)
+                if claim not in taken:
+                    taken.add(claim)
+                    result[person_id].append(row_key)
         return result
 
     def repoint(
@@ -194,7 +218,7 @@ class MoveRepository:
         for part in chunks(list(row_ids)):
             stmt = (
                 update(mover.table)
-                .where(mover.table.c.id.in_(part), column == current)
+                .where(mover.table.c[mover.row_key].in_(part), column == current)
                 .values({column: value})
             )
             moved += session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ from siyu.kit.clock import utcnow
 from siyu.kit.errors import BadRequest, Conflict, NotFound
 from siyu.kit.ids import new_id
 from siyu.kit.pagination import decode_id_cursor, split_id_page
+from siyu.segments import facts as segment_facts
 
 
 class IdentityService:
@@ -245,6 +246,7 @@ class IdentityService:
             identity.customer_id = new_person_id
         externals = {i.value for i in chosen if i.kind == KIND_EXTERNAL_USERID}
         moved_relations = moves.move_relations(session, person.id, externals, new_person_id)
+        segment_facts.touch(session, [person.id, new_person_id])
         session.flush()
         audit_service.record(
             session,

@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siyu.db.base import Base, IdMixin
+from siyu.identity.movers import register_mover
 from siyu.kit.clock import utcnow
 
 DEFAULT_BATCH_MINUTES = 10
@@ -57,3 +58,6 @@ class LostAlert(IdMixin, Base):
     # Why sending failed for good (recipient not in the app, no agent id, ...).
     error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+register_mover(LostAlert.__table__, "customer_id")  # type: ignore[arg-type]  # merges move them

@@ -19,6 +19,7 @@ from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siyu.db.base import Base, IdMixin, TimestampMixin
+from siyu.identity.movers import register_mover
 from siyu.kit.clock import utcnow
 
 FIELD_TYPES = ("text", "number", "date", "single_select", "multi_select")
@@ -160,3 +161,15 @@ class EventCursor(Base):
     )
     last_event_id: Mapped[uuid.UUID | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# A merge moves the merged person's profile to the survivor (siyu.identity.movers); for a field
+# both people have a value for, the survivor's value wins.
+register_mover(
+    CustomerFieldValue.__table__,  # type: ignore[arg-type]
+    "customer_id",
+    unique_with=("field_id",),
+)
+register_mover(StageMove.__table__, "customer_id")  # type: ignore[arg-type]
+register_mover(FollowUp.__table__, "customer_id")  # type: ignore[arg-type]
+register_mover(TimelineEntry.__table__, "customer_id")  # type: ignore[arg-type]

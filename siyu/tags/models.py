@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siyu.db.base import Base, IdMixin, TimestampMixin
+from siyu.identity.movers import register_mover
 from siyu.kit.clock import utcnow
 
 ORIGIN_WECOM = "wecom"
@@ -72,3 +73,12 @@ class CustomerTag(Base):
     # Who or what put it there: "manual", "bulk:<job id>", a rule name.
     source: Mapped[str] = mapped_column(String(64), default="manual")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# A merge gives the survivor the merged person's Siyu tags it does not have yet.
+register_mover(
+    CustomerTag.__table__,  # type: ignore[arg-type]
+    "customer_id",
+    row_key="tag_id",
+    unique_with=("tag_id",),
+)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import FastAPI
 
 from siyu.auth.models import Role
 from siyu.customers.models import Customer
 from siyu.groups.models import CustomerGroup
+from tests.customers.scope_bodies import customer_write_bodies
 from tests.customers.world import World
 from tests.helpers.auth import make_corp, member_client
 from tests.helpers.scope import ScopeTarget, assert_scope_isolation
-from tests.profile.test_scopes import PROFILE_BODIES
 
 
 def _people(world: World) -> tuple[Customer, Customer]:
@@ -74,12 +72,7 @@ class TestScopes:
             world.db,
             corp_ids=[world.corp.id, other.id],
             targets=[ScopeTarget("customer_id", Customer, foreign=[theirs.id], visible=[mine.id])],
-            sample_bodies={
-                "mark_customer_tags": {"userid": "bob", "add": [str(uuid.uuid4())]},
-                "merge_customer": {"merged_id": str(mine.id)},
-                "split_customer": {"identity_ids": [str(uuid.uuid4())]},
-                **PROFILE_BODIES,
-            },
+            sample_bodies=customer_write_bodies(mine.id),
         )
         assert report.denied and report.lists
 

@@ -11,6 +11,7 @@ from siyu.auth.models import Role
 from siyu.customers.models import Customer
 from siyu.db.session import Database
 from siyu.identity.models import IdentityConflict
+from tests.customers.scope_bodies import customer_write_bodies
 from tests.helpers.auth import make_corp, member_client
 from tests.helpers.scope import ScopeTarget, assert_scope_isolation
 from tests.identity.helpers import (
@@ -207,11 +208,7 @@ class TestScopes:
             db,
             corp_ids=[corp.id, make_corp(db).id],
             targets=[ScopeTarget("customer_id", Customer, foreign=[theirs], visible=[mine])],
-            sample_bodies={
-                "merge_customer": {"merged_id": str(mine)},
-                "split_customer": {"identity_ids": [str(uuid.uuid4())]},
-                "mark_customer_tags": {"userid": "bob", "add": [str(uuid.uuid4())]},
-            },
+            sample_bodies=customer_write_bodies(mine),
         )
         assert report.denied
         # Nor merge their customer into hers from her side.

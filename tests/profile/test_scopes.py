@@ -3,28 +3,19 @@ lost entries, duplicates and stage counts."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import FastAPI
 
 from siyu.auth.models import Role
 from siyu.customers.models import Customer
 from siyu.profile.stages import day_of
+from tests.customers.scope_bodies import customer_write_bodies
 from tests.customers.world import World
 from tests.helpers.auth import make_corp, member_client
 from tests.helpers.scope import ScopeTarget, assert_scope_isolation
 from tests.profile.helpers import add_customer, admin, url
 from tests.sandbox.helpers import START
-
-# Valid bodies for every write route under /customers/{customer_id} (a 422 proves nothing).
-PROFILE_BODIES: dict[str, Any] = {
-    "update_customer_field_values": {"values": {}},
-    "set_customer_stage": {"stage_id": None},
-    "create_follow_up": {"content": "跟进"},
-    "set_primary_staff": {"staff_userid": "bob"},
-}
 
 
 def _day() -> dict[str, str]:
@@ -44,10 +35,7 @@ class TestProfileScopes:
             world.db,
             corp_ids=[world.corp.id, make_corp(world.db).id],
             targets=[ScopeTarget("customer_id", Customer, foreign=[theirs.id], visible=[mine.id])],
-            sample_bodies={
-                **PROFILE_BODIES,
-                "mark_customer_tags": {"userid": "bob", "add": [str(uuid.uuid4())]},
-            },
+            sample_bodies=customer_write_bodies(mine.id),
         )
         assert any("/timeline" in d for d in report.denied)
         assert any("/follow-ups" in d for d in report.denied)
