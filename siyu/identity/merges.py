@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from siyu.customers.repository import customers
 from siyu.identity.models import IdentityMerge
 from siyu.identity.movers import mover, movers
-from siyu.identity.repository import merges, moves, persons
+from siyu.identity.repository import chunks, merges, moves, persons
 from siyu.kit.errors import Conflict
 from siyu.kit.ids import new_id
 
@@ -76,7 +76,8 @@ def merge_many(
             for merge_id, r in zip(ids, requests, strict=True)
         ],
     )
-    customers.refresh_status(session, corp_id, {r.survivor_id for r in requests})
+    for part in chunks(sorted({r.survivor_id for r in requests})):
+        customers.refresh_status(session, corp_id, part)
     return ids
 
 
