@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 11:21:01.006736
+Create Date: 2026-12-01 12:07:31.666569
 """
 
 from collections.abc import Sequence

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from siyu.customers.repository import customers
 from siyu.identity.models import IdentityMerge
 from siyu.identity.movers import mover, movers
-from siyu.identity.repository import merges, moves, persons
+from siyu.identity.repository import chunks, merges, moves, persons
 from siyu.kit.errors import Conflict
 from siyu.kit.ids import new_id
 from siyu.segments import facts as segment_facts
@@ -86,7 +86,8 @@ def merge_many(
             for merge_id, r in zip(ids, requests, strict=True)
         ],
     )
-    customers.refresh_status(session, corp_id, {r.survivor_id for r in requests})
+    for part in chunks(sorted({r.survivor_id for r in requests})):
+        customers.refresh_status(session, corp_id, part)
     # The moves are Core updates the ORM does not see: the segment index must hear of them.
     segment_facts.touch(session, [*merged_ids, *(r.survivor_id for r in requests)])
     return ids

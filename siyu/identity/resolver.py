@@ -128,6 +128,8 @@ def resolve(
     nodes: dict[int, int] = {}
     for record, claims in cleaned:
         person = flat.get(record.person_id) or record.person_id if record.person_id else None
+        if person is None and not claims:
+            continue  # every claim was junk: no person to make
         nodes[record.ref] = graph.person(person) if person else graph.record(record.ref)
         for key, claim in claims:
             edges.append((rules.rank(key[0]), record.ref, nodes[record.ref], key, claim))

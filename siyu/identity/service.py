@@ -34,7 +34,7 @@ from siyu.identity.resolver import Claim, Outcome, Record, resolve
 from siyu.identity.rules import IdentityRuleSet, rules_from
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import BadRequest, Conflict, NotFound
-from siyu.kit.ids import new_id
+from siyu.kit.ids import new_id, new_ids
 from siyu.kit.pagination import decode_id_cursor, split_id_page
 from siyu.segments import facts as segment_facts
 
@@ -70,23 +70,44 @@ class IdentityService:
     ) -> dict[str, uuid.UUID]:
         """(person id, external_userid, unionid) of synced contacts → their identities, verified
         (WeCom vouches for both), in the caller's transaction; returns external_userid → the
-        person the contact belongs to after resolution (a unionid may join it to another)."""
-        records = [
-            Record(
-                ref=i,
-                person_id=person_id,
-                claims=[Claim(KIND_EXTERNAL_USERID, ext, source=SOURCE_WECOM)]
-                + ([Claim(KIND_UNIONID, unionid, source=SOURCE_WECOM)] if unionid else []),
+        person the contact belongs to after resolution (a unionid may join it to another).
+
+        The sync writes 100,000 contacts, nearly all either new (no identity anywhere yet) or
+        already recorded on their person: those take a fast path of one lookup and one insert;
+        only the rest (a unionid held by someone else, ...) go through the resolver."""
+        wanted = {(KIND_EXTERNAL_USERID, "", ext) for _, ext, _ in contacts_}
+        wanted |= {(KIND_UNIONID, "", u) for _, _, u in contacts_ if u}
+        owners = identities.owners(session, corp_id, wanted)
+        result: dict[str, uuid.UUID] = {}
+        fresh: list[dict[str, Any]] = []
+        rest: list[Record] = []
+        for i, (person_id, ext, unionid) in enumerate(contacts_):
+            keys = [(KIND_EXTERNAL_USERID, "", ext)] + (
+                [(KIND_UNIONID, "", unionid)] if unionid else []
             )
-            for i, (person_id, ext, unionid) in enumerate(contacts_)
-        ]
-        outcome = resolve(
-            session, corp_id, records, rules=self.rules_for(session, corp_id), now=now
-        )
-        return {
-            ext: outcome.persons.get(i, person_id)
-            for i, (person_id, ext, _) in enumerate(contacts_)
-        }
+            held = {owners[k][0] if k in owners else None for k in keys}
+            if held == {None}:  # a new contact: its person holds nothing yet
+                fresh.extend(_wecom_identity(corp_id, person_id, k, now) for k in keys)
+                result[ext] = person_id
+            elif held == {person_id}:  # seen before, nothing new
+                result[ext] = person_id
+            else:
+                rest.append(
+                    Record(
+                        ref=i,
+                        person_id=person_id,
+                        claims=[Claim(k[0], k[2], source=SOURCE_WECOM) for k in keys],
+                    )
+                )
+        ids = iter(new_ids(len(fresh)))
+        identities.insert_many(session, [row | {"id": next(ids)} for row in fresh])
+        if rest:
+            rules = self.rules_for(session, corp_id)
+            outcome = resolve(session, corp_id, rest, rules=rules, now=now)
+            for record in rest:
+                person_id, ext, _ = contacts_[record.ref]
+                result[ext] = outcome.persons.get(record.ref, person_id)
+        return result
 
     def resolve(
         self, session: Session, *, corp_id: uuid.UUID, records: Sequence[Record]
@@ -303,6 +324,21 @@ class IdentityService:
         session: Session, corp_id: uuid.UUID, a: uuid.UUID, b: uuid.UUID, status: str
     ) -> None:
         conflicts.settle_between(session, corp_id, a, b, status=status, now=utcnow())
+
+
+def _wecom_identity(
+    corp_id: uuid.UUID, person_id: uuid.UUID, key: tuple[str, str, str], now: datetime
+) -> dict[str, Any]:
+    return {
+        "corp_id": corp_id,
+        "customer_id": person_id,
+        "kind": key[0],
+        "namespace": key[1],
+        "value": key[2],
+        "source": SOURCE_WECOM,
+        "verified": True,
+        "created_at": now,
+    }
 
 
 identity_service = IdentityService()

@@ -47,6 +47,11 @@ class TestJunk:
         assert person_of(db, corp, "phone", "00000000000") is None
         assert person_of(db, corp, "business_id", "B1") is not None
 
+    def test_a_record_of_junk_only_makes_no_person(self, db: Database) -> None:
+        corp = make_corp(db)
+        outcome = resolve(db, corp, claims(("phone", "null"), ("business_id", "test")))
+        assert outcome.created == 0 and outcome.persons == {} and len(outcome.rejected) == 2
+
 
 class TestLimits:
     def test_a_fourth_phone_is_refused(self, db: Database) -> None:
