@@ -44,7 +44,7 @@ export const NAVIGATION: NavEntry[] = [
   { name: 'dashboard', path: 'dashboard', label: 'dashboard', icon: DataBoard, ready: true },
   { name: 'customers', path: 'customers', label: 'customers', icon: User, ready: true },
   { name: 'tags', path: 'tags', label: 'tags', icon: PriceTag, ready: true },
-  { name: 'segments', path: 'segments', label: 'segments', icon: Filter, ready: false },
+  { name: 'segments', path: 'segments', label: 'segments', icon: Filter, ready: true },
   { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: false },
   { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: true },
   { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },

@@ -183,7 +183,8 @@ export interface paths {
         /**
          * List Customers
          * @description Newest first. Members scoped to their own or their departments' customers see the
-         *     customers who have a relation with a staff member inside that scope.
+         *     customers who have a relation with a staff member inside that scope. Filters run through
+         *     the segment compiler (siyu/segments), so a filter and a segment mean the same thing.
          */
         get: operations["list_customers"];
         put?: never;
@@ -456,6 +457,165 @@ export interface paths {
         patch: operations["update_member"];
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Segments */
+        get: operations["list_segments"];
+        put?: never;
+        /** Create Segment */
+        post: operations["create_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/segments/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count Segment Condition
+         * @description How many people in the caller's scope match an unsaved tree (the builder's live count).
+         */
+        post: operations["count_segment_condition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/segments/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export Segment Condition */
+        post: operations["export_segment_condition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview Segment Condition */
+        post: operations["preview_segment_condition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/segments/{segment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Segment */
+        get: operations["get_segment"];
+        put?: never;
+        post?: never;
+        /** Delete Segment */
+        delete: operations["delete_segment"];
+        options?: never;
+        head?: never;
+        /** Update Segment */
+        patch: operations["update_segment"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/segments/{segment_id}/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Count Segment */
+        post: operations["count_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/segments/{segment_id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Segment Evaluations */
+        get: operations["list_segment_evaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/segments/{segment_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export Segment */
+        post: operations["export_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/segments/{segment_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview Segment */
+        post: operations["preview_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/staff": {
         parameters: {
             query?: never;
@@ -619,6 +779,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/tag-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tag Jobs */
+        get: operations["list_tag_jobs"];
+        put?: never;
+        /**
+         * Create Tag Job
+         * @description Tag or untag a selection (ids), a saved segment or a condition tree; poll for progress.
+         */
+        post: operations["create_tag_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/tag-jobs/{tag_job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Tag Job */
+        get: operations["get_tag_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/tag-jobs/{tag_job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Tag Job */
+        post: operations["cancel_tag_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/tags/{tag_id}": {
         parameters: {
             query?: never;
@@ -765,6 +980,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AddedCondition */
+        AddedCondition: {
+            /** After */
+            after?: string | null;
+            /** Before */
+            before?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "added";
+            /** Within Days */
+            within_days?: number | null;
+        };
+        /** AndNode */
+        AndNode: {
+            /** Children */
+            children: (components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"])[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "and";
+        };
         /** ApiKey */
         ApiKey: {
             /**
@@ -885,6 +1124,94 @@ export interface components {
             target_type: string | null;
             /** User Agent */
             user_agent: string | null;
+        };
+        /** BulkTagCreate */
+        BulkTagCreate: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "add" | "remove";
+            /** Condition */
+            condition?: (components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"]) | null;
+            /** Customer Ids */
+            customer_ids?: string[] | null;
+            /** Segment Id */
+            segment_id?: string | null;
+            /** Tag Ids */
+            tag_ids: string[];
+        };
+        /** BulkTagJob */
+        BulkTagJob: {
+            /** Action */
+            action: string;
+            /** Condition */
+            condition: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Processed */
+            processed: number;
+            /** Requested By Label */
+            requested_by_label: string;
+            /** Segment Id */
+            segment_id: string | null;
+            /**
+             * Siyu Changes
+             * @description Siyu tag links added or removed
+             */
+            siyu_changes: number;
+            /**
+             * Status
+             * @description pending, running, done, cancelled or failed
+             */
+            status: string;
+            /** Tag Ids */
+            tag_ids: string[];
+            /**
+             * Total
+             * @description People selected when the job was requested
+             */
+            total: number;
+            /**
+             * Wecom Marks
+             * @description mark_tag calls queued to WeCom (one per relation)
+             */
+            wecom_marks: number;
+        };
+        /**
+         * ChannelCondition
+         * @description Added through one of these channels (the contact way's `state`).
+         */
+        ChannelCondition: {
+            /** States */
+            states: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "channel";
+        };
+        /** ConditionBody */
+        ConditionBody: {
+            /**
+             * Condition
+             * @description The boolean tree to evaluate.
+             */
+            condition: components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"];
         };
         /** Corp */
         Corp: {
@@ -1184,6 +1511,19 @@ export interface components {
             /** Wecom Dept Id */
             wecom_dept_id: number;
         };
+        /**
+         * DepartmentCondition
+         * @description Owned by a staff member of these WeCom departments (sub-departments included).
+         */
+        DepartmentCondition: {
+            /** Department Ids */
+            department_ids: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "department";
+        };
         /** DepartmentCreate */
         DepartmentCreate: {
             /** Name */
@@ -1247,6 +1587,29 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * FieldCondition
+         * @description A custom profile field (customer_field_values); `value` is typed by the field's kind.
+         */
+        FieldCondition: {
+            /**
+             * Field Id
+             * Format: uuid
+             */
+            field_id: string;
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "contains" | "in" | "empty" | "not_empty";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "field";
+            /** Value */
+            value?: string | number | string[] | null;
+        };
         /** FollowRelation */
         FollowRelation: {
             /** Add Way */
@@ -1279,6 +1642,25 @@ export interface components {
             tags: components["schemas"]["RelationTag"][];
             /** Wecom Tag Ids */
             wecom_tag_ids: string[];
+        };
+        /**
+         * GroupCondition
+         * @description Currently a member of any / none of these customer groups.
+         */
+        GroupCondition: {
+            /** Group Ids */
+            group_ids: string[];
+            /**
+             * Match
+             * @default any
+             * @enum {string}
+             */
+            match: "any" | "none";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "group";
         };
         /** GroupMember */
         GroupMember: {
@@ -1428,6 +1810,20 @@ export interface components {
          * @enum {string}
          */
         InboxStatus: "pending" | "handled" | "failed" | "dead" | "unsupported";
+        /** LastInteractionCondition */
+        LastInteractionCondition: {
+            /** After */
+            after?: string | null;
+            /** Before */
+            before?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "last_interaction";
+            /** Within Days */
+            within_days?: number | null;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -1494,10 +1890,40 @@ export interface components {
             role: components["schemas"]["Role"];
             scope: components["schemas"]["ScopeKind"];
         };
+        /** NotNode */
+        NotNode: {
+            /** Child */
+            child: components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "not";
+        };
+        /** OrNode */
+        OrNode: {
+            /** Children */
+            children: (components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"])[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "or";
+        };
         /** Page[AuditEvent] */
         Page_AuditEvent_: {
             /** Items */
             items: components["schemas"]["AuditEvent"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[BulkTagJob] */
+        Page_BulkTagJob_: {
+            /** Items */
+            items: components["schemas"]["BulkTagJob"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -1534,6 +1960,26 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[SegmentEvaluation] */
+        Page_SegmentEvaluation_: {
+            /** Items */
+            items: components["schemas"]["SegmentEvaluation"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Segment] */
+        Page_Segment_: {
+            /** Items */
+            items: components["schemas"]["Segment"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Page[StaffMember] */
         Page_StaffMember_: {
             /** Items */
@@ -1561,6 +2007,21 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** PreviewBody */
+        PreviewBody: {
+            /**
+             * Condition
+             * @description The boolean tree to evaluate.
+             */
+            condition: components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"];
+            /** Cursor */
+            cursor?: string | null;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
+        };
         /** RelationTag */
         RelationTag: {
             /**
@@ -1584,6 +2045,94 @@ export interface components {
          * @enum {string}
          */
         ScopeKind: "own" | "department" | "all";
+        /** Segment */
+        Segment: {
+            /** Condition */
+            condition: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Label */
+            created_by_label: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Count
+             * @description The last count, in the scope of whoever ran it
+             */
+            last_count: number | null;
+            /** Last Evaluated At */
+            last_evaluated_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** SegmentCount */
+        SegmentCount: {
+            /** Count */
+            count: number;
+            /**
+             * Duration Ms
+             * @description How long the database took to count
+             */
+            duration_ms: number;
+        };
+        /** SegmentCreate */
+        SegmentCreate: {
+            /** Condition */
+            condition: components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"];
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name: string;
+        };
+        /** SegmentEvaluation */
+        SegmentEvaluation: {
+            /** Actor Label */
+            actor_label: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Purpose */
+            purpose: string;
+            /** Result Count */
+            result_count: number | null;
+            /** Scope Kind */
+            scope_kind: string;
+            /** Segment Id */
+            segment_id: string | null;
+        };
+        /** SegmentUpdate */
+        SegmentUpdate: {
+            /** Condition */
+            condition?: (components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"]) | null;
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+        };
         /**
          * SessionInfo
          * @description The body of login and /auth/me: who you are, your CSRF token, where you belong.
@@ -1594,6 +2143,19 @@ export interface components {
             /** Memberships */
             memberships: components["schemas"]["MembershipSummary"][];
             user: components["schemas"]["User"];
+        };
+        /**
+         * StaffCondition
+         * @description Owned by (has a live relation with) one of these staff members.
+         */
+        StaffCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "staff";
+            /** Userids */
+            userids: string[];
         };
         /** StaffMember */
         StaffMember: {
@@ -1705,6 +2267,35 @@ export interface components {
             position?: string | null;
             /** Status */
             status?: (1 | 2 | 4 | 5) | null;
+        };
+        /** StageCondition */
+        StageCondition: {
+            /**
+             * Match
+             * @default in
+             * @enum {string}
+             */
+            match: "in" | "not_in";
+            /** Stage Ids */
+            stage_ids: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "stage";
+        };
+        /** StatusCondition */
+        StatusCondition: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "lost";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "status";
         };
         /** SyncRun */
         SyncRun: {
@@ -1883,6 +2474,25 @@ export interface components {
             name?: string | null;
             /** Order */
             order?: number | null;
+        };
+        /**
+         * TagsCondition
+         * @description WeCom corp tags (on any of the person's relations) and Siyu tags (on the person).
+         */
+        TagsCondition: {
+            /**
+             * Match
+             * @default any
+             * @enum {string}
+             */
+            match: "any" | "all" | "none";
+            /** Tag Ids */
+            tag_ids: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "tags";
         };
         /** User */
         User: {
@@ -2391,6 +3001,14 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("active" | "lost") | null;
+                /** @description Has all these tags */
+                tag_id?: string[] | null;
+                staff_userid?: string | null;
+                channel?: string | null;
+                /** @description Name contains */
+                q?: string | null;
+                /** @description A saved segment (view) */
+                segment_id?: string | null;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -3019,6 +3637,412 @@ export interface operations {
             };
         };
     };
+    list_segments: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Segment_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    count_segment_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConditionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentCount"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_segment_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConditionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_segment_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Customer_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    count_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentCount"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_segment_evaluations: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                segment_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SegmentEvaluation_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_segment: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                segment_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Customer_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_staff: {
         parameters: {
             query?: {
@@ -3444,6 +4468,139 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tag_jobs: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BulkTagJob_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_tag_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTagCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTagJob"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_tag_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_job_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTagJob"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_tag_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_job_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTagJob"];
                 };
             };
             /** @description Validation Error */

@@ -17,6 +17,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   customers: () => import('@/modules/customers/views/CustomerListView.vue'),
   groups: () => import('@/modules/groups/views/GroupListView.vue'),
   tags: () => import('@/modules/tags/views/TagsView.vue'),
+  segments: () => import('@/modules/segments/views/SegmentListView.vue'),
   'settings-corp': () => import('@/modules/integration/views/CorpSettingsView.vue'),
   'settings-sync': () => import('@/modules/sync/views/SyncView.vue'),
   'settings-inbox': () => import('@/modules/inbox/views/InboxView.vue'),
@@ -39,6 +40,18 @@ const detailPages: RouteRecordRaw[] = [
     name: 'customer-detail',
     component: () => import('@/modules/customers/views/CustomerDetailView.vue'),
     meta: { label: 'customers', nav: 'customers' },
+  },
+  {
+    path: 'segments/new',
+    name: 'segment-new',
+    component: () => import('@/modules/segments/views/SegmentBuilderView.vue'),
+    meta: { label: 'segments', nav: 'segments' },
+  },
+  {
+    path: 'segments/:segmentId',
+    name: 'segment-edit',
+    component: () => import('@/modules/segments/views/SegmentBuilderView.vue'),
+    meta: { label: 'segments', nav: 'segments' },
   },
   {
     path: 'groups/:groupId',
