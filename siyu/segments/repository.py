@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
@@ -112,7 +112,9 @@ class PeopleQueries:
         facts = CustomerFacts.customer_id
         stmt = select(facts).where(where)
         if search is not None:
-            stmt = stmt.join(Customer, Customer.id == facts).where(search)
+            # Correlated EXISTS, not a join: SQLite would build a Bloom filter over every
+            # customer before the first row; this way the walk stops at the page's end.
+            stmt = stmt.where(exists().where(Customer.id == facts, search))
         if before_id is not None:
             stmt = stmt.where(facts < before_id)
         ids = list(session.scalars(stmt.order_by(facts.desc()).limit(limit)))
