@@ -133,8 +133,15 @@ class _Writer:
         cursor = self.raw.cursor()
         for ddl in self.indexes:
             cursor.execute(ddl)
-        cursor.execute("ANALYZE")
         self.raw.commit()
+        if self.postgres:
+            # What autovacuum does after a bulk load: statistics and the visibility map (which
+            # index-only scans need).
+            self.raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            cursor.execute("VACUUM ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
+            self.raw.commit()
         self.raw.close()
 
 

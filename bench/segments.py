@@ -147,7 +147,10 @@ def bench_list(db: Database, spec: DataSpec, label: str, export_dir: Path) -> No
         "staff": {"staff_userid": "staff-0042"},
         "channel": {"channel": "store-02"},
         "status_lost": {"status": "lost"},
-        "search": {"q": "客户12"},
+        # A name near the newest people (the page fills at once) and one that matches nobody
+        # (the worst case: every row is tested; see docs/segments.md).
+        "search": {"q": "客户99"},
+        "search_no_match": {"q": "无此人"},
     }
     for case, params in cases.items():
 
@@ -194,10 +197,14 @@ def _make_corp(db: Database, corp_id: uuid.UUID) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        targets: list[tuple[str, str]] = [("sqlite", f"sqlite:///{Path(tmp) / 'segments.db'}")]
+        # SIYU_BENCH_SEGMENT_DATABASES=postgresql re-measures one database alone.
+        wanted = os.environ.get("SIYU_BENCH_SEGMENT_DATABASES", "sqlite,postgresql").split(",")
+        targets: list[tuple[str, str]] = []
+        if "sqlite" in wanted:
+            targets.append(("sqlite", f"sqlite:///{Path(tmp) / 'segments.db'}"))
         cleanups: list[Callable[[], None]] = []
         pg = os.environ.get("SIYU_BENCH_POSTGRES_URL")
-        if pg:
+        if pg and "postgresql" in wanted:
             url, drop = _fresh_postgres(pg)
             targets.append(("postgresql", url))
             cleanups.append(drop)

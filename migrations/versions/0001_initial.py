@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:07:31.666569
+Create Date: 2026-12-01 12:08:31.611290
 """
 
 from collections.abc import Sequence
@@ -978,6 +978,7 @@ def upgrade() -> None:
             "ix_customer_facts_corp_id_first_added_at",
             ["corp_id", "first_added_at"],
             unique=False,
+            postgresql_include=["status", "tags", "channels"],
             sqlite_where=sa.text("0"),
         )
         batch_op.create_index(
@@ -1555,7 +1556,11 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_customer_facts_covering", postgresql_where=sa.text("false"))
         batch_op.drop_index("ix_customer_facts_corp_id_status_customer_id")
-        batch_op.drop_index("ix_customer_facts_corp_id_first_added_at", sqlite_where=sa.text("0"))
+        batch_op.drop_index(
+            "ix_customer_facts_corp_id_first_added_at",
+            postgresql_include=["status", "tags", "channels"],
+            sqlite_where=sa.text("0"),
+        )
         batch_op.drop_index(
             "ix_customer_facts_channels", postgresql_using="gin", sqlite_where=sa.text("0")
         )

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
@@ -104,13 +104,22 @@ class PeopleQueries:
         *,
         before_id: uuid.UUID | None,
         limit: int,
+        search: ColumnElement[bool] | None = None,
     ) -> list[Customer]:
+        """Two short queries instead of one join: the page's ids from `customer_facts` alone
+        (a backward walk of its primary key that stops after `limit` matches, which both
+        planners choose for a single table), then those customers by primary key."""
         facts = CustomerFacts.customer_id
-        stmt = select(Customer).join(CustomerFacts, facts == Customer.id).where(where)
+        stmt = select(facts).where(where)
+        if search is not None:
+            # Correlated EXISTS, not a join: SQLite would build a Bloom filter over every
+            # customer before the first row; this way the walk stops at the page's end.
+            stmt = stmt.where(exists().where(Customer.id == facts, search))
         if before_id is not None:
             stmt = stmt.where(facts < before_id)
-        # Ordered by the facts key (equal to the customer id) so the walk follows one index.
-        return list(session.scalars(stmt.order_by(facts.desc()).limit(limit)))
+        ids = list(session.scalars(stmt.order_by(facts.desc()).limit(limit)))
+        found = {row.id: row for row in self.rows(session, ids)} if ids else {}
+        return [found[i] for i in ids if i in found]
 
     def ids_after(
         self,

@@ -171,9 +171,10 @@ class SegmentService:
             children.append(ChannelCondition(type="channel", states=[filters.channel]))
         condition = AndNode(type="and", children=children) if children else None
         where = self.where(session, scope=access.scope, condition=condition)
-        if filters.q:
-            where = and_(where, people.search_clause(filters.q))
-        rows = people.page(session, where, before_id=decode_id_cursor(cursor), limit=limit + 1)
+        search = people.search_clause(filters.q) if filters.q else None
+        rows = people.page(
+            session, where, before_id=decode_id_cursor(cursor), limit=limit + 1, search=search
+        )
         return split_id_page(rows, limit)
 
     # -- saved segments ----------------------------------------------------------------------------

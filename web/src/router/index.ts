@@ -23,6 +23,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   'lost-customers': () => import('@/modules/lost/views/LostCustomersView.vue'),
   duplicates: () => import('@/modules/duplicates/views/DuplicatesView.vue'),
   'settings-profile': () => import('@/modules/profile/views/ProfileSettingsView.vue'),
+  segments: () => import('@/modules/segments/views/SegmentListView.vue'),
   'settings-corp': () => import('@/modules/integration/views/CorpSettingsView.vue'),
   'settings-sync': () => import('@/modules/sync/views/SyncView.vue'),
   'settings-inbox': () => import('@/modules/inbox/views/InboxView.vue'),
@@ -45,6 +46,18 @@ const detailPages: RouteRecordRaw[] = [
     name: 'customer-detail',
     component: () => import('@/modules/customers/views/CustomerDetailView.vue'),
     meta: { label: 'customers', nav: 'customers' },
+  },
+  {
+    path: 'segments/new',
+    name: 'segment-new',
+    component: () => import('@/modules/segments/views/SegmentBuilderView.vue'),
+    meta: { label: 'segments', nav: 'segments' },
+  },
+  {
+    path: 'segments/:segmentId',
+    name: 'segment-edit',
+    component: () => import('@/modules/segments/views/SegmentBuilderView.vue'),
+    meta: { label: 'segments', nav: 'segments' },
   },
   {
     path: 'groups/:groupId',

@@ -9,7 +9,16 @@ export type FollowRelation = CustomerDetail['relations'][number]
 
 export function listCustomers(
   corpId: string,
-  query: { cursor?: string | null; limit?: number; status?: 'active' | 'lost' | null } = {},
+  query: {
+    cursor?: string | null
+    limit?: number
+    status?: 'active' | 'lost' | null
+    tagIds?: string[]
+    staffUserid?: string | null
+    channel?: string | null
+    q?: string | null
+    segmentId?: string | null
+  } = {},
 ): Promise<CustomerPage> {
   return unwrap(
     api.GET('/api/v1/corps/{corp_id}/customers', {
@@ -19,6 +28,11 @@ export function listCustomers(
           cursor: query.cursor ?? undefined,
           limit: query.limit,
           status: query.status ?? undefined,
+          tag_id: query.tagIds?.length ? query.tagIds : undefined,
+          staff_userid: query.staffUserid || undefined,
+          channel: query.channel || undefined,
+          q: query.q || undefined,
+          segment_id: query.segmentId || undefined,
         },
       },
     }),

@@ -1,5 +1,6 @@
 /** Tags service: corp tag groups and tags, and marking tags on a customer relation. */
 import { api, unwrap } from '@/api/client'
+import type { components } from '@/api/schema'
 import type { ResponseBody } from '@/api/types'
 
 export type TagGroup = ResponseBody<'/api/v1/corps/{corp_id}/tag-groups', 'get'>[number]
@@ -82,6 +83,34 @@ export function markCustomerTags(
     api.POST('/api/v1/corps/{corp_id}/customers/{customer_id}/tags', {
       params: { path: { corp_id: corpId, customer_id: customerId } },
       body,
+    }),
+  )
+}
+
+export type BulkTagJob = components['schemas']['BulkTagJob']
+
+/** Tag or untag a selection or a saved segment as a queued job; poll `getTagJob` for progress. */
+export function startTagJob(
+  corpId: string,
+  body: { action: 'add' | 'remove'; tagIds: string[]; customerIds?: string[]; segmentId?: string },
+): Promise<BulkTagJob> {
+  return unwrap(
+    api.POST('/api/v1/corps/{corp_id}/tag-jobs', {
+      params: { path: { corp_id: corpId } },
+      body: {
+        action: body.action,
+        tag_ids: body.tagIds,
+        customer_ids: body.customerIds ?? null,
+        segment_id: body.segmentId ?? null,
+      },
+    }),
+  )
+}
+
+export function getTagJob(corpId: string, jobId: string): Promise<BulkTagJob> {
+  return unwrap(
+    api.GET('/api/v1/corps/{corp_id}/tag-jobs/{tag_job_id}', {
+      params: { path: { corp_id: corpId, tag_job_id: jobId } },
     }),
   )
 }
