@@ -8,9 +8,8 @@ while scanning. Rarer leaves (department, group membership, stage, fields) are
 `customer_id IN (subquery)` over one narrow index range, which both planners run once as a
 semi-join. `none` and `not` negate the same predicates.
 
-Conditions over tables that another module owns and that may not be installed yet (custom
-field values, stages, last interaction) are compiled only when the table or column exists;
-otherwise the tree is refused with a 400 that says which condition is not available.
+Last interaction needs a column no domain writes yet (it comes with messaging): a tree using
+it is refused with a 400 that says the condition is not available.
 """
 
 from __future__ import annotations
@@ -20,23 +19,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, false, not_, or_, select, table, true
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from siyu.auth.models import ScopeKind
 from siyu.auth.scope import DataScope
 from siyu.customers.models import Customer, FollowRelation
 from siyu.customers.repository import _active_condition as live_relation
-from siyu.db.base import Base
 from siyu.db.dialect import tokens_overlap
 from siyu.groups.models import MEMBER_EXTERNAL, GroupMember
 from siyu.kit.errors import BadRequest
+from siyu.profile.models import CustomerFieldValue
 from siyu.segments import conditions as c
 from siyu.segments.facts import tag_token
 from siyu.segments.models import CustomerFacts as F
 from siyu.staff.repository import departments, userids_in_departments
-
-FIELD_VALUES_TABLE = "customer_field_values"
 
 
 def _not_available(what: str, needs: str) -> BadRequest:
@@ -110,9 +107,7 @@ class SegmentCompiler:
         if isinstance(node, c.StatusCondition):
             return F.status == node.status
         if isinstance(node, c.StageCondition):
-            stage = Customer.__table__.c.get("stage_id")
-            if stage is None:
-                raise _not_available("stage", "customers.stage_id")
+            stage = Customer.stage_id
             if node.match == "in":
                 return self._person(ctx, stage.in_(node.stage_ids))
             return self._person(ctx, or_(stage.is_(None), stage.not_in(node.stage_ids)))
@@ -147,16 +142,7 @@ class SegmentCompiler:
         return and_(*clauses) if clauses else true()
 
     def _field(self, node: c.FieldCondition, ctx: CompileContext) -> ColumnElement[bool]:  # noqa: ARG002
-        if FIELD_VALUES_TABLE not in Base.metadata.tables:
-            raise _not_available("custom field", f"the {FIELD_VALUES_TABLE} table")
-        values = table(
-            FIELD_VALUES_TABLE,
-            column("customer_id"),
-            column("field_id"),
-            column("value_text"),
-            column("value_number"),
-            column("value_date"),
-        )
+        values = CustomerFieldValue.__table__
         has_field = values.c.field_id == node.field_id
         if node.op in ("empty", "not_empty"):
             present = F.customer_id.in_(select(values.c.customer_id).where(has_field))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from siyu.auth.scope import DataScope
 from siyu.customers.models import Customer, FollowRelation
 from siyu.groups.models import CustomerGroup
+from siyu.profile.models import CustomerField, SalesStage
 from siyu.segments.models import CustomerFacts, Segment, SegmentEvaluation
 from siyu.tags.models import Tag
 
@@ -75,6 +76,26 @@ class SegmentLookups:
             return set()
         stmt = select(Tag.id).where(
             Tag.corp_id == corp_id, Tag.id.in_(list(tag_ids)), Tag.deleted_at.is_(None)
+        )
+        return set(session.scalars(stmt))
+
+    def field_ids(
+        self, session: Session, corp_id: uuid.UUID, field_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        if not field_ids:
+            return set()
+        stmt = select(CustomerField.id).where(
+            CustomerField.corp_id == corp_id, CustomerField.id.in_(list(field_ids))
+        )
+        return set(session.scalars(stmt))
+
+    def stage_ids(
+        self, session: Session, corp_id: uuid.UUID, stage_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        if not stage_ids:
+            return set()
+        stmt = select(SalesStage.id).where(
+            SalesStage.corp_id == corp_id, SalesStage.id.in_(list(stage_ids))
         )
         return set(session.scalars(stmt))
 

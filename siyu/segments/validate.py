@@ -20,6 +20,7 @@ from siyu.segments.conditions import (
     GroupCondition,
     NotNode,
     OrNode,
+    StageCondition,
     TagsCondition,
     _Window,
 )
@@ -34,6 +35,8 @@ class _Findings:
     problems: list[dict[str, str]] = field(default_factory=list)
     tag_ids: dict[uuid.UUID, str] = field(default_factory=dict)
     group_ids: dict[uuid.UUID, str] = field(default_factory=dict)
+    field_ids: dict[uuid.UUID, str] = field(default_factory=dict)
+    stage_ids: dict[uuid.UUID, str] = field(default_factory=dict)
 
     def add(self, path: str, message: str) -> None:
         self.problems.append({"path": path, "message": message})
@@ -90,7 +93,11 @@ def check_tree(session: Session, *, corp_id: uuid.UUID, condition: Condition) ->
         elif isinstance(node, _Window):
             _check_window(node, path, found)
         elif isinstance(node, FieldCondition):
+            found.field_ids.setdefault(node.field_id, f"{path}.field_id")
             _check_field(node, path, found)
+        elif isinstance(node, StageCondition):
+            for index, stage_id in enumerate(node.stage_ids):
+                found.stage_ids.setdefault(stage_id, f"{path}.stage_ids[{index}]")
     live_tags = segment_lookups.live_tag_ids(session, corp_id, list(found.tag_ids))
     for tag_id, path in found.tag_ids.items():
         if tag_id not in live_tags:
@@ -99,6 +106,14 @@ def check_tree(session: Session, *, corp_id: uuid.UUID, condition: Condition) ->
     for group_id, path in found.group_ids.items():
         if group_id not in live_groups:
             found.add(path, f"customer group {group_id} does not exist")
+    live_fields = segment_lookups.field_ids(session, corp_id, list(found.field_ids))
+    for field_id, path in found.field_ids.items():
+        if field_id not in live_fields:
+            found.add(path, f"custom field {field_id} does not exist")
+    live_stages = segment_lookups.stage_ids(session, corp_id, list(found.stage_ids))
+    for stage_id, path in found.stage_ids.items():
+        if stage_id not in live_stages:
+            found.add(path, f"sales stage {stage_id} does not exist")
     if found.problems:
         first = found.problems[0]
         raise Unprocessable(

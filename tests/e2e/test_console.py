@@ -59,8 +59,8 @@ class TestConsoleShell:
         expect(nav).to_contain_text("Dashboard")
 
         # Pages still to come say so instead of breaking.
-        nav.get_by_text("Segments").click()
-        expect(page).to_have_url(f"{live_server.url}{corp_path}/segments")
+        nav.get_by_text("Acquisition").click()
+        expect(page).to_have_url(f"{live_server.url}{corp_path}/acquisition")
         expect(page.get_by_test_id("coming-soon")).to_contain_text("Coming soon")
 
         # The staff page lists the corp's members.

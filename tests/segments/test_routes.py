@@ -171,25 +171,35 @@ class TestValidation:
         assert response.status_code == 422
         assert response.json()["error"]["details"][0]["path"] == "condition"
 
-    @pytest.mark.parametrize(
-        "leaf",
-        [
-            {
-                "type": "field",
-                "field_id": "00000000-0000-7000-8000-000000000001",
-                "op": "eq",
-                "value": "x",
-            },
-            {"type": "stage", "stage_ids": ["00000000-0000-7000-8000-000000000001"]},
-            {"type": "last_interaction", "within_days": 7},
-        ],
-    )
-    def test_modules_not_installed_answer_400(
-        self, admin: Member, town: Town, leaf: dict[str, Any]
-    ) -> None:
-        response = self.post(admin, town, leaf)
+    def test_last_interaction_is_not_available_yet(self, admin: Member, town: Town) -> None:
+        response = self.post(admin, town, {"type": "last_interaction", "within_days": 7})
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "condition_not_available"
+
+    @pytest.mark.parametrize(
+        ("leaf", "path"),
+        [
+            (
+                {
+                    "type": "field",
+                    "field_id": "00000000-0000-7000-8000-000000000001",
+                    "op": "eq",
+                    "value": "x",
+                },
+                "condition.field_id",
+            ),
+            (
+                {"type": "stage", "stage_ids": ["00000000-0000-7000-8000-000000000001"]},
+                "condition.stage_ids[0]",
+            ),
+        ],
+    )
+    def test_unknown_fields_and_stages_are_named(
+        self, admin: Member, town: Town, leaf: dict[str, Any], path: str
+    ) -> None:
+        response = self.post(admin, town, leaf)
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["path"] == path
 
     def test_field_op_needs_a_value(self, admin: Member, town: Town) -> None:
         leaf = {"type": "field", "field_id": "00000000-0000-7000-8000-000000000001", "op": "gt"}
@@ -278,3 +288,40 @@ class TestExport:
         body = {"kind": "segment_customers", "params": {"condition": {}, "scope_kind": "all"}}
         response = admin.client.post(f"/api/v1/corps/{town.corp.id}/exports", json=body)
         assert response.status_code == 422
+
+
+class TestProfileConditions:
+    """Custom fields and stages, set through the profile API, as segment leaves."""
+
+    def test_fields_and_stages_select_people(self, admin: Member, cast: Town) -> None:
+        base = f"/api/v1/corps/{cast.corp.id}"
+        client = admin.client
+        spend = client.post(
+            f"{base}/customer-fields", json={"key": "spend", "label": "年消费", "type": "number"}
+        )
+        assert spend.status_code == 201, spend.text
+        stage = client.post(f"{base}/sales-stages", json={"key": "won", "name": "成交"})
+        assert stage.status_code == 201, stage.text
+        people = {
+            item["name"]: item["id"]
+            for item in client.get(f"{base}/customers", params={"limit": 50}).json()["items"]
+        }
+        for name, amount in (("ann", 1200), ("ben", 300)):
+            answer = client.put(
+                f"{base}/customers/{people[name]}/fields", json={"values": {"spend": amount}}
+            )
+            assert answer.status_code == 200, answer.text
+        moved = client.put(
+            f"{base}/customers/{people['cat']}/stage", json={"stage_id": stage.json()["id"]}
+        )
+        assert moved.status_code == 200, moved.text
+
+        field_id = spend.json()["id"]
+        rich = {"type": "field", "field_id": field_id, "op": "gte", "value": 1000}
+        assert names(admin, cast, rich) == ["ann"]
+        known = {"type": "field", "field_id": field_id, "op": "not_empty"}
+        assert names(admin, cast, known) == ["ann", "ben"]
+        won = {"type": "stage", "stage_ids": [stage.json()["id"]]}
+        assert names(admin, cast, won) == ["cat"]
+        either = {"type": "or", "children": [rich, won]}
+        assert count(admin, cast, either) == 2
