@@ -107,6 +107,11 @@ class TestProfile:
         expect(timeline).to_contain_text("电话沟通，下周到店")
         screenshot(page, "console-customer-profile-zh")
 
+        page.goto(f"{live_server.url}/c/{world.corp_id}/stage-counts")
+        expect(page.get_by_test_id("stage-chart").locator("canvas")).to_be_visible()
+        expect(page.get_by_test_id("stage-counts-page")).to_contain_text("跟进中")
+        screenshot(page, "console-stage-counts-zh")
+
 
 class TestLostAndDuplicates:
     def test_the_lost_list_shows_a_customer_deleted_in_the_sandbox(
