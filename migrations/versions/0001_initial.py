@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:08:31.611290
+Create Date: 2026-12-01 12:11:22.210876
 """
 
 from collections.abc import Sequence
