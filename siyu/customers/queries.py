@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, exists, select, true, tuple_
+from sqlalchemy import delete, exists, func, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from siyu.auth.models import ScopeKind
@@ -62,9 +62,11 @@ class ContactQueries:
     def ids_by_external_userid(
         self, session: Session, corp_id: uuid.UUID, external_userids: Sequence[str]
     ) -> dict[str, uuid.UUID]:
+        """external_userid → the person holding the contact now (the survivor once merged)."""
         if not external_userids:
             return {}
-        stmt = select(Customer.external_userid, Customer.id).where(
+        person = func.coalesce(Customer.merged_into_id, Customer.id)
+        stmt = select(Customer.external_userid, person).where(
             Customer.corp_id == corp_id, Customer.external_userid.in_(list(external_userids))
         )
         return {str(ext): cid for ext, cid in session.execute(stmt)}
