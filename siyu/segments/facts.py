@@ -11,7 +11,7 @@ Correct on every write path by construction, not by remembering to call somethin
 
 A refresh is a recomputation (delete + insert from the sources), never an increment, so it is
 idempotent and a missed or repeated refresh cannot drift. `rebuild_corp` recomputes a whole
-corp (after an upgrade, or to check the index: `siyu segments rebuild-facts` is one use).
+corp (after an upgrade, or to check the index; no CLI command calls it yet).
 """
 
 from __future__ import annotations
