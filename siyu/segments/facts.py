@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import Table, delete, event, insert, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
@@ -72,8 +72,11 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
     merged = Customer.__table__.c.get("merged_into_id")
     if merged is not None:  # a merged person lives on in the survivor's facts only
         people = people.where(merged.is_(None))
-    rows = {row.id: row for row in session.execute(people)}
-    relations = session.execute(
+    # Core on the session's connection: the ORM's row loading cost more than the queries on
+    # the full sync's hot path, and nothing here needs ORM objects.
+    connection = session.connection()
+    rows = {row.id: row for row in connection.execute(people)}
+    relations = connection.execute(
         select(
             FollowRelation.customer_id,
             FollowRelation.staff_userid,
@@ -94,12 +97,12 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
             live.add(relation.customer_id)
             staff[relation.customer_id].add(relation.staff_userid)
     linked = chain(
-        session.execute(
+        connection.execute(
             select(FollowRelation.customer_id, FollowRelationTag.tag_id)
             .join(FollowRelationTag, FollowRelationTag.relation_id == FollowRelation.id)
             .where(FollowRelation.customer_id.in_(ids))
         ),
-        session.execute(
+        connection.execute(
             select(CustomerTag.customer_id, CustomerTag.tag_id).where(
                 CustomerTag.customer_id.in_(ids)
             )
@@ -107,7 +110,8 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
     )
     for customer_id, tag_id in linked:
         tags[customer_id].add(tag_token(tag_id))
-    session.execute(delete(CustomerFacts).where(CustomerFacts.customer_id.in_(ids)))
+    facts: Table = CustomerFacts.__table__  # type: ignore[assignment]
+    connection.execute(delete(facts).where(facts.c.customer_id.in_(ids)))
     values = [
         {
             "customer_id": customer_id,
@@ -121,7 +125,7 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
         for customer_id, row in rows.items()
     ]
     if values:
-        session.execute(insert(CustomerFacts), values)
+        connection.execute(insert(facts), values)
 
 
 def rebuild_corp(session: Session, corp_id: uuid.UUID) -> int:
