@@ -267,6 +267,7 @@ class IdentityService:
             identity.customer_id = new_person_id
         externals = {i.value for i in chosen if i.kind == KIND_EXTERNAL_USERID}
         moved_relations = moves.move_relations(session, person.id, externals, new_person_id)
+        self._hand_over_contacts(session, person, externals, new_person_id)
         segment_facts.touch(session, [person.id, new_person_id])
         session.flush()
         audit_service.record(
@@ -283,6 +284,28 @@ class IdentityService:
         created = session.get(Customer, new_person_id)
         assert created is not None
         return created
+
+    def _hand_over_contacts(
+        self, session: Session, person: Customer, externals: set[str], new_person_id: uuid.UUID
+    ) -> None:
+        """The contact rows of the moved external_userids must lead to the new person too, or
+        the next sync or callback (which finds the person through the contact row) would join
+        them back: a merged contact row now points at the new person, and the person's own
+        contact moves its external_userid over."""
+        session.flush()
+        for external_userid in sorted(externals):
+            row = contacts.get_by_external_userid(session, person.corp_id, external_userid)
+            if row is None:
+                continue
+            if row.id == person.id:
+                row.external_userid = None
+                session.flush()  # (corp_id, external_userid) is unique: free it first
+                created = session.get(Customer, new_person_id)
+                assert created is not None
+                created.external_userid = external_userid
+            elif row.merged_into_id == person.id:
+                row.merged_into_id = new_person_id
+        session.flush()
 
     def resolve_conflict(
         self,

@@ -115,6 +115,36 @@ class TestSplit:
         assert snapshot(db, corp)["relations"] == sorted(
             [("wm-a", "alice", str(a)), ("wm-b", "bob", new_id)]
         )
+        # WeCom reports both contacts again (a sync or a callback): the split stays.
+        contact(db, corp, "wm-a", staff="alice")
+        contact(db, corp, "wm-b", staff="bob")
+        assert str(person_of(db, corp, "external_userid", "wm-b")) == new_id
+        assert snapshot(db, corp)["relations"] == sorted(
+            [("wm-a", "alice", str(a)), ("wm-b", "bob", new_id)]
+        )
+
+    def test_splitting_off_the_persons_own_contact_survives_a_sync(
+        self, app: FastAPI, db: Database
+    ) -> None:
+        corp = make_corp(db)
+        a = contact(db, corp, "wm-a", staff="alice")
+        b = contact(db, corp, "wm-b", staff="bob")
+        admin = member_client(app, db, corp=corp, role=Role.admin).client
+        admin.post(f"{_base(corp.id)}/customers/{a}/merge", json={"merged_id": str(b)})
+        identities = admin.get(f"{_base(corp.id)}/customers/{a}/identities").json()
+        wm_a = next(i for i in identities if i["value"] == "wm-a")
+        response = admin.post(
+            f"{_base(corp.id)}/customers/{a}/split", json={"identity_ids": [wm_a["id"]]}
+        )
+        assert response.status_code == 201, response.text
+        new_id = response.json()["id"]
+        contact(db, corp, "wm-a", staff="alice")
+        contact(db, corp, "wm-b", staff="bob")
+        assert str(person_of(db, corp, "external_userid", "wm-a")) == new_id
+        assert str(person_of(db, corp, "external_userid", "wm-b")) == str(a)
+        assert snapshot(db, corp)["relations"] == sorted(
+            [("wm-a", "alice", new_id), ("wm-b", "bob", str(a))]
+        )
 
     def test_the_last_identity_stays(self, app: FastAPI, db: Database) -> None:
         corp = make_corp(db)
