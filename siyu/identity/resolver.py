@@ -31,6 +31,7 @@ from siyu.identity.models import CONFLICT_OPEN, KIND_PHONE
 from siyu.identity.repository import Key, conflicts, identities, persons
 from siyu.identity.rules import IdentityRuleSet, junk_check, normalize
 from siyu.kit.ids import new_id, new_ids
+from siyu.segments import facts as segment_facts
 
 
 class Claim(NamedTuple):
@@ -175,6 +176,8 @@ def resolve(
             outcome.persons[ref] = survivor
 
     persons.insert_many(session, new_people)
+    # A Core insert the ORM does not see: the new people need their segment index rows.
+    segment_facts.touch(session, [row["id"] for row in new_people])
     attach = [(key, root) for key, root in graph.unowned_keys() if root in person_of_root]
     rows = []
     for (key, root), identity_id in zip(attach, new_ids(len(attach)), strict=True):
