@@ -8,6 +8,7 @@ import uuid
 from fastapi import FastAPI
 
 from siyu.auth.models import Role
+from siyu.corps.models import Corp
 from siyu.customers.models import Customer
 from siyu.db.session import Database
 from siyu.identity.models import IdentityConflict
@@ -95,55 +96,50 @@ class TestManualMerge:
         assert response.status_code == 400
 
 
+def merge_then_split(app: FastAPI, db: Database, moving: str) -> tuple[Corp, str, str]:
+    """wm-b merged into wm-a's person, then the identity `moving` split off.
+    Returns the corp, the first person's id and the new person's id."""
+    corp = make_corp(db)
+    a = contact(db, corp, "wm-a", staff="alice")
+    b = contact(db, corp, "wm-b", staff="bob")
+    admin = member_client(app, db, corp=corp, role=Role.admin).client
+    admin.post(f"{_base(corp.id)}/customers/{a}/merge", json={"merged_id": str(b)})
+    identities = admin.get(f"{_base(corp.id)}/customers/{a}/identities").json()
+    chosen = next(i for i in identities if i["value"] == moving)
+    response = admin.post(
+        f"{_base(corp.id)}/customers/{a}/split", json={"identity_ids": [chosen["id"]]}
+    )
+    assert response.status_code == 201, response.text
+    return corp, str(a), response.json()["id"]
+
+
+def wecom_reports_both_again(db: Database, corp: Corp) -> None:
+    """A sync or a callback brings both contacts again."""
+    contact(db, corp, "wm-a", staff="alice")
+    contact(db, corp, "wm-b", staff="bob")
+
+
 class TestSplit:
     def test_identities_and_their_relations_move_to_a_new_person(
         self, app: FastAPI, db: Database
     ) -> None:
-        corp = make_corp(db)
-        a = contact(db, corp, "wm-a", staff="alice")
-        b = contact(db, corp, "wm-b", staff="bob")
-        admin = member_client(app, db, corp=corp, role=Role.admin).client
-        admin.post(f"{_base(corp.id)}/customers/{a}/merge", json={"merged_id": str(b)})
-        identities = admin.get(f"{_base(corp.id)}/customers/{a}/identities").json()
-        wm_b = next(i for i in identities if i["value"] == "wm-b")
-        response = admin.post(
-            f"{_base(corp.id)}/customers/{a}/split", json={"identity_ids": [wm_b["id"]]}
-        )
-        assert response.status_code == 201, response.text
-        new_id = response.json()["id"]
+        corp, a, new_id = merge_then_split(app, db, "wm-b")
+        expected = sorted([("wm-a", "alice", a), ("wm-b", "bob", new_id)])
         assert str(person_of(db, corp, "external_userid", "wm-b")) == new_id
-        assert snapshot(db, corp)["relations"] == sorted(
-            [("wm-a", "alice", str(a)), ("wm-b", "bob", new_id)]
-        )
-        # WeCom reports both contacts again (a sync or a callback): the split stays.
-        contact(db, corp, "wm-a", staff="alice")
-        contact(db, corp, "wm-b", staff="bob")
+        assert snapshot(db, corp)["relations"] == expected
+        wecom_reports_both_again(db, corp)
         assert str(person_of(db, corp, "external_userid", "wm-b")) == new_id
-        assert snapshot(db, corp)["relations"] == sorted(
-            [("wm-a", "alice", str(a)), ("wm-b", "bob", new_id)]
-        )
+        assert snapshot(db, corp)["relations"] == expected
 
     def test_splitting_off_the_persons_own_contact_survives_a_sync(
         self, app: FastAPI, db: Database
     ) -> None:
-        corp = make_corp(db)
-        a = contact(db, corp, "wm-a", staff="alice")
-        b = contact(db, corp, "wm-b", staff="bob")
-        admin = member_client(app, db, corp=corp, role=Role.admin).client
-        admin.post(f"{_base(corp.id)}/customers/{a}/merge", json={"merged_id": str(b)})
-        identities = admin.get(f"{_base(corp.id)}/customers/{a}/identities").json()
-        wm_a = next(i for i in identities if i["value"] == "wm-a")
-        response = admin.post(
-            f"{_base(corp.id)}/customers/{a}/split", json={"identity_ids": [wm_a["id"]]}
-        )
-        assert response.status_code == 201, response.text
-        new_id = response.json()["id"]
-        contact(db, corp, "wm-a", staff="alice")
-        contact(db, corp, "wm-b", staff="bob")
+        corp, a, new_id = merge_then_split(app, db, "wm-a")
+        wecom_reports_both_again(db, corp)
         assert str(person_of(db, corp, "external_userid", "wm-a")) == new_id
-        assert str(person_of(db, corp, "external_userid", "wm-b")) == str(a)
+        assert str(person_of(db, corp, "external_userid", "wm-b")) == a
         assert snapshot(db, corp)["relations"] == sorted(
-            [("wm-a", "alice", new_id), ("wm-b", "bob", str(a))]
+            [("wm-a", "alice", new_id), ("wm-b", "bob", a)]
         )
 
     def test_the_last_identity_stays(self, app: FastAPI, db: Database) -> None:
