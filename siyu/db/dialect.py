@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, Connection, Engine, Select, Text, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -114,3 +115,25 @@ def _overlap_sqlite(element: TokensOverlap, compiler: Any, **kw: Any) -> str:
     ]
     tests = [f"instr({column}, {compiler.process(value, **kw)}) > 0" for value in framed]
     return "(" + " OR ".join(tests or ["0"]) + ")"
+
+
+# PostgreSQL SQLSTATEs a retry of the whole transaction resolves: serialization failure and
+# deadlock detected (one of the two transactions was chosen to fail).
+_PG_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_transient_write_conflict(exc: BaseException) -> bool:
+    """True when the transaction failed only because another writer was in the way.
+
+    SQLite: "database is locked" / "database is busy" after the busy timeout ran out (a very
+    loaded machine, or one long writer). PostgreSQL: a deadlock or serialization failure.
+    Retrying the whole transaction is then correct; any other error is not retried.
+    """
+    if not isinstance(exc, DBAPIError):
+        return False
+    original = getattr(exc, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if sqlstate in _PG_RETRYABLE_SQLSTATES:
+        return True
+    message = str(original or exc).lower()
+    return "database is locked" in message or "database is busy" in message

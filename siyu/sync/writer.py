@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from sqlalchemy.orm import Session
 
+from siyu.db.dialect import is_transient_write_conflict
 from siyu.kit.clock import utcnow
 from siyu.sync.apply import apply_follows
 from siyu.sync.repository import checkpoints
 
+log = structlog.get_logger("siyu.sync")
+
 # Pages per transaction at most: bigger batches gain little and hold the lock longer.
 MAX_PAGES_PER_COMMIT = 32
+# A batch that lost a write conflict (SQLite's busy timeout ran out on a loaded machine, a
+# PostgreSQL deadlock) is written again: it is one transaction, so nothing half-landed. Only
+# after this many attempts does the run fail (resumable from the last written checkpoint).
+WRITE_ATTEMPTS = 5
 
 
 @dataclass
@@ -86,7 +95,7 @@ class PageWriter:
     def _run(self) -> None:
         try:
             for batch in self._batches():
-                self._write(batch)
+                self._write_retrying(batch)
         except BaseException as exc:  # surfaced by put() and close()
             self.error = exc
             while True:  # unblock fetchers waiting on a full queue
@@ -94,6 +103,17 @@ class PageWriter:
                     self.queue.get_nowait()
                 except queue.Empty:
                     break
+
+    def _write_retrying(self, batch: list[Page]) -> None:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._write(batch)
+                return
+            except Exception as exc:
+                if attempt == WRITE_ATTEMPTS or not is_transient_write_conflict(exc):
+                    raise
+                log.warning("sync_write_conflict_retry", attempt=attempt, pages=len(batch))
+                time.sleep(0.2 * attempt)
 
     def _write(self, batch: list[Page]) -> None:
         with self.writing() as session:
