@@ -6,13 +6,16 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi import status as http_status
 from fastapi.responses import JSONResponse
 
 from siyu.auth.deps import Access, require_api_scope
 from siyu.customers.schemas import Customer, CustomerDetail, CustomerPage
 from siyu.customers.service import customer_service
 from siyu.deps import DbSession
+from siyu.exports.schemas import Export
 from siyu.kit.routing import TransactionalRoute
+from siyu.segments.exports import request_export
 from siyu.segments.schemas import CustomerFilters
 from siyu.segments.service import segment_service
 
@@ -49,6 +52,23 @@ def list_customers(
         session, access=access, filters=filters, cursor=cursor, limit=limit
     )
     return CustomerPage(items=[Customer.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/customers/export", response_model=Export, status_code=http_status.HTTP_202_ACCEPTED)
+def export_customers(session: DbSession, access: CustomerReader, body: CustomerFilters) -> Export:
+    """The customer list as it is filtered (a saved view, tags, owner, channel, name search),
+    exported in the caller's data scope with phones masked for roles that may not see them.
+    Queued and audited like every export; download it from the exports list."""
+    condition = segment_service.list_condition(session, access=access, filters=body)
+    segment = (
+        segment_service.get_or_404(session, corp_id=access.corp_id, segment_id=body.segment_id)
+        if body.segment_id is not None
+        else None
+    )
+    export = request_export(
+        session, access=access, condition=condition, segment=segment, search=body.q
+    )
+    return Export.model_validate(export)
 
 
 @router.get(

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from siyu.auth.deps import Access
@@ -43,6 +43,8 @@ class SegmentExportParams(BaseModel):
 
     segment_id: uuid.UUID | None = None
     condition: dict[str, Any]
+    # The customer list's name search, applied beside the tree as the list applies it.
+    search: str | None = Field(default=None, max_length=64)
     scope_kind: ScopeKind
     staff_userid: str | None = None
     department_ids: list[int] = []
@@ -50,16 +52,24 @@ class SegmentExportParams(BaseModel):
 
 
 def request_export(
-    session: Session, *, access: Access, condition: Condition, segment: Segment | None
+    session: Session,
+    *,
+    access: Access,
+    condition: Condition | None,
+    segment: Segment | None,
+    search: str | None = None,
 ) -> Export:
     from siyu.exports.service import export_service
     from siyu.segments.service import dump_condition, segment_service
 
     # Validate now: a bad tree is the caller's 422, not a failed job later.
     segment_service.where(session, scope=access.scope, condition=condition)
+    if search is not None and not search.strip():
+        search = None
     params = SegmentExportParams(
         segment_id=segment.id if segment else None,
-        condition=dump_condition(condition),
+        condition=dump_condition(condition) if condition is not None else {},
+        search=search,
         scope_kind=access.scope.kind,
         staff_userid=access.scope.staff_userid,
         department_ids=sorted(access.scope.department_ids),
@@ -86,12 +96,12 @@ def export_rows(session: Session, corp_id: uuid.UUID, raw: dict[str, Any]) -> It
         staff_userid=params.staff_userid,
         department_ids=frozenset(params.department_ids),
     )
-    where = segment_service.where(
-        session, scope=scope, condition=segment_service.parse(params.condition)
-    )
+    condition = segment_service.parse(params.condition) if params.condition else None
+    where = segment_service.where(session, scope=scope, condition=condition)
+    search = people.search_clause(params.search) if params.search else None
     after: uuid.UUID | None = None
     while True:
-        ids = people.ids_after(session, where, after_id=after, limit=_BATCH)
+        ids = people.ids_after(session, where, after_id=after, limit=_BATCH, search=search)
         if not ids:
             return
         after = ids[-1]

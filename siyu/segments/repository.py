@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
@@ -131,11 +131,7 @@ class PeopleQueries:
         (a backward walk of its primary key that stops after `limit` matches, which both
         planners choose for a single table), then those customers by primary key."""
         facts = CustomerFacts.customer_id
-        stmt = select(facts).where(where)
-        if search is not None:
-            # Correlated EXISTS, not a join: SQLite would build a Bloom filter over every
-            # customer before the first row; this way the walk stops at the page's end.
-            stmt = stmt.where(exists().where(Customer.id == facts, search))
+        stmt = self._searching(select(facts).where(where), search)
         if before_id is not None:
             stmt = stmt.where(facts < before_id)
         ids = list(session.scalars(stmt.order_by(facts.desc()).limit(limit)))
@@ -149,12 +145,21 @@ class PeopleQueries:
         *,
         after_id: uuid.UUID | None,
         limit: int,
+        search: ColumnElement[bool] | None = None,
     ) -> list[uuid.UUID]:
         """Ascending id batches: a bulk job resumes from its last id after a crash."""
-        stmt = select(CustomerFacts.customer_id).where(where)
+        stmt = self._searching(select(CustomerFacts.customer_id).where(where), search)
         if after_id is not None:
             stmt = stmt.where(CustomerFacts.customer_id > after_id)
         return list(session.scalars(stmt.order_by(CustomerFacts.customer_id).limit(limit)))
+
+    @staticmethod
+    def _searching(stmt: Select[Any], search: ColumnElement[bool] | None) -> Select[Any]:
+        if search is None:
+            return stmt
+        # Correlated EXISTS, not a join: SQLite would build a Bloom filter over every
+        # customer before the first row; this way a page's walk stops at the page's end.
+        return stmt.where(exists().where(Customer.id == CustomerFacts.customer_id, search))
 
     def rows(self, session: Session, customer_ids: Sequence[uuid.UUID]) -> list[Customer]:
         return list(session.scalars(select(Customer).where(Customer.id.in_(list(customer_ids)))))

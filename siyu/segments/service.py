@@ -113,7 +113,7 @@ class SegmentService:
         session: Session,
         *,
         access: Access,
-        condition: Condition,
+        condition: Condition | None,
         purpose: str,
         segment: Segment | None = None,
     ) -> None:
@@ -124,7 +124,7 @@ class SegmentService:
         self,
         session: Session,
         access: Access,
-        condition: Condition,
+        condition: Condition | None,
         segment: Segment | None,
         purpose: str,
         total: int | None,
@@ -136,7 +136,7 @@ class SegmentService:
                 corp_id=access.corp_id,
                 segment_id=segment.id if segment else None,
                 purpose=purpose,
-                condition=dump_condition(condition),
+                condition=dump_condition(condition) if condition is not None else {},
                 scope_kind=access.scope.kind.value,
                 actor_label=access.principal.label,
                 result_count=total,
@@ -144,17 +144,12 @@ class SegmentService:
             ),
         )
 
-    def list_people(
-        self,
-        session: Session,
-        *,
-        access: Access,
-        filters: CustomerFilters,
-        cursor: str | None,
-        limit: int,
-    ) -> tuple[list[Customer], str | None]:
-        """The customer list: newest first, keyset pages, the list filters as one tree (so the
-        list and a segment can never disagree about who matches)."""
+    def list_condition(
+        self, session: Session, *, access: Access, filters: CustomerFilters
+    ) -> Condition | None:
+        """The list filters as one tree (a saved view's segment included), so the list, its
+        export and a segment can never disagree about who matches. The name search is not a
+        condition: it is applied beside the tree (`people.search_clause`)."""
         children: list[Condition] = []
         if filters.segment_id is not None:
             segment = self.get_or_404(
@@ -169,7 +164,19 @@ class SegmentService:
             children.append(StaffCondition(type="staff", userids=[filters.staff_userid]))
         if filters.channel:
             children.append(ChannelCondition(type="channel", states=[filters.channel]))
-        condition = AndNode(type="and", children=children) if children else None
+        return AndNode(type="and", children=children) if children else None
+
+    def list_people(
+        self,
+        session: Session,
+        *,
+        access: Access,
+        filters: CustomerFilters,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[Customer], str | None]:
+        """The customer list: newest first, keyset pages."""
+        condition = self.list_condition(session, access=access, filters=filters)
         where = self.where(session, scope=access.scope, condition=condition)
         search = people.search_clause(filters.q) if filters.q else None
         rows = people.page(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -18,11 +19,22 @@ from siyu.runtime import build_runtime
 from siyu.tags.bulk.service import STEP_JOB
 from siyu.tags.models import ORIGIN_SIYU, Tag, TagGroup
 from tests.conftest import make_settings
-from tests.e2e.conftest import LiveServer, screenshot
+from tests.e2e.conftest import LiveServer, open_nav_item, screenshot
 from tests.e2e.synced import SyncedWorld, synced_world
 from tests.e2e.test_console_data import open_as
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def export_dir(tmp_path: Path) -> Path:
+    return tmp_path / "exports"
+
+
+@pytest.fixture
+def server_env(export_dir: Path) -> dict[str, str]:
+    """The server and the test's stand-in worker write and read exports in one place."""
+    return {"SIYU_EXPORT_DIR": str(export_dir)}
 
 
 @pytest.fixture
@@ -46,17 +58,17 @@ def siyu_tag(database_url: str, corp_id: uuid.UUID, name: str) -> uuid.UUID:
         db.dispose()
 
 
-def run_bulk_tag_steps(database_url: str) -> None:
+def run_pending_jobs(database_url: str, name: str, **settings: object) -> None:
     """Be the worker: the server under test runs with --no-worker, so the test process runs
-    the queued bulk tag steps (each step enqueues the next) until none is left."""
-    runtime = build_runtime(make_settings(database_url))
+    the queued jobs of this name (a bulk tag step enqueues the next) until none is left."""
+    runtime = build_runtime(make_settings(database_url, **settings))
     try:
         for _ in range(50):
             with runtime.db.transaction(write=False) as session:
                 pending = list(
                     session.scalars(
                         select(JobRun.id).where(
-                            JobRun.name == STEP_JOB, JobRun.status == JobStatus.pending
+                            JobRun.name == name, JobRun.status == JobStatus.pending
                         )
                     )
                 )
@@ -123,10 +135,40 @@ class TestBulkTagging:
         dialog.locator(".el-dialog__header").click()  # close the multi-select's dropdown
         dialog.get_by_test_id("bulk-tag-start").click()
         expect(dialog.get_by_test_id("bulk-tag-progress")).to_be_visible()  # the job exists
-        run_bulk_tag_steps(live_server.database_url)
+        run_pending_jobs(live_server.database_url, STEP_JOB)
         expect(dialog.get_by_test_id("bulk-tag-status")).to_have_text("已完成")
         expect(dialog.get_by_test_id("bulk-tag-progress")).to_contain_text("已处理 2 / 2")
         screenshot(page, "bulk-tag-zh")
         page.keyboard.press("Escape")
         pick(page, page.get_by_test_id("customers-tags"), "回访")
         expect(table.locator(".el-table__body tr")).to_have_count(2)
+
+
+class TestCustomerListExport:
+    def test_exports_the_filtered_list_and_downloads_it(
+        self,
+        page: Page,
+        live_server: LiveServer,
+        world: SyncedWorld,
+        export_dir: Path,
+        tmp_path: Path,
+    ) -> None:
+        open_as(page, live_server, world.owner, f"/c/{world.corp_id}/customers")
+        table = page.get_by_test_id("customers-table")
+        expect(table.locator(".el-table__body tr")).to_have_count(len(world.customers))
+        page.get_by_test_id("customers-staff").fill(world.staff_userid)
+        page.get_by_test_id("customers-staff").press("Enter")
+        expect(table.locator(".el-table__body tr")).to_have_count(len(world.own_customers))
+        page.get_by_test_id("customers-export").click()
+        expect(page.locator(".el-message--success")).to_be_visible()
+        run_pending_jobs(live_server.database_url, "exports.run", export_dir=export_dir)
+        open_nav_item(page, "设置", "导出记录")
+        rows = page.get_by_test_id("exports-table").locator(".el-table__body tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("可下载")
+        with page.expect_download() as download:
+            page.get_by_test_id("exports-download").click()
+        saved = tmp_path / "customers.csv"
+        download.value.save_as(saved)
+        lines = saved.read_text(encoding="utf-8-sig").splitlines()
+        assert len(lines) == 1 + len(world.own_customers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from siyu.db.session import Database
@@ -12,6 +14,17 @@ from tests.segments.people import Town
 @pytest.fixture
 def town(db: Database) -> Town:
     return Town(db=db, corp=make_corp(db))
+
+
+@pytest.fixture
+def cast(town: Town) -> Town:
+    """Five people: who has which tag, staff, channel, date and status."""
+    town.person("ann", tags=("vip", "new"), state="poster", added=datetime(2026, 1, 5, tzinfo=UTC))
+    town.person("ben", tags=("vip",), siyu_tags=("risk",), staff="bob", state="store")
+    town.person("cat", tags=("new",), staff="bob", state="poster")
+    town.person("dan", siyu_tags=("risk",), status="lost")
+    town.person("eve")
+    return town
 
 
 # The full-sync fixtures (sandbox over HTTP, a fresh database) for the index tests.
@@ -27,6 +40,7 @@ from tests.sync.conftest import (  # noqa: E402
 )
 
 __all__ = [
+    "cast",
     "corp_id",
     "gauge",
     "run_sync",

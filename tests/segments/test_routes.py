@@ -32,17 +32,6 @@ def admin(app: FastAPI, town: Town) -> Member:
     return member_client(app, town.db, corp=town.corp, role=Role.admin)
 
 
-@pytest.fixture
-def cast(town: Town) -> Town:
-    """Five people: who has which tag, staff, channel, date and status."""
-    town.person("ann", tags=("vip", "new"), state="poster", added=datetime(2026, 1, 5, tzinfo=UTC))
-    town.person("ben", tags=("vip",), siyu_tags=("risk",), staff="bob", state="store")
-    town.person("cat", tags=("new",), staff="bob", state="poster")
-    town.person("dan", siyu_tags=("risk",), status="lost")
-    town.person("eve")
-    return town
-
-
 def names(member: Member, town: Town, condition: dict[str, Any]) -> list[str]:
     url = f"/api/v1/corps/{town.corp.id}/segments/preview"
     response = member.client.post(url, json={"condition": condition, "limit": 50})

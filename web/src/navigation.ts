@@ -78,6 +78,7 @@ export const NAVIGATION: NavEntry[] = [
       { name: 'settings-members', path: 'settings/members', label: 'settingsMembers', ready: false },
       { name: 'settings-api-keys', path: 'settings/api-keys', label: 'settingsApiKeys', ready: false },
       { name: 'settings-audit', path: 'settings/audit', label: 'settingsAudit', ready: true },
+      { name: 'settings-exports', path: 'settings/exports', label: 'settingsExports', ready: true },
     ],
   },
 ]

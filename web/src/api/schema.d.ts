@@ -290,6 +290,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/customers/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export Customers
+         * @description The customer list as it is filtered (a saved view, tags, owner, channel, name search),
+         *     exported in the caller's data scope with phones masked for roles that may not see them.
+         *     Queued and audited like every export; download it from the exports list.
+         */
+        post: operations["export_customers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/customers/{customer_id}": {
         parameters: {
             query?: never;
@@ -2141,6 +2163,27 @@ export interface components {
              * @description str, number, ISO date, or a list of option keys
              */
             value: unknown;
+        };
+        /**
+         * CustomerFilters
+         * @description The customer list's filters; all given ones must hold (a saved view may add a segment).
+         */
+        CustomerFilters: {
+            /** Channel */
+            channel?: string | null;
+            /**
+             * Q
+             * @description Name contains
+             */
+            q?: string | null;
+            /** Segment Id */
+            segment_id?: string | null;
+            /** Staff Userid */
+            staff_userid?: string | null;
+            /** Status */
+            status?: ("active" | "lost") | null;
+            /** Tag Ids */
+            tag_ids?: string[];
         };
         /** CustomerGroup */
         CustomerGroup: {
@@ -4634,6 +4677,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Customer_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_customers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerFilters"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
                 };
             };
             /** @description Validation Error */

@@ -1,5 +1,6 @@
 /** Customers service: WeCom external contacts and their follow relations with staff. */
 import { api, unwrap } from '@/api/client'
+import type { components } from '@/api/schema'
 import type { ResponseBody } from '@/api/types'
 
 export type CustomerPage = ResponseBody<'/api/v1/corps/{corp_id}/customers', 'get'>
@@ -34,6 +35,35 @@ export function listCustomers(
           q: query.q || undefined,
           segment_id: query.segmentId || undefined,
         },
+      },
+    }),
+  )
+}
+
+export type CustomerExport = components['schemas']['Export']
+
+/** Queue an export of the list as filtered (same filters as `listCustomers`). */
+export function exportCustomers(
+  corpId: string,
+  filters: {
+    status?: 'active' | 'lost' | null
+    tagIds?: string[]
+    staffUserid?: string | null
+    channel?: string | null
+    q?: string | null
+    segmentId?: string | null
+  },
+): Promise<CustomerExport> {
+  return unwrap(
+    api.POST('/api/v1/corps/{corp_id}/customers/export', {
+      params: { path: { corp_id: corpId } },
+      body: {
+        status: filters.status ?? null,
+        tag_ids: filters.tagIds ?? [],
+        staff_userid: filters.staffUserid || null,
+        channel: filters.channel || null,
+        q: filters.q || null,
+        segment_id: filters.segmentId || null,
       },
     }),
   )
