@@ -328,6 +328,7 @@ for module_name, command_name in (
     ("siyu.sandbox.cli", "sandbox"),
     ("siyu.inbox.cli", "inbox"),
     ("siyu.sync.cli", "sync"),
+    ("siyu.segments.cli", "segments"),
 ):
     try:
         module = importlib.import_module(module_name)

@@ -17,21 +17,12 @@ from siyu.auth.repository import users
 from siyu.auth.schemas import MemberCreate, UserCreate
 from siyu.corps.service import corp_service
 from siyu.db.session import Database
+from siyu.kit.cli import settings_of
 from siyu.kit.errors import SiyuError
-from siyu.settings import Settings, get_settings
 
 app = typer.Typer(help="Console users.", no_args_is_help=True)
 _out = Console()
 _err = Console(stderr=True)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    """The settings the parent command put in `ctx.obj`, else the process settings."""
-    root = ctx.find_root().obj
-    if isinstance(root, Settings):
-        return root
-    settings = getattr(root, "settings", None)
-    return settings if isinstance(settings, Settings) else get_settings()
 
 
 def _fail(message: str) -> typer.Exit:
@@ -56,7 +47,7 @@ def create_user(
     name: Annotated[str | None, typer.Option(help="Display name")] = None,
 ) -> None:
     """Create a console user, optionally as a member of one corp."""
-    db = Database(_settings(ctx).database_url)
+    db = Database(settings_of(ctx).database_url)
     try:
         with db.transaction() as session:
             _cli_session(session)
@@ -95,7 +86,7 @@ def create_user(
 @app.command("list")
 def list_users(ctx: typer.Context) -> None:
     """All console users, with their memberships."""
-    db = Database(_settings(ctx).database_url)
+    db = Database(settings_of(ctx).database_url)
     try:
         with db.transaction(write=False) as session:
             corps = {c.id: c.wecom_corp_id for c in corp_service.list(session)}

@@ -18,9 +18,9 @@ from siyu.audit.service import audit_service
 from siyu.corps.service import corp_service
 from siyu.inbox.models import InboxStatus
 from siyu.inbox.service import inbox_service
+from siyu.kit.cli import settings_of
 from siyu.kit.errors import SiyuError
 from siyu.runtime import Runtime, build_runtime
-from siyu.settings import Settings, get_settings
 
 app = typer.Typer(help="The WeCom callback inbox.", no_args_is_help=True)
 _out = Console()
@@ -31,18 +31,10 @@ CorpOption = Annotated[
 ]
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    root = ctx.find_root().obj
-    if isinstance(root, Settings):
-        return root
-    settings = getattr(root, "settings", None)
-    return settings if isinstance(settings, Settings) else get_settings()
-
-
 @contextmanager
 def _session(ctx: typer.Context) -> Iterator[tuple[Runtime, Session]]:
     """A write transaction on a runtime, so jobs enqueued here wake the configured workers."""
-    runtime = build_runtime(_settings(ctx))
+    runtime = build_runtime(settings_of(ctx))
     try:
         with runtime.db.transaction() as session:
             bind_audit_context(session, AuditContext(actor_label="cli"), guard_writes=False)

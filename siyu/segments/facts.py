@@ -11,7 +11,7 @@ Correct on every write path by construction, not by remembering to call somethin
 
 A refresh is a recomputation (delete + insert from the sources), never an increment, so it is
 idempotent and a missed or repeated refresh cannot drift. `rebuild_corp` recomputes a whole
-corp (after an upgrade, or to check the index; no CLI command calls it yet).
+corp (after an upgrade, or to check the index): `siyu segments rebuild-index`.
 """
 
 from __future__ import annotations
@@ -128,20 +128,27 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
         connection.execute(insert(facts), values)
 
 
+def rebuild_batch(
+    session: Session, corp_id: uuid.UUID, *, after: uuid.UUID | None, limit: int = 5000
+) -> list[uuid.UUID]:
+    """Recompute the next `limit` people of a corp after `after` (id order); returns their ids,
+    so a caller can commit between batches and resume from the last one."""
+    stmt = select(Customer.id).where(Customer.corp_id == corp_id)
+    if after is not None:
+        stmt = stmt.where(Customer.id > after)
+    ids = list(session.scalars(stmt.order_by(Customer.id).limit(limit)))
+    refresh(session, ids)
+    return ids
+
+
 def rebuild_corp(session: Session, corp_id: uuid.UUID) -> int:
-    """Recompute every person of a corp; returns how many."""
+    """Recompute every person of a corp in this transaction; returns how many."""
     after: uuid.UUID | None = None
     total = 0
-    while True:
-        stmt = select(Customer.id).where(Customer.corp_id == corp_id)
-        if after is not None:
-            stmt = stmt.where(Customer.id > after)
-        ids = list(session.scalars(stmt.order_by(Customer.id).limit(5000)))
-        if not ids:
-            return total
-        refresh(session, ids)
+    while ids := rebuild_batch(session, corp_id, after=after):
         total += len(ids)
         after = ids[-1]
+    return total
 
 
 @event.listens_for(Session, "after_flush")

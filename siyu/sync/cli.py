@@ -12,9 +12,9 @@ from rich.table import Table
 
 from siyu.corps.models import Corp
 from siyu.corps.service import corp_service
+from siyu.kit.cli import settings_of
 from siyu.kit.errors import SiyuError
 from siyu.runtime import build_runtime
-from siyu.settings import Settings, get_settings
 from siyu.sync.engine import STAGES, SyncEngine, SyncOptions
 from siyu.sync.models import RUN_DONE, RUN_FAILED, RUN_INTERRUPTED
 from siyu.sync.repository import sync_runs
@@ -26,14 +26,6 @@ _out = Console()
 _err = Console(stderr=True)
 
 CorpOption = Annotated[str, typer.Option("--corp", help="WeCom CorpID")]
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    root = ctx.find_root().obj
-    if isinstance(root, Settings):
-        return root
-    settings = getattr(root, "settings", None)
-    return settings if isinstance(settings, Settings) else get_settings()
 
 
 def _corp(session: Any, wecom_corp_id: str) -> Corp:
@@ -52,7 +44,7 @@ def run(
 ) -> None:
     """Run a full sync inline with a progress bar. Ctrl-C interrupts; running it again resumes
     the interrupted (or failed) run from its checkpoints."""
-    runtime = build_runtime(_settings(ctx))
+    runtime = build_runtime(settings_of(ctx))
     stop = threading.Event()
     try:
         with runtime.db.transaction() as session:
@@ -111,7 +103,7 @@ def run(
 @app.command("status")
 def status(ctx: typer.Context, corp: CorpOption, limit: int = 10) -> None:
     """Recent runs of a corp, newest first."""
-    runtime = build_runtime(_settings(ctx))
+    runtime = build_runtime(settings_of(ctx))
     try:
         with runtime.db.transaction(write=False) as session:
             target = _corp(session, corp)
