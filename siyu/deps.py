@@ -47,7 +47,19 @@ def get_write_session(request: Request) -> Session:
     return session
 
 
+def get_read_session(request: Request) -> Session:
+    """A read session even for POST: for a read whose request body is too big for a query
+    string (a segment tree). Whatever it records goes through `write_after_read`. Declare it
+    before any other dependency that would open the request's session."""
+    session = request_session(request)
+    if session is None:
+        session = get_runtime(request).db.session(write=False)
+        bind_request_session(request, session)
+    return session
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbSession = Annotated[Session, Depends(get_session)]
 WriteSession = Annotated[Session, Depends(get_write_session)]
+ReadSession = Annotated[Session, Depends(get_read_session)]

@@ -20,11 +20,35 @@ from siyu.db.engine import build_engine
 log = structlog.get_logger(__name__)
 
 _AFTER_COMMIT = "siyu.after_commit"
+_READ_ONLY = "siyu.read_only"
+_DATABASE = "siyu.database"
 
 
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run `callback` after the session's transaction commits; drop it on rollback."""
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def write_after_read(session: Session, write: Callable[[Session], None]) -> None:
+    """Record what a read produced without holding the write lock while reading.
+
+    In a write session `write(session)` runs now. In a read session it runs after the read has
+    committed, in a short write transaction of its own: on SQLite a read that writes at its end
+    would either hold the database's only write lock for the whole read (BEGIN IMMEDIATE) or
+    fail to take it once another writer has committed since the read began (a WAL snapshot
+    cannot be upgraded). Only for records *of* a read (an evaluation log, a last-seen count):
+    the read's answer stands even if the record fails, which is logged.
+    """
+    if not session.info.get(_READ_ONLY):
+        write(session)
+        return
+    database: Database = session.info[_DATABASE]
+
+    def record() -> None:
+        with database.transaction() as writer:
+            write(writer)
+
+    on_commit(session, record)
 
 
 def _run_after_commit(session: Session) -> None:
@@ -61,7 +85,9 @@ class Database:
         self.engine = engine or build_engine(url, echo=echo)
         self._write = sessionmaker(self.engine, expire_on_commit=False)
         reader = self.engine.execution_options(sqlite_begin="DEFERRED")
-        self._read = sessionmaker(reader, expire_on_commit=False)
+        self._read = sessionmaker(
+            reader, expire_on_commit=False, info={_READ_ONLY: True, _DATABASE: self}
+        )
         self._prepare: list[Callable[[Session], None]] = []
         self._owns_engine = engine is None
 
@@ -79,10 +105,15 @@ class Database:
         db.url = connection.engine.url.render_as_string(hide_password=False)
         db.engine = connection.engine
         db._owns_engine = False
-        factory = sessionmaker(
+        db._write = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
-        db._write = db._read = factory
+        db._read = sessionmaker(
+            bind=connection,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+            info={_READ_ONLY: True, _DATABASE: db},
+        )
         db._prepare = []
         return db
 

@@ -7,9 +7,10 @@ import builtins
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
@@ -46,6 +47,15 @@ class SegmentRepository:
     def add_evaluation(self, session: Session, evaluation: SegmentEvaluation) -> None:
         session.add(evaluation)
         session.flush()
+
+    def set_last_count(
+        self, session: Session, segment_id: uuid.UUID, count: int, at: datetime
+    ) -> None:
+        session.execute(
+            update(Segment)
+            .where(Segment.id == segment_id)
+            .values(last_count=count, last_evaluated_at=at)
+        )
 
     def evaluations(
         self,

@@ -1,6 +1,8 @@
 """Segment routes: evaluate a tree (count / preview / export) and keep saved segments.
 
-Evaluations record a row, so even the saved segment's count and preview are POSTs.
+Counts and previews are POSTs (a tree does not fit a query string) but run in a read session,
+so a scan over a million people never holds SQLite's write lock; their evaluation records are
+written right after, in a short transaction of their own (`write_after_read`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, status
 from siyu.auth.deps import Access, require_api_scope, require_role
 from siyu.auth.models import Role
 from siyu.customers.schemas import Customer, CustomerPage
-from siyu.deps import DbSession
+from siyu.deps import DbSession, ReadSession
 from siyu.exports.schemas import Export
 from siyu.kit.routing import TransactionalRoute
 from siyu.segments.exports import request_export
@@ -45,7 +47,7 @@ def _page(rows: list[object], next_cursor: str | None) -> CustomerPage:
 
 @router.post("/segments/count", response_model=SegmentCount)
 def count_segment_condition(
-    session: DbSession, access: SegmentReader, body: ConditionBody
+    session: ReadSession, access: SegmentReader, body: ConditionBody
 ) -> SegmentCount:
     """How many people in the caller's scope match an unsaved tree (the builder's live count)."""
     total, ms = segment_service.count(session, access=access, condition=body.condition)
@@ -54,7 +56,7 @@ def count_segment_condition(
 
 @router.post("/segments/preview", response_model=CustomerPage)
 def preview_segment_condition(
-    session: DbSession, access: SegmentReader, body: PreviewBody
+    session: ReadSession, access: SegmentReader, body: PreviewBody
 ) -> CustomerPage:
     rows, next_cursor = segment_service.preview(
         session, access=access, condition=body.condition, cursor=body.cursor, limit=body.limit
@@ -107,7 +109,9 @@ def delete_segment(session: DbSession, access: SegmentEditor, segment_id: uuid.U
 
 
 @router.post("/segments/{segment_id}/count", response_model=SegmentCount)
-def count_segment(session: DbSession, access: SegmentReader, segment_id: uuid.UUID) -> SegmentCount:
+def count_segment(
+    session: ReadSession, access: SegmentReader, segment_id: uuid.UUID
+) -> SegmentCount:
     segment = segment_service.get_or_404(session, corp_id=access.corp_id, segment_id=segment_id)
     condition = segment_service.condition_of(segment)
     total, ms = segment_service.count(session, access=access, condition=condition, segment=segment)
@@ -116,7 +120,7 @@ def count_segment(session: DbSession, access: SegmentReader, segment_id: uuid.UU
 
 @router.post("/segments/{segment_id}/preview", response_model=CustomerPage)
 def preview_segment(
-    session: DbSession,
+    session: ReadSession,
     access: SegmentReader,
     segment_id: uuid.UUID,
     cursor: str | None = None,

@@ -20,6 +20,7 @@ from siyu.audit.service import audit_service
 from siyu.auth.deps import Access
 from siyu.auth.scope import DataScope
 from siyu.customers.models import Customer
+from siyu.db.session import write_after_read
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import NotFound, Unprocessable
 from siyu.kit.pagination import decode_id_cursor, split_id_page
@@ -87,8 +88,10 @@ class SegmentService:
         elapsed = (time.perf_counter() - started) * 1000
         self._record(session, access, condition, segment, "count", total, elapsed)
         if segment is not None:
-            segment.last_count = total
-            segment.last_evaluated_at = utcnow()
+            segment_id, at = segment.id, utcnow()
+            write_after_read(
+                session, lambda writer: segments.set_last_count(writer, segment_id, total, at)
+            )
         return total, elapsed
 
     def preview(
@@ -130,19 +133,18 @@ class SegmentService:
         total: int | None,
         elapsed_ms: float,
     ) -> None:
-        segments.add_evaluation(
-            session,
-            SegmentEvaluation(
-                corp_id=access.corp_id,
-                segment_id=segment.id if segment else None,
-                purpose=purpose,
-                condition=dump_condition(condition) if condition is not None else {},
-                scope_kind=access.scope.kind.value,
-                actor_label=access.principal.label,
-                result_count=total,
-                duration_ms=round(elapsed_ms, 3),
-            ),
+        evaluation = SegmentEvaluation(
+            corp_id=access.corp_id,
+            segment_id=segment.id if segment else None,
+            purpose=purpose,
+            condition=dump_condition(condition) if condition is not None else {},
+            scope_kind=access.scope.kind.value,
+            actor_label=access.principal.label,
+            result_count=total,
+            duration_ms=round(elapsed_ms, 3),
         )
+        # Counts and previews run in a read session (no write lock while they scan).
+        write_after_read(session, lambda writer: segments.add_evaluation(writer, evaluation))
 
     def list_condition(
         self, session: Session, *, access: Access, filters: CustomerFilters
