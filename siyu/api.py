@@ -23,6 +23,7 @@ def build_api_router() -> APIRouter:
     from siyu.materials.routes import router as materials_router
     from siyu.profile.customer_routes import router as profile_customer_router
     from siyu.profile.routes import router as profile_router
+    from siyu.replies.routes import router as replies_router
     from siyu.segments.routes import router as segments_router
     from siyu.staff.routes import router as staff_router
     from siyu.sync.routes import router as sync_router
@@ -51,4 +52,5 @@ def build_api_router() -> APIRouter:
     router.include_router(lost_router)
     router.include_router(duplicates_router)
     router.include_router(materials_router)
+    router.include_router(replies_router)
     return router

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 13:58:55.514421
+Create Date: 2026-12-01 14:20:07.935153
 """
 
 from collections.abc import Sequence
@@ -521,6 +521,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("corp_id", "name", name=op.f("uq_material_folders_corp_id_name")),
     )
     op.create_table(
+        "reply_groups",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_reply_groups_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reply_groups")),
+        sa.UniqueConstraint("corp_id", "name", name=op.f("uq_reply_groups_corp_id_name")),
+    )
+    op.create_table(
         "sales_stages",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -863,6 +880,35 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_materials_corp_id_kind_id", ["corp_id", "kind", "id"], unique=False
+        )
+
+    op.create_table(
+        "replies",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.String(length=64), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("material_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("use_count", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.String(length=255), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_replies_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["reply_groups.id"],
+            name=op.f("fk_replies_group_id_reply_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_replies")),
+    )
+    with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_replies_group_id_position_id", ["group_id", "position", "id"], unique=False
         )
 
     op.create_table(
@@ -1707,6 +1753,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_segment_evaluations_corp_id_segment_id_id")
 
     op.drop_table("segment_evaluations")
+    with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.drop_index("ix_replies_group_id_position_id")
+
+    op.drop_table("replies")
     with op.batch_alter_table("materials", schema=None) as batch_op:
         batch_op.drop_index("ix_materials_corp_id_kind_id")
         batch_op.drop_index("ix_materials_corp_id_folder_id_id")
@@ -1748,6 +1798,7 @@ def downgrade() -> None:
 
     op.drop_table("segments")
     op.drop_table("sales_stages")
+    op.drop_table("reply_groups")
     op.drop_table("material_folders")
     op.drop_table("material_files")
     op.drop_table("lost_alert_settings")

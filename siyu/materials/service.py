@@ -216,6 +216,14 @@ class MaterialService:
         repo.keep_fresh(session, material_ids, until=now + media.KEEP_FRESH)
         return result
 
+    def check_attachable(
+        self, session: Session, *, corp_id: uuid.UUID, material_ids: Sequence[uuid.UUID]
+    ) -> None:
+        """What `wecom_attachments` would refuse, refused now (422 naming the material): for
+        domains that store material ids (a welcome message, a quick reply) when they save."""
+        attachments.check_request(material_ids, "check")
+        attachments.check_materials(material_ids, repo.of_corp(session, corp_id, material_ids))
+
     def ensure_media(
         self, session: Session, *, corp: Corp, runtime: Runtime, material_ids: Sequence[uuid.UUID]
     ) -> int:
