@@ -29,6 +29,8 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   'settings-inbox': () => import('@/modules/inbox/views/InboxView.vue'),
   'settings-wecom-calls': () => import('@/modules/wecom/views/WeComCallsView.vue'),
   'settings-audit': () => import('@/modules/audit/views/AuditLogView.vue'),
+  materials: () => import('@/modules/materials/views/MaterialsView.vue'),
+  replies: () => import('@/modules/replies/views/RepliesView.vue'),
 }
 const comingSoon = () => import('@/components/ComingSoonView.vue')
 
