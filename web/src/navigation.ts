@@ -6,6 +6,7 @@ import {
   Aim,
   ChatDotRound,
   DataBoard,
+  Files,
   Filter,
   MagicStick,
   PriceTag,
@@ -60,6 +61,15 @@ export const NAVIGATION: NavEntry[] = [
   { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: false },
   { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: true },
   { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },
+  {
+    name: 'library-pages',
+    label: 'library',
+    icon: Files,
+    children: [
+      { name: 'materials', path: 'materials', label: 'materials', ready: true },
+      { name: 'replies', path: 'replies', label: 'replies', ready: true },
+    ],
+  },
   { name: 'automation', path: 'automation', label: 'automation', icon: MagicStick, ready: false },
   { name: 'commerce', path: 'commerce', label: 'commerce', icon: ShoppingCart, ready: false },
   { name: 'fission', path: 'fission', label: 'fission', icon: Share, ready: false },

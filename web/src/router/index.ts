@@ -30,6 +30,8 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   'settings-wecom-calls': () => import('@/modules/wecom/views/WeComCallsView.vue'),
   'settings-audit': () => import('@/modules/audit/views/AuditLogView.vue'),
   'settings-exports': () => import('@/modules/exports/views/ExportListView.vue'),
+  materials: () => import('@/modules/materials/views/MaterialsView.vue'),
+  replies: () => import('@/modules/replies/views/RepliesView.vue'),
 }
 const comingSoon = () => import('@/components/ComingSoonView.vue')
 
