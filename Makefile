@@ -57,13 +57,18 @@ run: setup web
 # its own Redis database (tests/conftest.py). Lint and types are part of the gate.
 PYTEST := $(PY) -m pytest -q -n auto
 
+# With PostgreSQL configured, the SQLite and PostgreSQL runs go side by side: much of the suite
+# waits (on servers it started, on PostgreSQL, on the browser), so two runs on two cores take
+# far less than one after the other. Each run keeps its own Redis databases (PG from base 8).
+# TEST_DIALECTS_IN_SERIES=1 runs them one after the other, with live output.
 test: setup web chromium lint typecheck
-	$(PYTEST)
-	@if [ -n "$$SIYU_TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$SIYU_TEST_DATABASE_URL) =="; \
+	@if [ -z "$$SIYU_TEST_DATABASE_URL" ]; then \
+		$(PYTEST) && echo "SIYU_TEST_DATABASE_URL is not set: skipped the PostgreSQL run"; \
+	elif [ -n "$$TEST_DIALECTS_IN_SERIES" ]; then \
+		$(PYTEST) && echo "== again on PostgreSQL ($$SIYU_TEST_DATABASE_URL) ==" && \
 		$(PG_TEST_ENV) $(PYTEST); \
 	else \
-		echo "SIYU_TEST_DATABASE_URL is not set: skipped the PostgreSQL run"; \
+		./scripts/test_both_dialects.sh $(PYTEST); \
 	fi
 
 lint: setup
