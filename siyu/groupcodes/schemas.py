@@ -79,7 +79,7 @@ class GroupCode(OutputSchema):
     qr_code: str | None
     group_cap: int
     threshold_percent: int
-    threshold: int = Field(description="Members at which a group rotates out")
+    threshold: int = Field(default=0, description="Members at which a group rotates out")
     auto_create_room: bool
     room_base_name: str | None
     phone_verification: bool
@@ -88,7 +88,7 @@ class GroupCode(OutputSchema):
     rotations: int
     last_checked_at: datetime | None
     created_at: datetime
-    page_path: str = Field(description="The public page, relative to the server")
+    page_path: str = Field(default="", description="The public page, relative to the server")
 
 
 class GroupCodeDetail(GroupCode):
