@@ -36,24 +36,23 @@ def new_groups(world: World, count: int, *, owner: str = "alice") -> list[uuid.U
 def create_code(client: TestClient, world: World, pool: list[uuid.UUID], **body: Any) -> Any:
     response = client.post(
         url(world),
-        json={"name": "新人训练营", "owner_userid": "alice", "pool": [str(g) for g in pool]}
-        | body,
+        json={"name": "新人训练营", "owner_userid": "alice", "pool": [str(g) for g in pool]} | body,
     )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def customers(world: World, count: int) -> list[str]:
-    ids = [
-        str(world.act("add_customer", userid="bob")["external_userid"]) for _ in range(count)
-    ]
+    ids = [str(world.act("add_customer", userid="bob")["external_userid"]) for _ in range(count)]
     world.take()  # the add callbacks are not what these tests are about
     return ids
 
 
 def scan(world: World, config_id: str, external_userid: str) -> str:
     """A customer scans the code's QR; WeCom puts them into the first listed group with room."""
-    return str(world.act("join_group", config_id=config_id, external_userid=external_userid)["chat_id"])
+    return str(
+        world.act("join_group", config_id=config_id, external_userid=external_userid)["chat_id"]
+    )
 
 
 def way_chats(world: World, config_id: str) -> list[str]:

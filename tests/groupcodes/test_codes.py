@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from siyu.auth.models import Role, ScopeKind
 from siyu.groupcodes.models import GroupCode
 from siyu.groupcodes.service import group_code_service
 from siyu.jobs import enqueue
 from tests.customers.world import World
 from tests.groupcodes.helpers import create_code, customers, new_groups, scan, url, way_chats
+from tests.helpers.auth import member_client
 from tests.profile.helpers import admin
 from tests.sandbox.helpers import START
 
@@ -55,9 +57,7 @@ class TestCreate:
         assert client.get(url(world)).json() == []
         assert world.wecom.join_ways == {}
 
-    def test_a_wecom_refusal_is_a_502_and_leaves_no_code(
-        self, app: FastAPI, world: World
-    ) -> None:
+    def test_a_wecom_refusal_is_a_502_and_leaves_no_code(self, app: FastAPI, world: World) -> None:
         pool = new_groups(world, 1)
         world.wecom.join_ways.update({f"fill{i}": None for i in range(3)})  # type: ignore[misc]
         world.state.rules.contact_way_cap = 3  # the 500k quota, reached
@@ -110,7 +110,9 @@ class TestRotation:
         daily = admin(app, world).get(
             url(world, f"/{code['id']}/joins"), params={"since": day.isoformat()}
         )
-        assert [(d["chat_id"], d["joins"]) for d in daily.json()] == [(way_chats(world, code["config_id"])[0], 3)]
+        assert [(d["chat_id"], d["joins"]) for d in daily.json()] == [
+            (way_chats(world, code["config_id"])[0], 3)
+        ]
         with world.db.transaction(write=False) as session:
             counts = group_code_service.joins_by_state(
                 session, world.corp.id, [code["state"], "other"], day
@@ -142,3 +144,22 @@ class TestRotation:
         with world.db.transaction(write=False) as session:
             row = session.get(GroupCode, uuid.UUID(code["id"]))
             assert row is not None and row.last_checked_at is not None
+
+
+class TestScope:
+    def test_staff_scoped_members_see_only_their_own_codes(
+        self, app: FastAPI, world: World
+    ) -> None:
+        api = admin(app, world)
+        pool = new_groups(world, 2)
+        alices = create_code(api, world, pool[:1], owner_userid="alice")
+        bobs = create_code(api, world, pool[1:], owner_userid="bob", name="bob 的群")
+        bob = member_client(
+            app, world.db, corp=world.corp, role=Role.staff, scope=ScopeKind.own, staff_userid="bob"
+        ).client
+        assert [c["id"] for c in bob.get(url(world)).json()] == [bobs["id"]]
+        assert bob.get(url(world, f"/{alices['id']}")).status_code == 404
+        assert bob.get(url(world, f"/{bobs['id']}")).status_code == 200
+        assert bob.patch(url(world, f"/{bobs['id']}"), json={"name": "x"}).status_code == 403
+        assert bob.delete(url(world, f"/{alices['id']}")).status_code in (403, 404)
+        assert alices["config_id"] in world.wecom.join_ways

@@ -52,7 +52,9 @@ def _verify(client: TestClient, code: dict, digits: str):  # type: ignore[no-unt
 
 
 class TestPages:
-    def test_the_page_shows_the_codes_qr(self, app: FastAPI, world: World, client: TestClient) -> None:
+    def test_the_page_shows_the_codes_qr(
+        self, app: FastAPI, world: World, client: TestClient
+    ) -> None:
         code = create_code(admin(app, world), world, new_groups(world, 2))
         page = client.get(code["page_path"])
         assert page.status_code == 200 and code["qr_code"] in page.text
@@ -156,4 +158,6 @@ class TestPhoneVerification:
             params={"file_name": "list.csv"},
             content=f"phone\n{PHONE}\nnot-a-phone\n".encode(),
         )
-        assert partial.json()["added"] == 1 and partial.json()["rejected"] == ["row 3: not a mobile number"]
+        assert partial.json()["added"] == 1 and partial.json()["rejected"] == [
+            "row 3: not a mobile number"
+        ]
