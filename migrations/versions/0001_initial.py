@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 13:55:27.123804
+Create Date: 2026-12-01 14:41:19.354066
 """
 
 from collections.abc import Sequence
@@ -843,6 +843,8 @@ def upgrade() -> None:
         sa.Column("code_id", sa.Uuid(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("label", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("match_id", sa.Uuid(), nullable=True),
         sa.Column("target_code_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -87,8 +87,14 @@ class GroupCodeJoin(IdMixin, Base):
     joined_on: Mapped[date]
 
 
+ROUTE_KEYWORD = "keyword"  # a choice the visitor taps
+ROUTE_TAG = "tag"  # a visitor identified by a signed link who carries the tag
+ROUTE_SEGMENT = "segment"  # … who is in the segment
+
+
 class GroupCodeRoute(IdMixin, Base):
-    """A choice on a code's page ("1–3 years") that sends the visitor to another code."""
+    """Sends a visitor of a code's page to another code: by a choice ("1–3 years"), or, for a
+    customer identified by a signed link, by tag or segment (first match in position order)."""
 
     __tablename__ = "group_code_routes"
     __table_args__ = (UniqueConstraint("code_id", "position"),)
@@ -96,6 +102,9 @@ class GroupCodeRoute(IdMixin, Base):
     code_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("group_codes.id", ondelete="CASCADE"))
     position: Mapped[int]
     label: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16), default=ROUTE_KEYWORD)
+    # The tag or segment id for tag / segment routes.
+    match_id: Mapped[uuid.UUID | None]
     target_code_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("group_codes.id", ondelete="CASCADE")
     )

@@ -7,17 +7,16 @@ which stays the same while Siyu rotates the groups behind it.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Cookie, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Cookie, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from siyu.auth.deps import client_info
 from siyu.deps import DbSession, SettingsDep
-from siyu.groupcodes import page, verification
-from siyu.groupcodes.models import GroupCode
+from siyu.groupcodes import page, routing, verification
+from siyu.groupcodes.models import ROUTE_KEYWORD, GroupCode
 from siyu.groupcodes.repository import group_code_repository as repo
 from siyu.groupcodes.service import group_code_service
 from siyu.groupcodes.sms import sender_for
@@ -51,8 +50,17 @@ def page_path(code: GroupCode) -> str:
 
 
 def _pass_secret(settings: Settings) -> str:
-    # Derived, so the pass never signs with the key that encrypts corp secrets.
-    return hashlib.sha256(f"siyu.groupcodes.pass:{settings.secret_key}".encode()).hexdigest()
+    return routing.derived_secret(settings, "pass")
+
+
+def _link_secret(settings: Settings) -> str:
+    return routing.derived_secret(settings, "customer-link")
+
+
+def customer_link(settings: Settings, code: GroupCode, external_userid: str) -> str:
+    """The code's page for one customer: tag and segment routes apply to them."""
+    query = routing.customer_query(_link_secret(settings), code.id, external_userid)
+    return f"{page_path(code)}?{query}"
 
 
 def _html(content: str, status: int = 200) -> HTMLResponse:
@@ -91,19 +99,32 @@ def show_group_code_page(
     session: DbSession,
     settings: SettingsDep,
     siyu_gc_pass: Annotated[str | None, Cookie()] = None,
-) -> HTMLResponse:
+    c: Annotated[str | None, Query(description="external_userid of a signed link")] = None,
+    sig: Annotated[str | None, Query()] = None,
+) -> Response:
     code = _code(session, slug)
     routes = repo.routes(session, code.id)
-    if routes:
-        targets = {
-            c.id: c
-            for c in repo.get_in_corp(session, code.corp_id, [r.target_code_id for r in routes])
-        }
-        choices = [
-            (r.label, page_path(targets[r.target_code_id]))
-            for r in routes
-            if r.target_code_id in targets
-        ]
+    customer = routing.signed_customer(_link_secret(settings), code, c, sig)
+    targets = {
+        t.id: t for t in repo.get_in_corp(session, code.corp_id, [r.target_code_id for r in routes])
+    }
+
+    def link(target: GroupCode) -> str:
+        # A known customer stays known on the next page (signed again, for that code).
+        return customer_link(settings, target, customer) if customer else page_path(target)
+
+    if customer is not None:
+        matched = routing.matching_target(
+            session, code=code, routes=routes, external_userid=customer
+        )
+        if matched is not None and matched in targets:
+            return RedirectResponse(link(targets[matched]), status_code=303)
+    choices = [
+        (r.label, link(targets[r.target_code_id]))
+        for r in routes
+        if r.kind == ROUTE_KEYWORD and r.target_code_id in targets
+    ]
+    if choices:
         return _html(page.choices_page(code.name, choices))
     if code.phone_verification and not (
         siyu_gc_pass

@@ -10,14 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from siyu.auth.deps import Access, require_api_scope, require_role
 from siyu.auth.models import Role
-from siyu.deps import DbSession, RuntimeDep
+from siyu.deps import DbSession, RuntimeDep, SettingsDep
 from siyu.groupcodes import phones, rotation
 from siyu.groupcodes.models import GroupCode
-from siyu.groupcodes.public import page_path
+from siyu.groupcodes.public import customer_link, page_path
 from siyu.groupcodes.schemas import (
-    GroupCode as GroupCodeOut,
-)
-from siyu.groupcodes.schemas import (
+    CustomerLink,
     GroupCodeCreate,
     GroupCodeDailyJoins,
     GroupCodeDetail,
@@ -25,6 +23,9 @@ from siyu.groupcodes.schemas import (
     GroupCodeSlot,
     GroupCodeUpdate,
     PhoneImportResult,
+)
+from siyu.groupcodes.schemas import (
+    GroupCode as GroupCodeOut,
 )
 from siyu.groupcodes.service import group_code_service
 from siyu.groupcodes.wecom import JoinWays, wecom_errors
@@ -141,6 +142,19 @@ def list_group_code_joins(
         GroupCodeDailyJoins(day=day, chat_id=chat_id, joins=joins)
         for day, chat_id, joins in group_code_service.daily_joins(session, code=code, since=since)
     ]
+
+
+@router.get("/{code_id}/customer-link", response_model=CustomerLink)
+def get_group_code_customer_link(
+    session: DbSession,
+    access: Reader,
+    settings: SettingsDep,
+    code_id: uuid.UUID,
+    external_userid: Annotated[str, Query(min_length=1, max_length=64)],
+) -> CustomerLink:
+    """A signed page link for one customer, so tag and segment routes apply to them."""
+    code = group_code_service.get_or_404(session, scope=access.scope, code_id=code_id)
+    return CustomerLink(url=customer_link(settings, code, external_userid))
 
 
 @router.post(

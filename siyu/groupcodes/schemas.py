@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from siyu.kit.schemas import InputSchema, OutputSchema
 
@@ -13,9 +14,20 @@ from siyu.kit.schemas import InputSchema, OutputSchema
 MAX_GROUP_CAP = 500
 
 
+RouteKind = Literal["keyword", "tag", "segment"]
+
+
 class GroupCodeRouteIn(InputSchema):
     label: str = Field(min_length=1, max_length=40, description="The choice, e.g. 1–3 年")
+    kind: RouteKind = "keyword"
+    match_id: uuid.UUID | None = Field(default=None, description="The tag or segment id")
     target_code_id: uuid.UUID
+
+    @model_validator(mode="after")
+    def _match_named(self) -> GroupCodeRouteIn:
+        if (self.kind == "keyword") != (self.match_id is None):
+            raise ValueError("tag and segment routes need match_id; keyword routes take none")
+        return self
 
 
 class _Settings(InputSchema):
@@ -65,7 +77,13 @@ class GroupCodeSlot(OutputSchema):
 
 class GroupCodeRoute(OutputSchema):
     label: str
+    kind: str
+    match_id: uuid.UUID | None
     target_code_id: uuid.UUID
+
+
+class CustomerLink(OutputSchema):
+    url: str = Field(description="The code's page for this one customer, signed; staff send it")
 
 
 class GroupCode(OutputSchema):

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
-from siyu.groupcodes import rotation
+from siyu.groupcodes import rotation, routing
 from siyu.groupcodes.models import (
     SLOT_ACTIVE,
     SLOT_STANDBY,
@@ -327,10 +327,17 @@ class GroupCodeService:
             raise BadRequest("a route points at a group code that does not exist")
         rows = [
             GroupCodeRoute(
-                code_id=code.id, position=i, label=r.label, target_code_id=r.target_code_id
+                code_id=code.id,
+                position=i,
+                label=r.label,
+                kind=r.kind,
+                match_id=r.match_id,
+                target_code_id=r.target_code_id,
             )
             for i, r in enumerate(data.routes)
         ]
+        for row in rows:
+            routing.check_route(session, code.corp_id, row)
         repo.replace_routes(session, code.id, rows)
 
     def _new_state(self, session: Session, corp_id: uuid.UUID) -> str:

@@ -14,7 +14,7 @@ from siyu.groupcodes.sms import log_outbox
 from siyu.kit.clock import FrozenClock
 from tests.customers.world import World
 from tests.groupcodes.helpers import create_code, new_groups, url
-from tests.profile.helpers import admin
+from tests.profile.helpers import add_customer, admin
 
 PHONE = "13800138000"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -161,3 +161,75 @@ class TestPhoneVerification:
         assert partial.json()["added"] == 1 and partial.json()["rejected"] == [
             "row 3: not a mobile number"
         ]
+
+
+class TestCustomerRouting:
+    def test_a_signed_link_routes_a_tagged_customer_to_their_pool(
+        self, app: FastAPI, world: World, client: TestClient
+    ) -> None:
+        api = admin(app, world)
+        vip_wecom_id = world.tag_id("等级", "VIP")
+        world.deliver()
+        tagged = add_customer(world)
+        plain = add_customer(world)
+        world.act(
+            "staff_edits_customer",
+            userid="alice",
+            external_userid=tagged.external_userid,
+            add_tags=[vip_wecom_id],
+        )
+        world.deliver()
+        vip = world.tag(vip_wecom_id)
+        assert vip is not None
+        vips = create_code(api, world, new_groups(world, 1), name="VIP 群")
+        others = create_code(api, world, new_groups(world, 1), name="普通群")
+        router = create_code(
+            api,
+            world,
+            new_groups(world, 1),
+            name="分流",
+            routes=[
+                {
+                    "label": "VIP",
+                    "kind": "tag",
+                    "match_id": str(vip.id),
+                    "target_code_id": vips["id"],
+                },
+                {"label": "其他", "target_code_id": others["id"]},
+            ],
+        )
+
+        def link(external_userid: str) -> str:
+            answer = api.get(
+                url(world, f"/{router['id']}/customer-link"),
+                params={"external_userid": external_userid},
+            )
+            assert answer.status_code == 200, answer.text
+            return str(answer.json()["url"])
+
+        routed = client.get(link(tagged.external_userid), follow_redirects=False)
+        assert routed.status_code == 303 and vips["page_path"] in routed.headers["location"]
+        assert vips["qr_code"] in client.get(routed.headers["location"]).text
+        untagged = client.get(link(plain.external_userid), follow_redirects=False)
+        assert untagged.status_code == 200 and others["page_path"] in untagged.text
+        forged = link(tagged.external_userid).replace(tagged.external_userid, plain.external_userid)
+        assert client.get(forged, follow_redirects=False).status_code == 200  # anonymous
+        bad = api.patch(
+            url(world, f"/{router['id']}"),
+            json={
+                "routes": [
+                    {
+                        "label": "x",
+                        "kind": "segment",
+                        "match_id": str(uuid.uuid4()),
+                        "target_code_id": vips["id"],
+                    }
+                ]
+            },
+        )
+        assert bad.status_code == 400 and "segment" in bad.text
+        missing = api.patch(
+            url(world, f"/{router['id']}"),
+            json={"routes": [{"label": "x", "kind": "tag", "target_code_id": vips["id"]}]},
+        )
+        assert missing.status_code == 422
