@@ -658,6 +658,26 @@ export interface paths {
         patch: operations["update_group_code"];
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/group-codes/{code_id}/customer-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Group Code Customer Link
+         * @description A signed page link for one customer, so tag and segment routes apply to them.
+         */
+        get: operations["get_group_code_customer_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/group-codes/{code_id}/joins": {
         parameters: {
             query?: never;
@@ -2360,6 +2380,14 @@ export interface components {
             /** Written Rows */
             written_rows: number;
         };
+        /** CustomerLink */
+        CustomerLink: {
+            /**
+             * Url
+             * @description The code's page for this one customer, signed; staff send it
+             */
+            url: string;
+        };
         /** CustomerStage */
         CustomerStage: {
             /**
@@ -2794,8 +2822,12 @@ export interface components {
         };
         /** GroupCodeRoute */
         GroupCodeRoute: {
+            /** Kind */
+            kind: string;
             /** Label */
             label: string;
+            /** Match Id */
+            match_id: string | null;
             /**
              * Target Code Id
              * Format: uuid
@@ -2805,10 +2837,21 @@ export interface components {
         /** GroupCodeRouteIn */
         GroupCodeRouteIn: {
             /**
+             * Kind
+             * @default keyword
+             * @enum {string}
+             */
+            kind: "keyword" | "tag" | "segment";
+            /**
              * Label
              * @description The choice, e.g. 1–3 年
              */
             label: string;
+            /**
+             * Match Id
+             * @description The tag or segment id
+             */
+            match_id?: string | null;
             /**
              * Target Code Id
              * Format: uuid
@@ -5865,6 +5908,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GroupCodeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_group_code_customer_link: {
+        parameters: {
+            query: {
+                external_userid: string;
+            };
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLink"];
                 };
             };
             /** @description Validation Error */
