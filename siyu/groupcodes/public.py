@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Cookie, Query, Request
+from fastapi import APIRouter, Cookie, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from siyu.auth.deps import client_info
@@ -79,8 +79,20 @@ def _qr(code: GroupCode) -> HTMLResponse:
 
 
 async def _form(request: Request) -> dict[str, str]:
+    """The posted form (urlencoded; the app has no multipart parser and needs none here)."""
     body = (await request.body())[:4096].decode("utf-8", errors="replace")
     return {k: v[0] for k, v in parse_qs(body).items() if v}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form)]
+
+
+def _phone_code(session: DbSession, slug: str) -> tuple[GroupCode, HTMLResponse | None]:
+    """The code, and the answer to give instead when it takes no phone verification."""
+    code = _code(session, slug)
+    if not code.phone_verification:
+        return code, _html(page.message_page(code.name, "本群无需验证"), 404)
+    return code, None
 
 
 def _failed(exc: SiyuError, render: str) -> HTMLResponse:
@@ -137,14 +149,13 @@ def show_group_code_page(
 
 
 @router.post("/{slug}/sms", response_class=HTMLResponse)
-async def send_group_code_sms(
-    slug: str, request: Request, session: DbSession, settings: SettingsDep
+def send_group_code_sms(
+    slug: str, request: Request, session: DbSession, settings: SettingsDep, form: FormFields
 ) -> HTMLResponse:
-    form = await _form(request)
-    code = _code(session, slug)
+    code, refused = _phone_code(session, slug)
+    if refused is not None:
+        return refused
     phone = form.get("phone", "")
-    if not code.phone_verification:
-        return _html(page.message_page(code.name, "本群无需验证"), 404)
     try:
         verification.send_code(
             session,
@@ -164,14 +175,13 @@ async def send_group_code_sms(
 
 
 @router.post("/{slug}/verify", response_class=HTMLResponse)
-async def verify_group_code_phone(
-    slug: str, request: Request, session: DbSession, settings: SettingsDep
+def verify_group_code_phone(
+    slug: str, session: DbSession, settings: SettingsDep, form: FormFields
 ) -> HTMLResponse:
-    form = await _form(request)
-    code = _code(session, slug)
+    code, refused = _phone_code(session, slug)
+    if refused is not None:
+        return refused
     phone = form.get("phone", "")
-    if not code.phone_verification:
-        return _html(page.message_page(code.name, "本群无需验证"), 404)
     try:
         verified = verification.check_code(
             session,
