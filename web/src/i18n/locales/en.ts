@@ -443,6 +443,7 @@ const en: MessageSchema = {
     addGroups: 'Add to the pool',
     routes: 'Routing (by tag or segment for customers with a personal link; by choice for everyone else)',
     routeLabel: 'Choice',
+    settings: 'Settings',
     routeMatch: 'Tag or segment id',
     routeKinds: { keyword: 'Choice', tag: 'By tag', segment: 'By segment' },
     routeTarget: 'Target group code',

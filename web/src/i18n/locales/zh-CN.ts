@@ -440,6 +440,7 @@ export default {
     addGroups: '加入群池',
     routes: '分流（按标签/分群：客户专属链接；按选项：访问者自选）',
     routeLabel: '选项文字',
+    settings: '设置',
     routeMatch: '标签或分群 ID',
     routeKinds: { keyword: '选项', tag: '按标签', segment: '按分群' },
     routeTarget: '目标群活码',
