@@ -16,6 +16,8 @@ def build_api_router() -> APIRouter:
     from siyu.customers.routes import router as customers_router
     from siyu.duplicates.routes import router as duplicates_router
     from siyu.exports.routes import router as exports_router
+    from siyu.groupcodes.public import router as groupcodes_public_router
+    from siyu.groupcodes.routes import router as groupcodes_router
     from siyu.groups.routes import router as groups_router
     from siyu.identity.routes import router as identity_router
     from siyu.inbox.routes import router as inbox_router
@@ -44,6 +46,8 @@ def build_api_router() -> APIRouter:
     router.include_router(segments_router)
     router.include_router(tag_jobs_router)
     router.include_router(groups_router)
+    router.include_router(groupcodes_router)
+    router.include_router(groupcodes_public_router)
     router.include_router(inbox_router)
     router.include_router(wecom_router)
     router.include_router(sync_router)

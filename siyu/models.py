@@ -7,6 +7,7 @@ from siyu.customers import models as customers_models
 from siyu.customers.imports import models as imports_models
 from siyu.events import models as events_models
 from siyu.exports import models as exports_models
+from siyu.groupcodes import models as groupcodes_models
 from siyu.groups import models as groups_models
 from siyu.identity import models as identity_models
 from siyu.inbox import models as inbox_models
@@ -30,6 +31,7 @@ __all__ = [
     "customers_models",
     "events_models",
     "exports_models",
+    "groupcodes_models",
     "groups_models",
     "identity_models",
     "imports_models",

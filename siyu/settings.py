@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # Attempts per call for retryable failures (-1, 45009, 45033, network, 5xx).
     wecom_max_attempts: int = Field(default=4, ge=1, le=20)
 
+    # Sends group-code verification SMS: "log" (writes the code to the log; the default) or
+    # "module:attribute" naming a `siyu.groupcodes.sms.SmsSender` factory.
+    sms_sender: str = "log"
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.env is Environment.production:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:20:07.935153
+Create Date: 2026-12-01 15:14:22.871926
 """
 
 from collections.abc import Sequence
@@ -394,6 +394,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("consumer", "corp_id", name=op.f("pk_event_cursors")),
     )
     op.create_table(
+        "group_codes",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("owner_userid", sa.String(length=64), nullable=False),
+        sa.Column("operator_userids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("state", sa.String(length=30), nullable=False),
+        sa.Column("slug", sa.String(length=32), nullable=False),
+        sa.Column("config_id", sa.String(length=64), nullable=True),
+        sa.Column("qr_code", sa.String(length=512), nullable=True),
+        sa.Column("group_cap", sa.Integer(), nullable=False),
+        sa.Column("threshold_percent", sa.Integer(), nullable=False),
+        sa.Column("auto_create_room", sa.Boolean(), nullable=False),
+        sa.Column("room_base_name", sa.String(length=40), nullable=True),
+        sa.Column("room_base_id", sa.Integer(), nullable=True),
+        sa.Column("phone_verification", sa.Boolean(), nullable=False),
+        sa.Column("alert_enabled", sa.Boolean(), nullable=False),
+        sa.Column("exhausted_alerted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("rotations", sa.Integer(), nullable=False),
+        sa.Column("last_checked_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_group_codes_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_codes")),
+        sa.UniqueConstraint("corp_id", "state", name=op.f("uq_group_codes_corp_id_state")),
+        sa.UniqueConstraint("slug", name=op.f("uq_group_codes_slug")),
+    )
+    op.create_table(
         "identity_batches",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
@@ -781,6 +811,152 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("exports", schema=None) as batch_op:
         batch_op.create_index("ix_exports_corp_id_id", ["corp_id", "id"], unique=False)
+
+    op.create_table(
+        "group_code_joins",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("code_id", sa.Uuid(), nullable=False),
+        sa.Column("chat_id", sa.String(length=64), nullable=False),
+        sa.Column("member_id", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=30), nullable=False),
+        sa.Column("joined_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("joined_on", sa.Date(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["group_codes.id"],
+            name=op.f("fk_group_code_joins_code_id_group_codes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_group_code_joins_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_code_joins")),
+        sa.UniqueConstraint(
+            "code_id",
+            "chat_id",
+            "member_id",
+            name=op.f("uq_group_code_joins_code_id_chat_id_member_id"),
+        ),
+    )
+    with op.batch_alter_table("group_code_joins", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_group_code_joins_corp_id_state_joined_on",
+            ["corp_id", "state", "joined_on"],
+            unique=False,
+        )
+
+    op.create_table(
+        "group_code_phone_challenges",
+        sa.Column("code_id", sa.Uuid(), nullable=False),
+        sa.Column("phone", sa.String(length=32), nullable=False),
+        sa.Column("ip", sa.String(length=64), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("verified_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["group_codes.id"],
+            name=op.f("fk_group_code_phone_challenges_code_id_group_codes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_code_phone_challenges")),
+    )
+    with op.batch_alter_table("group_code_phone_challenges", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_group_code_phone_challenges_ip_created_at", ["ip", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_group_code_phone_challenges_phone_created_at", ["phone", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "group_code_phones",
+        sa.Column("code_id", sa.Uuid(), nullable=False),
+        sa.Column("phone", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["group_codes.id"],
+            name=op.f("fk_group_code_phones_code_id_group_codes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_code_phones")),
+        sa.UniqueConstraint("code_id", "phone", name=op.f("uq_group_code_phones_code_id_phone")),
+    )
+    op.create_table(
+        "group_code_routes",
+        sa.Column("code_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("label", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("match_id", sa.Uuid(), nullable=True),
+        sa.Column("target_code_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["group_codes.id"],
+            name=op.f("fk_group_code_routes_code_id_group_codes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_code_id"],
+            ["group_codes.id"],
+            name=op.f("fk_group_code_routes_target_code_id_group_codes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_code_routes")),
+        sa.UniqueConstraint(
+            "code_id", "position", name=op.f("uq_group_code_routes_code_id_position")
+        ),
+    )
+    op.create_table(
+        "group_code_slots",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("code_id", sa.Uuid(), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("chat_id", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("activated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("retired_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["group_codes.id"],
+            name=op.f("fk_group_code_slots_code_id_group_codes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_group_code_slots_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["customer_groups.id"],
+            name=op.f("fk_group_code_slots_group_id_customer_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_code_slots")),
+        sa.UniqueConstraint(
+            "code_id", "group_id", name=op.f("uq_group_code_slots_code_id_group_id")
+        ),
+    )
+    with op.batch_alter_table("group_code_slots", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_group_code_slots_corp_id_chat_id", ["corp_id", "chat_id"], unique=False
+        )
 
     op.create_table(
         "group_members",
@@ -1767,6 +1943,21 @@ def downgrade() -> None:
         batch_op.drop_index("ix_group_members_corp_id_member_id")
 
     op.drop_table("group_members")
+    with op.batch_alter_table("group_code_slots", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_code_slots_corp_id_chat_id")
+
+    op.drop_table("group_code_slots")
+    op.drop_table("group_code_routes")
+    op.drop_table("group_code_phones")
+    with op.batch_alter_table("group_code_phone_challenges", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_code_phone_challenges_phone_created_at")
+        batch_op.drop_index("ix_group_code_phone_challenges_ip_created_at")
+
+    op.drop_table("group_code_phone_challenges")
+    with op.batch_alter_table("group_code_joins", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_code_joins_corp_id_state_joined_on")
+
+    op.drop_table("group_code_joins")
     with op.batch_alter_table("exports", schema=None) as batch_op:
         batch_op.drop_index("ix_exports_corp_id_id")
 
@@ -1812,6 +2003,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_identity_batches_corp_id_created_at")
 
     op.drop_table("identity_batches")
+    op.drop_table("group_codes")
     op.drop_table("event_cursors")
     with op.batch_alter_table("domain_events", schema=None) as batch_op:
         batch_op.drop_index("ix_domain_events_corp_id_subject")

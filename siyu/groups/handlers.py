@@ -12,6 +12,7 @@ from typing import Any
 
 from siyu.customers.service import from_timestamp
 from siyu.events.service import GROUP_JOINED, GROUP_LEFT, domain_events
+from siyu.groupcodes.service import group_code_service as groupcodes_service
 from siyu.groups.service import MemberStep, group_service
 from siyu.inbox.handlers import HandlerContext, callback_handler
 from siyu.tags.handlers import fact_key, payload
@@ -73,6 +74,15 @@ def on_group_update(ctx: HandlerContext, event: ExternalChatUpdate) -> None:
         )
     elif step is MemberStep.gap:
         refresh_group(ctx, event.chat_id)
+    # Group codes watch the groups behind their join ways: record joins, rotate full groups out.
+    groupcodes_service.note_member_change(
+        ctx.session,
+        corp_id=ctx.corp.id,
+        chat_id=event.chat_id,
+        joined=members if joining else (),
+        join_scene=event.join_scene,
+        at=at,
+    )
     for member_id in members:
         domain_events.emit(
             ctx.session,

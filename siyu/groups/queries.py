@@ -30,6 +30,16 @@ class GroupQueries:
             .with_for_update()
         )
 
+    def by_ids(
+        self, session: Session, corp_id: uuid.UUID, group_ids: list[uuid.UUID]
+    ) -> list[CustomerGroup]:
+        if not group_ids:
+            return []
+        stmt = select(CustomerGroup).where(
+            CustomerGroup.corp_id == corp_id, CustomerGroup.id.in_(group_ids)
+        )
+        return list(session.scalars(stmt))
+
     def add(self, session: Session, group: CustomerGroup) -> CustomerGroup:
         session.add(group)
         session.flush()

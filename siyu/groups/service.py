@@ -134,6 +134,12 @@ class GroupService:
     ) -> CustomerGroup | None:
         return group_queries.get_by_chat_id(session, corp_id, chat_id)
 
+    def by_ids(
+        self, session: Session, *, corp_id: uuid.UUID, group_ids: Sequence[uuid.UUID]
+    ) -> builtins.list[CustomerGroup]:
+        """The corp's groups among `group_ids` (others' ids are silently absent)."""
+        return group_queries.by_ids(session, corp_id, list(group_ids))
+
     # -- reads ---------------------------------------------------------------------------------
     def list(
         self,

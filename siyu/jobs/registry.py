@@ -46,6 +46,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.profile.tasks",
     "siyu.lost.tasks",
     "siyu.materials.tasks",
+    "siyu.groupcodes.tasks",
 )
 
 

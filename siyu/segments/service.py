@@ -33,7 +33,7 @@ from siyu.segments.conditions import (
     StatusCondition,
     TagsCondition,
 )
-from siyu.segments.models import Segment, SegmentEvaluation
+from siyu.segments.models import CustomerFacts, Segment, SegmentEvaluation
 from siyu.segments.repository import people, segments
 from siyu.segments.schemas import CustomerFilters, SegmentCreate, SegmentUpdate
 from siyu.segments.validate import check_tree
@@ -74,6 +74,13 @@ class SegmentService:
         return and_(base, segment_compiler.where(condition, ctx))
 
     # -- evaluating --------------------------------------------------------------------------------
+    def matches(
+        self, session: Session, *, corp_id: uuid.UUID, customer_id: uuid.UUID, condition: Condition
+    ) -> bool:
+        """Whether one person meets `condition` (routing a known visitor, as group codes do)."""
+        where = self.where(session, scope=DataScope.everything(corp_id), condition=condition)
+        return people.count(session, and_(where, CustomerFacts.customer_id == customer_id)) > 0
+
     def count(
         self,
         session: Session,

@@ -222,6 +222,30 @@ class TestJoinWays:
         ][1]
         assert (member["userid"], member["join_scene"], member["state"]) == (first, 3, "poster")
 
+    def test_without_auto_create_a_full_way_refuses_and_update_keeps_the_5_cap(
+        self, wecom: WeCom, state: SandboxState
+    ) -> None:
+        state.rules.group_size_cap = 2
+        chats = [group(wecom) for _ in range(6)]
+        config_id = wecom.ok(
+            "externalcontact/groupchat/add_join_way",
+            {"scene": 2, "chat_id_list": chats[:1], "auto_create_room": 0, "state": "s"},
+        )["config_id"]
+        first, second = customers(wecom, 2)
+        wecom.action("join_group", config_id=config_id, external_userid=first)
+        refused = wecom.client.post(
+            f"/sandbox/corps/{wecom.corp.corp_id}/actions/join_group",
+            json={"config_id": config_id, "external_userid": second},
+        )
+        assert refused.status_code != 200 and "90503" in refused.text
+        assert_errcode(
+            wecom.post(
+                "externalcontact/groupchat/update_join_way",
+                {"config_id": config_id, "scene": 2, "chat_id_list": chats},
+            ),
+            41091,
+        )
+
 
 class TestVisibleRange:
     def test_owner_filter_required_beyond_1000_staff(self, wecom: WeCom, corp: Corp) -> None:

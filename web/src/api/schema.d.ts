@@ -634,6 +634,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/group-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Group Codes
+         * @description The codes the caller may see (staff-scoped users: the codes they own).
+         */
+        get: operations["list_group_codes"];
+        put?: never;
+        /**
+         * Create Group Code
+         * @description Creates the WeCom join way (scene 2, ≤5 groups) over the first groups with room.
+         */
+        post: operations["create_group_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/group-codes/{code_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Group Code */
+        get: operations["get_group_code"];
+        put?: never;
+        post?: never;
+        /** Delete Group Code */
+        delete: operations["delete_group_code"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Group Code
+         * @description Settings, pool order and routes; the join way gets the resulting full list at once.
+         */
+        patch: operations["update_group_code"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/group-codes/{code_id}/customer-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Group Code Customer Link
+         * @description A signed page link for one customer, so tag and segment routes apply to them.
+         */
+        get: operations["get_group_code_customer_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/group-codes/{code_id}/joins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Group Code Joins
+         * @description Joins through the code per day and group.
+         */
+        get: operations["list_group_code_joins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/group-codes/{code_id}/phones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Group Code Phones
+         * @description The file (CSV or xlsx, a phone / 手机号 column) is the body; `replace` drops the old list.
+         */
+        post: operations["import_group_code_phones"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/groups": {
         parameters: {
             query?: never;
@@ -2569,6 +2675,14 @@ export interface components {
             /** Written Rows */
             written_rows: number;
         };
+        /** CustomerLink */
+        CustomerLink: {
+            /**
+             * Url
+             * @description The code's page for this one customer, signed; staff send it
+             */
+            url: string;
+        };
         /** CustomerStage */
         CustomerStage: {
             /**
@@ -2843,6 +2957,265 @@ export interface components {
              * @description Also move to this stage
              */
             stage_id?: string | null;
+        };
+        /** GroupCode */
+        GroupCode: {
+            /** Alert Enabled */
+            alert_enabled: boolean;
+            /** Auto Create Room */
+            auto_create_room: boolean;
+            /** Config Id */
+            config_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Exhausted Alerted At */
+            exhausted_alerted_at: string | null;
+            /** Group Cap */
+            group_cap: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Checked At */
+            last_checked_at: string | null;
+            /** Name */
+            name: string;
+            /** Operator Userids */
+            operator_userids: string[];
+            /** Owner Userid */
+            owner_userid: string;
+            /**
+             * Page Path
+             * @description The public page, relative to the server
+             * @default
+             */
+            page_path: string;
+            /** Phone Verification */
+            phone_verification: boolean;
+            /** Qr Code */
+            qr_code: string | null;
+            /** Room Base Name */
+            room_base_name: string | null;
+            /** Rotations */
+            rotations: number;
+            /** Slug */
+            slug: string;
+            /** State */
+            state: string;
+            /**
+             * Threshold
+             * @description Members at which a group rotates out
+             * @default 0
+             */
+            threshold: number;
+            /** Threshold Percent */
+            threshold_percent: number;
+        };
+        /** GroupCodeCreate */
+        GroupCodeCreate: {
+            /** Alert Enabled */
+            alert_enabled?: boolean | null;
+            /** Auto Create Room */
+            auto_create_room?: boolean | null;
+            /** Group Cap */
+            group_cap?: number | null;
+            /** Name */
+            name: string;
+            /** Operator Userids */
+            operator_userids?: string[] | null;
+            /** Owner Userid */
+            owner_userid?: string | null;
+            /** Phone Verification */
+            phone_verification?: boolean | null;
+            /** Pool */
+            pool?: string[] | null;
+            /** Room Base Name */
+            room_base_name?: string | null;
+            /** Routes */
+            routes?: components["schemas"]["GroupCodeRouteIn"][] | null;
+            /** Threshold Percent */
+            threshold_percent?: number | null;
+        };
+        /** GroupCodeDailyJoins */
+        GroupCodeDailyJoins: {
+            /** Chat Id */
+            chat_id: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Joins */
+            joins: number;
+        };
+        /** GroupCodeDetail */
+        GroupCodeDetail: {
+            /** Alert Enabled */
+            alert_enabled: boolean;
+            /** Auto Create Room */
+            auto_create_room: boolean;
+            /** Config Id */
+            config_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Exhausted Alerted At */
+            exhausted_alerted_at: string | null;
+            /** Group Cap */
+            group_cap: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Checked At */
+            last_checked_at: string | null;
+            /** Name */
+            name: string;
+            /** Operator Userids */
+            operator_userids: string[];
+            /** Owner Userid */
+            owner_userid: string;
+            /**
+             * Page Path
+             * @description The public page, relative to the server
+             * @default
+             */
+            page_path: string;
+            /** Phone Count */
+            phone_count: number;
+            /** Phone Verification */
+            phone_verification: boolean;
+            /** Qr Code */
+            qr_code: string | null;
+            /** Room Base Name */
+            room_base_name: string | null;
+            /** Rotations */
+            rotations: number;
+            /** Routes */
+            routes: components["schemas"]["GroupCodeRoute"][];
+            /** Slots */
+            slots: components["schemas"]["GroupCodeSlot"][];
+            /** Slug */
+            slug: string;
+            /** State */
+            state: string;
+            /**
+             * Threshold
+             * @description Members at which a group rotates out
+             * @default 0
+             */
+            threshold: number;
+            /** Threshold Percent */
+            threshold_percent: number;
+        };
+        /** GroupCodeRoute */
+        GroupCodeRoute: {
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Match Id */
+            match_id: string | null;
+            /**
+             * Target Code Id
+             * Format: uuid
+             */
+            target_code_id: string;
+        };
+        /** GroupCodeRouteIn */
+        GroupCodeRouteIn: {
+            /**
+             * Kind
+             * @default keyword
+             * @enum {string}
+             */
+            kind: "keyword" | "tag" | "segment";
+            /**
+             * Label
+             * @description The choice, e.g. 1–3 年
+             */
+            label: string;
+            /**
+             * Match Id
+             * @description The tag or segment id
+             */
+            match_id?: string | null;
+            /**
+             * Target Code Id
+             * Format: uuid
+             */
+            target_code_id: string;
+        };
+        /** GroupCodeSlot */
+        GroupCodeSlot: {
+            /** Activated At */
+            activated_at: string | null;
+            /** Chat Id */
+            chat_id: string;
+            /**
+             * Group Id
+             * Format: uuid
+             */
+            group_id: string;
+            /**
+             * Group Name
+             * @default
+             */
+            group_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Member Count
+             * @default 0
+             */
+            member_count: number;
+            /** Position */
+            position: number;
+            /** Retired At */
+            retired_at: string | null;
+            /**
+             * Status
+             * @description active (in the join way), standby or retired
+             */
+            status: string;
+        };
+        /** GroupCodeUpdate */
+        GroupCodeUpdate: {
+            /** Alert Enabled */
+            alert_enabled?: boolean | null;
+            /** Auto Create Room */
+            auto_create_room?: boolean | null;
+            /** Group Cap */
+            group_cap?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Operator Userids */
+            operator_userids?: string[] | null;
+            /** Owner Userid */
+            owner_userid?: string | null;
+            /** Phone Verification */
+            phone_verification?: boolean | null;
+            /**
+             * Pool
+             * @description Customer group ids in rotation order; the first groups with room are active
+             */
+            pool?: string[] | null;
+            /** Room Base Name */
+            room_base_name?: string | null;
+            /** Routes */
+            routes?: components["schemas"]["GroupCodeRouteIn"][] | null;
+            /** Threshold Percent */
+            threshold_percent?: number | null;
         };
         /**
          * GroupCondition
@@ -3723,6 +4096,20 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PhoneImportResult */
+        PhoneImportResult: {
+            /** Added */
+            added: number;
+            /** Phone Count */
+            phone_count: number;
+            /**
+             * Rejected
+             * @description Row numbers and why, for rows that were skipped
+             */
+            rejected: string[];
+            /** Rows */
+            rows: number;
         };
         /** PreviewBody */
         PreviewBody: {
@@ -6088,6 +6475,278 @@ export interface operations {
                 };
                 content: {
                     "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_group_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupCode"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_group_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupCodeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupCodeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_group_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupCodeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_group_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_group_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupCodeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupCodeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_group_code_customer_link: {
+        parameters: {
+            query: {
+                external_userid: string;
+            };
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLink"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_group_code_joins: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+            };
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupCodeDailyJoins"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_group_code_phones: {
+        parameters: {
+            query: {
+                file_name: string;
+                replace?: boolean;
+            };
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneImportResult"];
                 };
             };
             /** @description Validation Error */

@@ -18,6 +18,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   'customer-conflicts': () => import('@/modules/identity/views/ConflictsView.vue'),
   'customer-import': () => import('@/modules/customers/views/CustomerImportView.vue'),
   groups: () => import('@/modules/groups/views/GroupListView.vue'),
+  'group-codes': () => import('@/modules/groupcodes/views/GroupCodeListView.vue'),
   tags: () => import('@/modules/tags/views/TagsView.vue'),
   'stage-counts': () => import('@/modules/profile/views/StageCountsView.vue'),
   'lost-customers': () => import('@/modules/lost/views/LostCustomersView.vue'),
@@ -61,6 +62,12 @@ const detailPages: RouteRecordRaw[] = [
     name: 'segment-edit',
     component: () => import('@/modules/segments/views/SegmentBuilderView.vue'),
     meta: { label: 'segments', nav: 'segments' },
+  },
+  {
+    path: 'group-codes/:codeId',
+    name: 'group-code-detail',
+    component: () => import('@/modules/groupcodes/views/GroupCodeDetailView.vue'),
+    meta: { label: 'groupCodes', nav: 'group-codes' },
   },
   {
     path: 'groups/:groupId',
