@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
@@ -169,6 +169,8 @@ class MaterialRepository:
     def keep_fresh(
         self, session: Session, material_ids: Sequence[uuid.UUID], *, until: datetime
     ) -> None:
+        """Move `keep_fresh_until` to `until`; rows moved within the last day are left alone,
+        so sending the same material all day writes this row once."""
         if material_ids:
             session.execute(
                 update(MaterialMedia)
@@ -176,7 +178,7 @@ class MaterialRepository:
                     MaterialMedia.material_id.in_(list(material_ids)),
                     or_(
                         MaterialMedia.keep_fresh_until.is_(None),
-                        MaterialMedia.keep_fresh_until < until,
+                        MaterialMedia.keep_fresh_until < until - timedelta(days=1),
                     ),
                 )
                 .values(keep_fresh_until=until)

@@ -204,13 +204,12 @@ class MaterialService:
         found = repo.of_corp(session, corp.id, material_ids)
         ordered = attachments.check_materials(material_ids, found)
         now = utcnow()
-        missing = media.plan(
-            session, corp_id=corp.id, material_ids=material_ids, now=now, margin=media.HOT_MARGIN
-        )
+        cache = repo.media(session, material_ids)
+        missing = media.plan_for(session, ordered, cache, now=now, margin=media.HOT_MARGIN)
         if missing:
             log.warning("material_media_fallback_upload", count=len(missing), purpose=purpose)
             self._upload(session, corp=corp, runtime=runtime, uploads=missing)
-        cache = repo.media(session, material_ids)
+            cache = repo.media(session, material_ids)
         result = [attachments.entry(m, cache.get(m.id)) for m in ordered]
         repo.count_usage(session, material_ids, purpose=purpose, now=now)
         repo.keep_fresh(session, material_ids, until=now + media.KEEP_FRESH)
