@@ -99,6 +99,12 @@ class MaterialRepository:
         stmt = select(Material.tags).where(*where.conditions())
         return [list(tags) for tags in session.scalars(stmt) if tags]
 
+    def with_tag(self, session: Session, corp_id: uuid.UUID, tag: str) -> list[Material]:
+        stmt = select(Material).where(
+            Material.corp_id == corp_id, tokens_overlap(Material.tags, [tag])
+        )
+        return list(session.scalars(stmt))
+
     # -- usage --------------------------------------------------------------------------------
     def count_usage(
         self, session: Session, material_ids: Sequence[uuid.UUID], *, purpose: str, now: datetime

@@ -188,6 +188,16 @@ class MaterialService:
                 counts[tag] = counts.get(tag, 0) + 1
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
+    def retag(self, session: Session, *, corp_id: uuid.UUID, tag: str, new_name: str | None) -> int:
+        """Rename `tag` on every material of the corp (or remove it: `new_name=None`);
+        returns how many materials changed."""
+        rows = repo.with_tag(session, corp_id, tag)
+        for row in rows:
+            tags = [new_name if t == tag else t for t in row.tags]
+            row.tags = list(dict.fromkeys(t for t in tags if t is not None))
+        session.flush()
+        return len(rows)
+
     # -- the contract -------------------------------------------------------------------------
     def wecom_attachments(
         self,
