@@ -12,7 +12,7 @@ opened only for the last one (SQLite has one writer at a time).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -74,15 +74,30 @@ def plan(
     """The materials among `material_ids` with a file whose cached media is missing, stale
     (file replaced) or expiring within `margin`."""
     materials = repo.of_corp(session, corp_id, material_ids)
-    files = repo.files(session, [m.file_id for m in materials.values() if m.file_id])
     cache = repo.media(session, list(materials))
+    return plan_for(session, materials.values(), cache, now=now, margin=margin)
+
+
+def plan_for(
+    session: Session,
+    materials: Iterable[Material],
+    cache: dict[uuid.UUID, MaterialMedia],
+    *,
+    now: datetime,
+    margin: timedelta,
+) -> list[Upload]:
+    """`plan` for materials and cache rows the caller has loaded already."""
+    materials = list(materials)
+    files = repo.files(session, [m.file_id for m in materials if m.file_id])
     uploads = []
-    for material in materials.values():
+    for material in materials:
         file = files.get(material.file_id) if material.file_id else None
         if file is None or (material.kind == "link" and material.content.get("picurl")):
             continue
         if not is_fresh(cache.get(material.id), file, now=now, margin=margin):
-            uploads.append(Upload(material.id, corp_id, material.title, file, needs_url(material)))
+            uploads.append(
+                Upload(material.id, material.corp_id, material.title, file, needs_url(material))
+            )
     return uploads
 
 

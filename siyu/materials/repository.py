@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
@@ -99,6 +99,12 @@ class MaterialRepository:
         stmt = select(Material.tags).where(*where.conditions())
         return [list(tags) for tags in session.scalars(stmt) if tags]
 
+    def with_tag(self, session: Session, corp_id: uuid.UUID, tag: str) -> list[Material]:
+        stmt = select(Material).where(
+            Material.corp_id == corp_id, tokens_overlap(Material.tags, [tag])
+        )
+        return list(session.scalars(stmt))
+
     # -- usage --------------------------------------------------------------------------------
     def count_usage(
         self, session: Session, material_ids: Sequence[uuid.UUID], *, purpose: str, now: datetime
@@ -169,6 +175,8 @@ class MaterialRepository:
     def keep_fresh(
         self, session: Session, material_ids: Sequence[uuid.UUID], *, until: datetime
     ) -> None:
+        """Move `keep_fresh_until` to `until`; rows moved within the last day are left alone,
+        so sending the same material all day writes this row once."""
         if material_ids:
             session.execute(
                 update(MaterialMedia)
@@ -176,7 +184,7 @@ class MaterialRepository:
                     MaterialMedia.material_id.in_(list(material_ids)),
                     or_(
                         MaterialMedia.keep_fresh_until.is_(None),
-                        MaterialMedia.keep_fresh_until < until,
+                        MaterialMedia.keep_fresh_until < until - timedelta(days=1),
                     ),
                 )
                 .values(keep_fresh_until=until)

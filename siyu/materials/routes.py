@@ -25,7 +25,9 @@ from siyu.materials.schemas import (
     MaterialFolderUpdate,
     MaterialKind,
     MaterialPage,
+    MaterialTagChange,
     MaterialTagCount,
+    MaterialTagRename,
     MaterialUpdate,
     MediaType,
 )
@@ -165,6 +167,21 @@ def list_material_tags(session: DbSession, access: Reader) -> list[MaterialTagCo
         MaterialTagCount(tag=t, count=n)
         for t, n in materials_service.tag_counts(session, access=access)
     ]
+
+
+@router.put("/material-tags/{tag}", response_model=MaterialTagChange)
+def rename_material_tag(
+    session: DbSession, access: FolderAdmin, tag: str, data: MaterialTagRename
+) -> MaterialTagChange:
+    """Rename a tag on every material of the corp (merging into an existing tag is fine)."""
+    changed = materials_service.retag(session, corp_id=access.corp_id, tag=tag, new_name=data.name)
+    return MaterialTagChange(materials=changed)
+
+
+@router.delete("/material-tags/{tag}", response_model=MaterialTagChange)
+def delete_material_tag(session: DbSession, access: FolderAdmin, tag: str) -> MaterialTagChange:
+    changed = materials_service.retag(session, corp_id=access.corp_id, tag=tag, new_name=None)
+    return MaterialTagChange(materials=changed)
 
 
 @router.get("/material-folders", response_model=list[MaterialFolder])

@@ -220,4 +220,12 @@ class MaterialTagCount(OutputSchema):
     count: int
 
 
+class MaterialTagRename(InputSchema):
+    name: str = Field(min_length=1, max_length=32)
+
+
+class MaterialTagChange(OutputSchema):
+    materials: int = Field(description="How many materials changed")
+
+
 MaterialPage = Page[Material]

@@ -188,6 +188,16 @@ class MaterialService:
                 counts[tag] = counts.get(tag, 0) + 1
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
+    def retag(self, session: Session, *, corp_id: uuid.UUID, tag: str, new_name: str | None) -> int:
+        """Rename `tag` on every material of the corp (or remove it: `new_name=None`);
+        returns how many materials changed."""
+        rows = repo.with_tag(session, corp_id, tag)
+        for row in rows:
+            tags = [new_name if t == tag else t for t in row.tags]
+            row.tags = list(dict.fromkeys(t for t in tags if t is not None))
+        session.flush()
+        return len(rows)
+
     # -- the contract -------------------------------------------------------------------------
     def wecom_attachments(
         self,
@@ -204,13 +214,12 @@ class MaterialService:
         found = repo.of_corp(session, corp.id, material_ids)
         ordered = attachments.check_materials(material_ids, found)
         now = utcnow()
-        missing = media.plan(
-            session, corp_id=corp.id, material_ids=material_ids, now=now, margin=media.HOT_MARGIN
-        )
+        cache = repo.media(session, material_ids)
+        missing = media.plan_for(session, ordered, cache, now=now, margin=media.HOT_MARGIN)
         if missing:
             log.warning("material_media_fallback_upload", count=len(missing), purpose=purpose)
             self._upload(session, corp=corp, runtime=runtime, uploads=missing)
-        cache = repo.media(session, material_ids)
+            cache = repo.media(session, material_ids)
         result = [attachments.entry(m, cache.get(m.id)) for m in ordered]
         repo.count_usage(session, material_ids, purpose=purpose, now=now)
         repo.keep_fresh(session, material_ids, until=now + media.KEEP_FRESH)

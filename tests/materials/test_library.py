@@ -169,6 +169,11 @@ class TestListing:
         )
         tags = client.get(f"{base(lib)}/material-tags").json()
         assert tags == [{"tag": "新客", "count": 3}]
+        renamed = client.put(f"{base(lib)}/material-tags/新客", json={"name": "首购"})
+        assert renamed.json() == {"materials": 3}
+        assert len(client.get(url, params={"tag": "首购"}).json()["items"]) == 3
+        assert client.delete(f"{base(lib)}/material-tags/首购").json() == {"materials": 3}
+        assert client.get(f"{base(lib)}/material-tags").json() == []
 
     def test_folders(self, app: FastAPI, lib: Library) -> None:
         client = admin(app, lib)

@@ -1092,6 +1092,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/material-tags/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rename Material Tag
+         * @description Rename a tag on every material of the corp (merging into an existing tag is fine).
+         */
+        put: operations["rename_material_tag"];
+        post?: never;
+        /** Delete Material Tag */
+        delete: operations["delete_material_tag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/materials": {
         parameters: {
             query?: never;
@@ -3752,12 +3773,25 @@ export interface components {
             /** Url */
             url: string | null;
         };
+        /** MaterialTagChange */
+        MaterialTagChange: {
+            /**
+             * Materials
+             * @description How many materials changed
+             */
+            materials: number;
+        };
         /** MaterialTagCount */
         MaterialTagCount: {
             /** Count */
             count: number;
             /** Tag */
             tag: string;
+        };
+        /** MaterialTagRename */
+        MaterialTagRename: {
+            /** Name */
+            name: string;
         };
         /** MaterialUpdate */
         MaterialUpdate: {
@@ -7543,6 +7577,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MaterialTagCount"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rename_material_tag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialTagRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialTagChange"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_material_tag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialTagChange"];
                 };
             };
             /** @description Validation Error */

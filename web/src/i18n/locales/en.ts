@@ -629,6 +629,10 @@ const en: MessageSchema = {
   materials: {
     title: 'Materials',
     allKinds: 'All kinds',
+    renameTag: 'Rename tag',
+    deleteTag: 'Remove tag',
+    tagName: 'New tag name',
+    confirmDeleteTag: 'Remove the tag “{tag}” from every material?',
     allTags: 'All tags',
     allFolders: 'All materials',
     unfiled: 'Unfiled',

@@ -626,6 +626,10 @@ export default {
   materials: {
     title: '素材库',
     allKinds: '全部类型',
+    renameTag: '重命名标签',
+    deleteTag: '删除标签',
+    tagName: '新的标签名',
+    confirmDeleteTag: '从所有素材上移除标签“{tag}”？',
     allTags: '全部标签',
     allFolders: '全部素材',
     unfiled: '未分组',

@@ -129,3 +129,18 @@ export async function deleteFolder(corpId: string, id: string): Promise<void> {
 export function listTags(corpId: string): Promise<MaterialTagCount[]> {
   return unwrap(api.GET('/api/v1/corps/{corp_id}/material-tags', { params: { path: path(corpId) } }))
 }
+
+export function renameTag(corpId: string, tag: string, name: string): Promise<{ materials: number }> {
+  return unwrap(
+    api.PUT('/api/v1/corps/{corp_id}/material-tags/{tag}', {
+      params: { path: { corp_id: corpId, tag } },
+      body: { name },
+    }),
+  )
+}
+
+export function deleteTag(corpId: string, tag: string): Promise<{ materials: number }> {
+  return unwrap(
+    api.DELETE('/api/v1/corps/{corp_id}/material-tags/{tag}', { params: { path: { corp_id: corpId, tag } } }),
+  )
+}
