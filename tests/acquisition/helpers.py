@@ -67,7 +67,7 @@ def setup(app: FastAPI, world: World, **code: Any) -> tuple[TestClient, dict[str
 
 def scan(world: World, code: dict[str, Any], **body: Any) -> dict[str, Any]:
     """A customer scans the code's QR; the callback reaches Siyu and is handled."""
-    result = dict(world.act("scan", config_id=code["config_id"], **body))
+    result = dict(world.act("scan_contact_way", config_id=code["config_id"], **body))
     world.deliver()
     return result
 
