@@ -49,8 +49,10 @@ class WelcomePlan:
 
 @dataclass(frozen=True)
 class WelcomeOutcome:
+    welcome_code: str
     status: str  # sent | failed
     errcode: int | None
+    sent_at: datetime | None
     latency_ms: float | None
 
 
@@ -156,17 +158,28 @@ def send_welcome(ctx: PrefetchContext, event: AddExternalContact) -> WelcomeOutc
     sent_at = utcnow()
     received = ctx.received_at
     latency = (sent_at - received).total_seconds() * 1000 if received is not None else None
-    outcome = WelcomeOutcome("sent" if errcode is None else "failed", errcode, latency)
-    with ctx.runtime.db.transaction() as session:
-        repo.finish_welcome(
-            session,
-            corp_id,
-            event.welcome_code,
-            status=outcome.status,
-            errcode=errcode,
-            sent_at=sent_at if errcode is None else None,
-            latency_ms=latency,
-        )
     if errcode is not None:
         log.warning("welcome_failed", errcode=errcode, staff_userid=event.user_id)
-    return outcome
+    # Recorded by `record_outcome` in the handler's transaction: one write transaction less
+    # on the hot path. Should that transaction fail, the row stays `sending` (never resent).
+    return WelcomeOutcome(
+        event.welcome_code,
+        "sent" if errcode is None else "failed",
+        errcode,
+        sent_at if errcode is None else None,
+        latency,
+    )
+
+
+def record_outcome(session: Session, corp_id: Any, outcome: WelcomeOutcome | None) -> None:
+    if outcome is None:
+        return
+    repo.finish_welcome(
+        session,
+        corp_id,
+        outcome.welcome_code,
+        status=outcome.status,
+        errcode=outcome.errcode,
+        sent_at=outcome.sent_at,
+        latency_ms=outcome.latency_ms,
+    )
