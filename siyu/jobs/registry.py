@@ -46,6 +46,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.profile.tasks",
     "siyu.lost.tasks",
     "siyu.acquisition.tasks",
+    "siyu.materials.tasks",
 )
 
 
