@@ -118,6 +118,275 @@ export interface paths {
         patch: operations["update_corp"];
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/acquisition/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Capacity
+         * @description Friends and today's adds against each member's caps, fullest first.
+         */
+        get: operations["list_capacity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Channels */
+        get: operations["list_channels"];
+        put?: never;
+        /** Create Channel */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Channel */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        /** Update Channel */
+        patch: operations["update_channel"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Codes */
+        get: operations["list_codes"];
+        put?: never;
+        /**
+         * Create Code
+         * @description The contact way is created with WeCom by a job right after this commits.
+         */
+        post: operations["create_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/codes/{code_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Code */
+        get: operations["get_code"];
+        put?: never;
+        post?: never;
+        /** Delete Code */
+        delete: operations["delete_code"];
+        options?: never;
+        head?: never;
+        /** Update Code */
+        patch: operations["update_code"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/codes/{code_id}/poster.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Code Poster */
+        get: operations["get_code_poster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/codes/{code_id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Code Qr */
+        get: operations["get_code_qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Channel Stats */
+        get: operations["list_channel_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Code Stats */
+        get: operations["list_code_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Daily Stats */
+        get: operations["list_daily_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Staff Stats */
+        get: operations["list_staff_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/welcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Welcome Stats
+         * @description Sent, failed and expired welcomes and latency percentiles over the last `hours`.
+         */
+        get: operations["get_welcome_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/welcome-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Welcome Defaults */
+        get: operations["list_welcome_defaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/welcome-defaults/corp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Corp Welcome */
+        put: operations["set_corp_welcome"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/welcome-defaults/staff/{staff_userid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Staff Welcome */
+        put: operations["set_staff_welcome"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/api-keys": {
         parameters: {
             query?: never;
@@ -890,6 +1159,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/material-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Material File
+         * @description The file is the body, its type the Content-Type header. Limits (WeCom's): image
+         *     ≤10 MB jpg/png, video ≤10 MB mp4, file ≤20 MB. Then create the material with `file_id`.
+         */
+        post: operations["upload_material_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/material-folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Material Folders */
+        get: operations["list_material_folders"];
+        put?: never;
+        /** Create Material Folder */
+        post: operations["create_material_folder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/material-folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Material Folder */
+        delete: operations["delete_material_folder"];
+        options?: never;
+        head?: never;
+        /** Update Material Folder */
+        patch: operations["update_material_folder"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/material-tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Material Tags */
+        get: operations["list_material_tags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/materials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Materials
+         * @description Company materials and the personal ones in your data scope, newest first.
+         */
+        get: operations["list_materials"];
+        put?: never;
+        /**
+         * Create Material
+         * @description `content` by kind: text{content}, link{url, desc, picurl}, miniprogram{appid, page},
+         *     poster{template}; image, file and video carry only their `file_id`.
+         */
+        post: operations["create_material"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/materials/{material_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Material */
+        get: operations["get_material"];
+        put?: never;
+        post?: never;
+        /** Delete Material */
+        delete: operations["delete_material"];
+        options?: never;
+        head?: never;
+        /** Update Material */
+        patch: operations["update_material"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/materials/{material_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Material File
+         * @description The material's file, for preview in the console.
+         */
+        get: operations["download_material_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/members": {
         parameters: {
             query?: never;
@@ -924,6 +1331,120 @@ export interface paths {
         head?: never;
         /** Update Member */
         patch: operations["update_member"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Replies */
+        get: operations["list_replies"];
+        put?: never;
+        /**
+         * Create Reply
+         * @description `text` may use the variables of `list_reply_variables` ({nickname}, …); `{{` is a brace.
+         */
+        post: operations["create_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/replies/{reply_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Reply */
+        get: operations["get_reply"];
+        put?: never;
+        post?: never;
+        /** Delete Reply */
+        delete: operations["delete_reply"];
+        options?: never;
+        head?: never;
+        /** Update Reply */
+        patch: operations["update_reply"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/replies/{reply_id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render Reply
+         * @description The text with variables filled in (422 names an unknown variable or a missing value),
+         *     and the materials to attach.
+         */
+        post: operations["render_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/reply-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Reply Groups */
+        get: operations["list_reply_groups"];
+        put?: never;
+        /** Create Reply Group */
+        post: operations["create_reply_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/reply-groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Reply Group */
+        delete: operations["delete_reply_group"];
+        options?: never;
+        head?: never;
+        /** Update Reply Group */
+        patch: operations["update_reply_group"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/reply-variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Reply Variables */
+        get: operations["list_reply_variables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/corps/{corp_id}/sales-stages": {
@@ -1613,6 +2134,37 @@ export interface components {
             /** Scopes */
             scopes: string[];
         };
+        /**
+         * Attachment
+         * @description A WeCom welcome attachment body as send_welcome_msg takes it (API-FACTS §4.4).
+         */
+        Attachment: {
+            /** File */
+            file?: {
+                [key: string]: unknown;
+            } | null;
+            /** Image */
+            image?: {
+                [key: string]: unknown;
+            } | null;
+            /** Link */
+            link?: {
+                [key: string]: unknown;
+            } | null;
+            /** Miniprogram */
+            miniprogram?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Msgtype
+             * @enum {string}
+             */
+            msgtype: "image" | "link" | "miniprogram" | "video" | "file";
+            /** Video */
+            video?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** AuditEvent */
         AuditEvent: {
             /** Action */
@@ -1756,6 +2308,30 @@ export interface components {
              */
             wecom_marks: number;
         };
+        /** Channel */
+        Channel: {
+            /**
+             * Code Count
+             * @default 0
+             */
+            code_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Tag Ids */
+            tag_ids: string[];
+        };
         /**
          * ChannelCondition
          * @description Added through one of these channels (the contact way's `state`).
@@ -1768,6 +2344,27 @@ export interface components {
              * @enum {string}
              */
             type: "channel";
+        };
+        /** ChannelCreate */
+        ChannelCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Name */
+            name: string;
+            /** Tag Ids */
+            tag_ids?: string[];
+        };
+        /** ChannelUpdate */
+        ChannelUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Tag Ids */
+            tag_ids?: string[] | null;
         };
         /** ClaimIn */
         ClaimIn: {
@@ -1788,6 +2385,31 @@ export interface components {
              * @default true
              */
             verified: boolean;
+        };
+        /** CodeStats */
+        CodeStats: {
+            /**
+             * Adds
+             * @description Adds carrying the code's state (WeCom cannot count scans)
+             */
+            adds: number;
+            /** Channel Id */
+            channel_id: string | null;
+            /** Code Id */
+            code_id: string | null;
+            /**
+             * Joined Group
+             * @description Null until group codes are linked
+             */
+            joined_group: number | null;
+            /** Lost */
+            lost: number;
+            /** Name */
+            name: string;
+            /** Net */
+            net: number;
+            /** Welcomed */
+            welcomed: number;
         };
         /** ConditionBody */
         ConditionBody: {
@@ -2299,6 +2921,20 @@ export interface components {
              */
             userid: string;
         };
+        /** DailyStats */
+        DailyStats: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Lost */
+            lost: number;
+            /** Net */
+            net: number;
+            /** New */
+            new: number;
+        };
         /** Department */
         Department: {
             /**
@@ -2797,6 +3433,199 @@ export interface components {
             /** Within Days */
             within_days?: number | null;
         };
+        /** LiveCode */
+        LiveCode: {
+            /** Active Userids */
+            active_userids: string[];
+            /** Backup Userids */
+            backup_userids: string[];
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /** Config Id */
+            config_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Daily Cap */
+            daily_cap: number | null;
+            /** Department Ids */
+            department_ids: number[];
+            /** Description Template */
+            description_template: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Qr Code */
+            qr_code: string | null;
+            /** Remark Template */
+            remark_template: string;
+            /** Routing */
+            routing: string;
+            /** Skip Verify */
+            skip_verify: boolean;
+            /** Skip Verify Windows */
+            skip_verify_windows: {
+                [key: string]: string;
+            }[];
+            /** Staff Userids */
+            staff_userids: string[];
+            /** State */
+            state: string;
+            /** Sync Error */
+            sync_error: string | null;
+            /** Synced At */
+            synced_at: string | null;
+            /** Tag Ids */
+            tag_ids: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Weights */
+            weights: {
+                [key: string]: number;
+            };
+            /** Welcome Attachments */
+            welcome_attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Welcome Material Ids */
+            welcome_material_ids: string[];
+            /** Welcome Text */
+            welcome_text: string;
+            /** Working Hours */
+            working_hours: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** LiveCodeCreate */
+        LiveCodeCreate: {
+            /** Backup Userids */
+            backup_userids?: string[];
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /** Daily Cap */
+            daily_cap?: number | null;
+            /** Department Ids */
+            department_ids?: number[];
+            /**
+             * Description Template
+             * @default
+             */
+            description_template: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Remark Template
+             * @default
+             */
+            remark_template: string;
+            /**
+             * Routing
+             * @default round_robin
+             * @enum {string}
+             */
+            routing: "round_robin" | "weighted" | "least_loaded";
+            /**
+             * Skip Verify
+             * @default true
+             */
+            skip_verify: boolean;
+            /** Skip Verify Windows */
+            skip_verify_windows?: components["schemas"]["TimeWindow"][];
+            /** Staff Userids */
+            staff_userids?: string[];
+            /**
+             * State
+             * @description ≤30 letters, digits, - or _; generated when omitted
+             */
+            state?: string | null;
+            /** Tag Ids */
+            tag_ids?: string[];
+            /** Weights */
+            weights?: {
+                [key: string]: number;
+            };
+            /** Welcome Attachments */
+            welcome_attachments?: components["schemas"]["Attachment"][];
+            /** Welcome Material Ids */
+            welcome_material_ids?: string[];
+            /**
+             * Welcome Text
+             * @default
+             */
+            welcome_text: string;
+            working_hours?: components["schemas"]["WorkingHours"] | null;
+        };
+        /**
+         * LiveCodeUpdate
+         * @description Every field optional; lists replace what was there.
+         */
+        LiveCodeUpdate: {
+            /** Backup Userids */
+            backup_userids?: string[] | null;
+            /** Channel Id */
+            channel_id?: string | null;
+            /** Daily Cap */
+            daily_cap?: number | null;
+            /** Department Ids */
+            department_ids?: number[] | null;
+            /** Description Template */
+            description_template?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Remark Template */
+            remark_template?: string | null;
+            /** Routing */
+            routing?: ("round_robin" | "weighted" | "least_loaded") | null;
+            /** Skip Verify */
+            skip_verify?: boolean | null;
+            /** Skip Verify Windows */
+            skip_verify_windows?: components["schemas"]["TimeWindow"][] | null;
+            /** Staff Userids */
+            staff_userids?: string[] | null;
+            /** Tag Ids */
+            tag_ids?: string[] | null;
+            /** Weights */
+            weights?: {
+                [key: string]: number;
+            } | null;
+            /** Welcome Attachments */
+            welcome_attachments?: components["schemas"]["Attachment"][] | null;
+            /** Welcome Material Ids */
+            welcome_material_ids?: string[] | null;
+            /** Welcome Text */
+            welcome_text?: string | null;
+            working_hours?: components["schemas"]["WorkingHours"] | null;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -2883,6 +3712,240 @@ export interface components {
              * @description The staff userid, or the WeCom department id as text
              */
             group: string;
+        };
+        /** Material */
+        Material: {
+            /** Content */
+            content: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            file?: components["schemas"]["MaterialFileInfo"] | null;
+            /** Folder Id */
+            folder_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "text" | "image" | "link" | "miniprogram" | "file" | "video" | "poster";
+            /** Last Used At */
+            last_used_at: string | null;
+            /**
+             * Owner Userid
+             * @description Null for company materials
+             */
+            owner_userid: string | null;
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Usage Count */
+            usage_count: number;
+        };
+        /** MaterialCreate */
+        MaterialCreate: {
+            /** Content */
+            content?: {
+                [key: string]: unknown;
+            };
+            /**
+             * File Id
+             * @description From upload_material_file
+             */
+            file_id?: string | null;
+            /** Folder Id */
+            folder_id?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "text" | "image" | "link" | "miniprogram" | "file" | "video" | "poster";
+            /**
+             * Personal
+             * @description Yours only (staff members' materials always are); else the company's
+             * @default false
+             */
+            personal: boolean;
+            /** Tags */
+            tags?: string[];
+            /** Title */
+            title: string;
+        };
+        /** MaterialDetail */
+        MaterialDetail: {
+            /** Content */
+            content: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            file?: components["schemas"]["MaterialFileInfo"] | null;
+            /** Folder Id */
+            folder_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "text" | "image" | "link" | "miniprogram" | "file" | "video" | "poster";
+            /** Last Used At */
+            last_used_at: string | null;
+            media?: components["schemas"]["MaterialMediaState"] | null;
+            /**
+             * Owner Userid
+             * @description Null for company materials
+             */
+            owner_userid: string | null;
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Usage Count */
+            usage_count: number;
+            /** Usages */
+            usages?: components["schemas"]["MaterialUsageCount"][];
+        };
+        /** MaterialFileInfo */
+        MaterialFileInfo: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** File Name */
+            file_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Media Type */
+            media_type: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
+        /** MaterialFolder */
+        MaterialFolder: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Material Count
+             * @default 0
+             */
+            material_count: number;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /** MaterialFolderCreate */
+        MaterialFolderCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+        };
+        /** MaterialFolderUpdate */
+        MaterialFolderUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+        };
+        /** MaterialMediaState */
+        MaterialMediaState: {
+            /** Expires At */
+            expires_at: string | null;
+            /** Media Id */
+            media_id: string | null;
+            /** Media Type */
+            media_type: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            /** Url */
+            url: string | null;
+        };
+        /** MaterialTagCount */
+        MaterialTagCount: {
+            /** Count */
+            count: number;
+            /** Tag */
+            tag: string;
+        };
+        /** MaterialUpdate */
+        MaterialUpdate: {
+            /** Content */
+            content?: {
+                [key: string]: unknown;
+            } | null;
+            /** File Id */
+            file_id?: string | null;
+            /** Folder Id */
+            folder_id?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Title */
+            title?: string | null;
+        };
+        /** MaterialUsageCount */
+        MaterialUsageCount: {
+            /** Count */
+            count: number;
+            /**
+             * Last Used At
+             * Format: date-time
+             */
+            last_used_at: string;
+            /** Purpose */
+            purpose: string;
         };
         /** Member */
         Member: {
@@ -3118,6 +4181,26 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[Material] */
+        Page_Material_: {
+            /** Items */
+            items: components["schemas"]["Material"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Reply] */
+        Page_Reply_: {
+            /** Items */
+            items: components["schemas"]["Reply"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Page[SegmentEvaluation] */
         Page_SegmentEvaluation_: {
             /** Items */
@@ -3216,6 +4299,153 @@ export interface components {
             name: string;
             /** Wecom Tag Id */
             wecom_tag_id: string | null;
+        };
+        /** RenderedReply */
+        RenderedReply: {
+            /** Material Ids */
+            material_ids: string[];
+            /** Text */
+            text: string;
+        };
+        /** Reply */
+        Reply: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Group Id
+             * Format: uuid
+             */
+            group_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Material Ids */
+            material_ids: string[];
+            /** Position */
+            position: number;
+            /** Text */
+            text: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Use Count */
+            use_count: number;
+            /**
+             * Variables
+             * @description Variables the text uses
+             */
+            variables?: string[];
+        };
+        /** ReplyCreate */
+        ReplyCreate: {
+            /**
+             * Group Id
+             * Format: uuid
+             */
+            group_id: string;
+            /** Material Ids */
+            material_ids?: string[];
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+            /** Title */
+            title: string;
+        };
+        /** ReplyGroup */
+        ReplyGroup: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /**
+             * Reply Count
+             * @default 0
+             */
+            reply_count: number;
+        };
+        /** ReplyGroupCreate */
+        ReplyGroupCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+        };
+        /** ReplyGroupUpdate */
+        ReplyGroupUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+        };
+        /** ReplyRender */
+        ReplyRender: {
+            /**
+             * Count Use
+             * @description Count this as one use of the reply
+             * @default false
+             */
+            count_use: boolean;
+            /**
+             * Values
+             * @example {
+             *       "nickname": "小王",
+             *       "staff_name": "李店长"
+             *     }
+             */
+            values?: {
+                [key: string]: string;
+            };
+        };
+        /** ReplyUpdate */
+        ReplyUpdate: {
+            /** Group Id */
+            group_id?: string | null;
+            /** Material Ids */
+            material_ids?: string[] | null;
+            /** Position */
+            position?: number | null;
+            /** Text */
+            text?: string | null;
+            /** Title */
+            title?: string | null;
+        };
+        /** ReplyVariable */
+        ReplyVariable: {
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
         };
         /**
          * Role
@@ -3402,6 +4632,30 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** StaffCapacity */
+        StaffCapacity: {
+            /** Adds Percent */
+            adds_percent: number;
+            /** Adds Today */
+            adds_today: number;
+            /** Daily Cap */
+            daily_cap: number;
+            /** Friend Cap */
+            friend_cap: number;
+            /** Friends */
+            friends: number;
+            /** Friends Percent */
+            friends_percent: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "ok" | "warn80" | "warn95" | "full";
+            /** Name */
+            name: string;
+            /** Userid */
+            userid: string;
+        };
         /**
          * StaffCondition
          * @description Owned by (has a live relation with) one of these staff members.
@@ -3525,6 +4779,17 @@ export interface components {
             position?: string | null;
             /** Status */
             status?: (1 | 2 | 4 | 5) | null;
+        };
+        /** StaffStats */
+        StaffStats: {
+            /** Adds */
+            adds: number;
+            /** Lost */
+            lost: number;
+            /** Staff Userid */
+            staff_userid: string;
+            /** Welcomed */
+            welcomed: number;
         };
         /** StageChange */
         StageChange: {
@@ -3785,6 +5050,13 @@ export interface components {
              */
             type: "tags";
         };
+        /** TimeWindow */
+        TimeWindow: {
+            /** End */
+            end: string;
+            /** Start */
+            start: string;
+        };
         /** TimelineEntry */
         TimelineEntry: {
             /** Details */
@@ -3946,6 +5218,61 @@ export interface components {
              * @description Pass as `cursor` to get the next page; null on the last page.
              */
             next_cursor?: string | null;
+        };
+        /** WelcomeDefault */
+        WelcomeDefault: {
+            /** Attachments */
+            attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Material Ids */
+            material_ids: string[];
+            /**
+             * Staff Userid
+             * @description "" is the corp-wide default
+             */
+            staff_userid: string;
+            /** Text */
+            text: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** WelcomeDefaultUpdate */
+        WelcomeDefaultUpdate: {
+            /** Attachments */
+            attachments?: components["schemas"]["Attachment"][];
+            /** Material Ids */
+            material_ids?: string[];
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+        };
+        /** WelcomeStats */
+        WelcomeStats: {
+            /** Expired */
+            expired: number;
+            /** Failed */
+            failed: number;
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P99 Ms */
+            p99_ms: number | null;
+            /** Sent */
+            sent: number;
+        };
+        /** WorkingHours */
+        WorkingHours: {
+            /** End */
+            end: string;
+            /** Start */
+            start: string;
+            /** Weekdays */
+            weekdays?: number[];
         };
     };
     responses: never;
@@ -4170,6 +5497,682 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Corp"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_capacity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffCapacity"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_codes: {
+        parameters: {
+            query?: {
+                channel_id?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCode"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveCodeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCode"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCode"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveCodeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCode"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_code_poster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_code_qr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_channel_stats: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeStats"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_code_stats: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                channel_id?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeStats"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_daily_stats: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                channel_id?: string | null;
+                code_id?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyStats"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_staff_stats: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                channel_id?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffStats"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_welcome_stats: {
+        parameters: {
+            query?: {
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeStats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_welcome_defaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeDefault"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_corp_welcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WelcomeDefaultUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeDefault"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_staff_welcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                staff_userid: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WelcomeDefaultUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeDefault"];
                 };
             };
             /** @description Validation Error */
@@ -5951,6 +7954,425 @@ export interface operations {
             };
         };
     };
+    upload_material_file: {
+        parameters: {
+            query: {
+                media_type: "image" | "video" | "file";
+                file_name: string;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialFileInfo"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Type not accepted */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_material_folders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialFolder"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_material_folder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialFolderCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialFolder"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_material_folder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folder_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_material_folder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folder_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialFolderUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialFolder"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_material_tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialTagCount"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_materials: {
+        parameters: {
+            query?: {
+                kind?: ("text" | "image" | "link" | "miniprogram" | "file" | "video" | "poster") | null;
+                folder_id?: string | null;
+                /** @description Only materials in no folder */
+                unfiled?: boolean;
+                tag?: string | null;
+                /** @description Words in the title */
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Material_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_material_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_members: {
         parameters: {
             query?: never;
@@ -6070,6 +8492,375 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_replies: {
+        parameters: {
+            query?: {
+                group_id?: string | null;
+                /** @description Words in title or text */
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Reply_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    render_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyRender"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedReply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_reply_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyGroup"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_reply_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyGroupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyGroup"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_reply_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_reply_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyGroupUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyGroup"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_reply_variables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyVariable"][];
                 };
             };
             /** @description Validation Error */

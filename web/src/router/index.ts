@@ -29,6 +29,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   'settings-inbox': () => import('@/modules/inbox/views/InboxView.vue'),
   'settings-wecom-calls': () => import('@/modules/wecom/views/WeComCallsView.vue'),
   'settings-audit': () => import('@/modules/audit/views/AuditLogView.vue'),
+  acquisition: () => import('@/modules/acquisition/views/AcquisitionView.vue'),
 }
 const comingSoon = () => import('@/components/ComingSoonView.vue')
 
