@@ -75,13 +75,21 @@ from siyu.settings import get_settings
 db = Database(get_settings().database_url)
 with db.transaction(write=False) as session:
     rows = session.execute(text(
-        "SELECT status, errcode, latency_ms FROM acquisition_welcomes")).all()
+        "SELECT status, errcode, latency_ms FROM acquisition_welcomes"
+    )).all()
     way = session.execute(text("SELECT config_id FROM acquisition_codes")).scalar()
-    inbox = session.execute(text("SELECT status, count(*) FROM inbox_events GROUP BY status")).all()
-    jobs = session.execute(text("SELECT name, status, count(*) FROM job_runs GROUP BY name, status")).all()
-    errors = session.execute(text("SELECT last_error FROM inbox_events WHERE last_error IS NOT NULL LIMIT 3")).all()
-sys.stdout.write(json.dumps({"rows": [list(r) for r in rows], "config_id": way,
-    "inbox": [list(r) for r in inbox], "jobs": [list(r) for r in jobs], "errors": [list(r) for r in errors]}))
+    inbox = session.execute(text(
+        "SELECT status, count(*) FROM inbox_events GROUP BY status"
+    )).all()
+    jobs = session.execute(text(
+        "SELECT name, status, count(*) FROM job_runs GROUP BY name, status"
+    )).all()
+    errors = session.execute(text(
+        "SELECT last_error FROM inbox_events WHERE last_error IS NOT NULL LIMIT 3"
+    )).all()
+listed = {"rows": rows, "inbox": inbox, "jobs": jobs, "errors": errors}
+out = {name: [list(r) for r in value] for name, value in listed.items()}
+sys.stdout.write(json.dumps({**out, "config_id": way}))
 """
 
 
@@ -142,7 +150,7 @@ def run(tmp: Path) -> None:
         "_",
         *[sys.executable, "-m", "siyu.sandbox.cli", "serve", "--port", str(sandbox_port)],
     ]
-    with server_process(sandbox_cmd, url=sandbox):
+    with server_process(sandbox_cmd, url=sandbox, start_timeout=300):
         control = httpx.Client(base_url=sandbox, timeout=30)
         corp = {"corp_id": CORP_ID, "secret": SECRET, "callback_token": TOKEN}
         control.post(
@@ -179,7 +187,7 @@ def run(tmp: Path) -> None:
             "_",
             *[sys.executable, "-m", "siyu.cli", "serve", "--port", str(siyu_port)],
         ]
-        with server_process(siyu_cmd, url=siyu, env=env):
+        with server_process(siyu_cmd, url=siyu, env=env, start_timeout=300):
             wait_for("the contact way", lambda: results(env)["config_id"], 60)
             config_id = str(results(env)["config_id"])
             callback = f"{siyu}/wecom/callback/{setup['callback_key']}"
