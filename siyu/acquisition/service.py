@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from siyu.acquisition import attachments
 from siyu.acquisition.models import Channel, LiveCode, WelcomeDefault
 from siyu.acquisition.repository import acquisition_repository as repo
 from siyu.acquisition.schemas import (
@@ -132,8 +133,10 @@ class AcquisitionService:
         values["tag_ids"] = check_tags(session, corp_id, data.tag_ids)
         code = LiveCode(id=new_id(), corp_id=corp_id, state=state, **values)
         check_code(session, code, now=utcnow())
+        attachments.check(session, corp_id, data.welcome_material_ids)
         session.add(code)
         session.flush()
+        attachments.prepare(session, corp_id, code.welcome_material_ids)
         self._audit(session, "code.create", code, {"name": code.name, "state": state})
         self.request_sync(session, code=code, reason="create")
         return code
@@ -166,6 +169,9 @@ class AcquisitionService:
         for name, value in changes.items():
             setattr(code, name, value)
         check_code(session, code, now=utcnow())
+        if data.welcome_material_ids is not None:
+            attachments.check(session, code.corp_id, data.welcome_material_ids)
+            attachments.prepare(session, code.corp_id, code.welcome_material_ids)
         session.flush()
         self._audit(session, "code.update", code, data.model_dump(mode="json", exclude_unset=True))
         self.request_sync(session, code=code, reason="update")
@@ -212,6 +218,7 @@ class AcquisitionService:
             raise Unprocessable("a welcome needs text or attachments")
         if len(data.attachments) + len(data.material_ids) > 9:
             raise Unprocessable("a welcome takes at most 9 attachments")
+        attachments.check(session, corp_id, data.material_ids)
         row = repo.welcome_default(session, corp_id, staff_userid)
         if row is None:
             row = WelcomeDefault(corp_id=corp_id, staff_userid=staff_userid)
@@ -221,6 +228,7 @@ class AcquisitionService:
         row.material_ids = [str(m) for m in data.material_ids]
         row.updated_at = utcnow()
         session.flush()
+        attachments.prepare(session, corp_id, row.material_ids)
         self._audit(session, "welcome_default.set", row, {"staff_userid": staff_userid})
         return row
 

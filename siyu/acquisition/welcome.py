@@ -69,9 +69,10 @@ def live_code(session: Session, corp_id: Any, state: str | None, now: datetime) 
 
 
 def plan_welcome(
-    session: Session, corp_id: Any, event: AddExternalContact, now: datetime
+    session: Session, ctx: PrefetchContext, event: AddExternalContact
 ) -> WelcomePlan | None:
     """The code's welcome, else the staff member's default, else the corp's; None: none set."""
+    corp_id, now = ctx.corp.id, ctx.now
     member = staff_members.get_by_userid(session, corp_id, event.user_id)
     staff_name = member.name if member is not None else event.user_id
     code = live_code(session, corp_id, event.state, now)
@@ -83,7 +84,7 @@ def plan_welcome(
             "code",
             code.id,
             code.welcome_text,
-            attachments.of_code(session, code),
+            attachments.of_code(session, code, corp=ctx.corp, runtime=ctx.runtime),
             channel=channel.name if channel is not None else "",
             code=code.name,
             staff_name=staff_name,
@@ -95,7 +96,7 @@ def plan_welcome(
                 source,
                 code.id if code is not None else None,
                 default.text,
-                attachments.of_default(session, default),
+                attachments.of_default(session, default, corp=ctx.corp, runtime=ctx.runtime),
                 staff_name=staff_name,
             )
     return None
@@ -117,7 +118,7 @@ def send_welcome(ctx: PrefetchContext, event: AddExternalContact) -> WelcomeOutc
         return None
     corp_id = ctx.corp.id
     with ctx.runtime.db.transaction() as session:
-        plan = plan_welcome(session, corp_id, event, ctx.now)
+        plan = plan_welcome(session, ctx, event)
         if plan is None:
             return None
         claimed = repo.claim_welcome(
