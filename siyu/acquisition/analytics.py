@@ -39,8 +39,14 @@ def _check_range(since: date, until: date) -> None:
         raise Unprocessable(f"a range is at most {MAX_DAYS} days")
 
 
-def _adds_where(scope: DataScope, since: date, until: date) -> list[ColumnElement[bool]]:
+def _adds_where(
+    scope: DataScope, since: date, until: date, channel_id: uuid.UUID | None = None
+) -> list[ColumnElement[bool]]:
+    """The scoped adds of the range (and channel); checks the range first."""
+    _check_range(since, until)
+    channel = [CodeAdd.channel_id == channel_id] if channel_id is not None else []
     return [
+        *channel,
         scope.condition(corp_column=CodeAdd.corp_id, owner_column=CodeAdd.staff_userid),
         CodeAdd.day >= since,
         CodeAdd.day <= until,
@@ -93,10 +99,7 @@ def by_code(
     until: date,
     channel_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    _check_range(since, until)
-    where = _adds_where(scope, since, until)
-    if channel_id is not None:
-        where.append(CodeAdd.channel_id == channel_id)
+    where = _adds_where(scope, since, until, channel_id)
     counts = _grouped(session, CodeAdd.code_id, where)
     codes = session.scalars(select(LiveCode).where(LiveCode.corp_id == scope.corp_id))
     rows = []
@@ -156,7 +159,12 @@ def daily(
 ) -> list[dict[str, Any]]:
     """New adds per day, and losses per day of the customers those codes brought."""
     _check_range(since, until)
-    where = _adds_where(scope, since - timedelta(days=MAX_DAYS), until)
+    # Losses in the range of customers added up to a year before it.
+    where = [
+        scope.condition(corp_column=CodeAdd.corp_id, owner_column=CodeAdd.staff_userid),
+        CodeAdd.day >= since - timedelta(days=MAX_DAYS),
+        CodeAdd.day <= until,
+    ]
     if channel_id is not None:
         where.append(CodeAdd.channel_id == channel_id)
     if code_id is not None:
@@ -205,10 +213,7 @@ def by_staff(
     until: date,
     channel_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    _check_range(since, until)
-    where = _adds_where(scope, since, until)
-    if channel_id is not None:
-        where.append(CodeAdd.channel_id == channel_id)
+    where = _adds_where(scope, since, until, channel_id)
     counts = _grouped(session, CodeAdd.staff_userid, where)
     return [
         {"staff_userid": u, "adds": a, "welcomed": w, "lost": lost}
