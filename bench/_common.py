@@ -48,7 +48,12 @@ def wait_until_serving(url: str, timeout: float = 60.0) -> None:
 
 @contextmanager
 def server_process(
-    args: Sequence[str], *, url: str, env: dict[str, str] | None = None, cpu: int | None = None
+    args: Sequence[str],
+    *,
+    url: str,
+    env: dict[str, str] | None = None,
+    cpu: int | None = None,
+    start_timeout: float = 60.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server in a subprocess (optionally pinned to one CPU) until the block ends."""
     command = list(args)
@@ -62,7 +67,7 @@ def server_process(
         stderr=subprocess.PIPE,
     )
     try:
-        wait_until_serving(url)
+        wait_until_serving(url, start_timeout)
         yield process
     finally:
         process.terminate()

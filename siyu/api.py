@@ -8,6 +8,8 @@ from fastapi import APIRouter
 def build_api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     # Domains register here as they are built (imports are local so the app factory decides).
+    from siyu.acquisition.report_routes import router as acquisition_reports_router
+    from siyu.acquisition.routes import router as acquisition_router
     from siyu.audit.routes import router as audit_router
     from siyu.auth.corp_routes import router as auth_corp_router
     from siyu.auth.routes import router as auth_router
@@ -55,6 +57,8 @@ def build_api_router() -> APIRouter:
     router.include_router(profile_customer_router)
     router.include_router(lost_router)
     router.include_router(duplicates_router)
+    router.include_router(acquisition_router)
+    router.include_router(acquisition_reports_router)
     router.include_router(materials_router)
     router.include_router(replies_router)
     return router

@@ -1,5 +1,6 @@
 """Imports every ORM model so `Base.metadata` is complete (Alembic, tests)."""
 
+from siyu.acquisition import models as acquisition_models
 from siyu.audit import models as audit_models
 from siyu.auth import models as auth_models
 from siyu.corps import models as corps_models
@@ -25,6 +26,7 @@ from siyu.tags.bulk import models as tag_bulk_models
 from siyu.wecom import models as wecom_models
 
 __all__ = [
+    "acquisition_models",
     "audit_models",
     "auth_models",
     "corps_models",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:14:22.871926
+Create Date: 2026-12-01 15:18:44.691712
 """
 
 from collections.abc import Sequence
@@ -166,6 +166,77 @@ def upgrade() -> None:
         sa.Column("refresh_lease_until", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("refresh_holder", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_wecom_tokens")),
+    )
+    op.create_table(
+        "acquisition_capacity_warnings",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("threshold", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("cap", sa.Integer(), nullable=False),
+        sa.Column("recipients", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("sent_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.String(length=255), nullable=True),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_acquisition_capacity_warnings_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_acquisition_capacity_warnings")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "staff_userid",
+            "day",
+            "kind",
+            "threshold",
+            name=op.f("uq_acquisition_capacity_warnings_corp_id_staff_userid_day_kind_threshold"),
+        ),
+    )
+    op.create_table(
+        "acquisition_channels",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("tag_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_acquisition_channels_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_acquisition_channels")),
+        sa.UniqueConstraint("corp_id", "name", name=op.f("uq_acquisition_channels_corp_id_name")),
+    )
+    op.create_table(
+        "acquisition_welcome_defaults",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("attachments", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("material_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_acquisition_welcome_defaults_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_acquisition_welcome_defaults")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "staff_userid",
+            name=op.f("uq_acquisition_welcome_defaults_corp_id_staff_userid"),
+        ),
     )
     op.create_table(
         "api_keys",
@@ -679,6 +750,58 @@ def upgrade() -> None:
             "corp_id", "wecom_group_id", name=op.f("uq_tag_groups_corp_id_wecom_group_id")
         ),
     )
+    op.create_table(
+        "acquisition_codes",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("channel_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=30), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("expires_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("staff_userids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("department_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("backup_userids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("routing", sa.String(length=16), nullable=False),
+        sa.Column("weights", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("daily_cap", sa.Integer(), nullable=True),
+        sa.Column("working_hours", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("skip_verify", sa.Boolean(), nullable=False),
+        sa.Column("skip_verify_windows", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("tag_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("remark_template", sa.String(length=128), nullable=False),
+        sa.Column("description_template", sa.String(length=300), nullable=False),
+        sa.Column("welcome_text", sa.Text(), nullable=False),
+        sa.Column("welcome_attachments", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("welcome_material_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("config_id", sa.String(length=64), nullable=True),
+        sa.Column("qr_code", sa.String(length=512), nullable=True),
+        sa.Column("active_userids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("active_skip_verify", sa.Boolean(), nullable=True),
+        sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sync_error", sa.String(length=255), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["acquisition_channels.id"],
+            name=op.f("fk_acquisition_codes_channel_id_acquisition_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_acquisition_codes_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_acquisition_codes")),
+        sa.UniqueConstraint("corp_id", "state", name=op.f("uq_acquisition_codes_corp_id_state")),
+    )
+    with op.batch_alter_table("acquisition_codes", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_acquisition_codes_corp_id_channel_id", ["corp_id", "channel_id"], unique=False
+        )
+
     op.create_table(
         "bulk_tag_jobs",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -1241,6 +1364,92 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tags", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tags_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
+        "acquisition_code_adds",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("code_id", sa.Uuid(), nullable=False),
+        sa.Column("channel_id", sa.Uuid(), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("external_userid", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("added_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["acquisition_channels.id"],
+            name=op.f("fk_acquisition_code_adds_channel_id_acquisition_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["acquisition_codes.id"],
+            name=op.f("fk_acquisition_code_adds_code_id_acquisition_codes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_acquisition_code_adds_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_acquisition_code_adds")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "code_id",
+            "staff_userid",
+            "external_userid",
+            name=op.f("uq_acquisition_code_adds_corp_id_code_id_staff_userid_external_userid"),
+        ),
+    )
+    with op.batch_alter_table("acquisition_code_adds", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_acquisition_code_adds_code_id_day", ["code_id", "day"], unique=False
+        )
+        batch_op.create_index(
+            "ix_acquisition_code_adds_corp_id_day_staff_userid",
+            ["corp_id", "day", "staff_userid"],
+            unique=False,
+        )
+
+    op.create_table(
+        "acquisition_welcomes",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("welcome_code", sa.String(length=128), nullable=False),
+        sa.Column("inbox_event_id", sa.Uuid(), nullable=True),
+        sa.Column("code_id", sa.Uuid(), nullable=True),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("external_userid", sa.String(length=64), nullable=False),
+        sa.Column("source", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("errcode", sa.Integer(), nullable=True),
+        sa.Column("event_time", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("latency_ms", sa.Double(), nullable=True),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["acquisition_codes.id"],
+            name=op.f("fk_acquisition_welcomes_code_id_acquisition_codes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_acquisition_welcomes_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_acquisition_welcomes")),
+        sa.UniqueConstraint(
+            "corp_id", "welcome_code", name=op.f("uq_acquisition_welcomes_corp_id_welcome_code")
+        ),
+    )
+    with op.batch_alter_table("acquisition_welcomes", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_acquisition_welcomes_corp_id_code_id", ["corp_id", "code_id"], unique=False
+        )
 
     op.create_table(
         "customer_facts",
@@ -1912,6 +2121,15 @@ def downgrade() -> None:
         )
 
     op.drop_table("customer_facts")
+    with op.batch_alter_table("acquisition_welcomes", schema=None) as batch_op:
+        batch_op.drop_index("ix_acquisition_welcomes_corp_id_code_id")
+
+    op.drop_table("acquisition_welcomes")
+    with op.batch_alter_table("acquisition_code_adds", schema=None) as batch_op:
+        batch_op.drop_index("ix_acquisition_code_adds_corp_id_day_staff_userid")
+        batch_op.drop_index("ix_acquisition_code_adds_code_id_day")
+
+    op.drop_table("acquisition_code_adds")
     with op.batch_alter_table("tags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tags_group_id"))
 
@@ -1975,6 +2193,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_bulk_tag_jobs_corp_id_id")
 
     op.drop_table("bulk_tag_jobs")
+    with op.batch_alter_table("acquisition_codes", schema=None) as batch_op:
+        batch_op.drop_index("ix_acquisition_codes_corp_id_channel_id")
+
+    op.drop_table("acquisition_codes")
     op.drop_table("tag_groups")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_corp_id_status")
@@ -2032,6 +2254,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_corp_id"))
 
     op.drop_table("api_keys")
+    op.drop_table("acquisition_welcome_defaults")
+    op.drop_table("acquisition_channels")
+    op.drop_table("acquisition_capacity_warnings")
     op.drop_table("wecom_tokens")
     op.drop_table("wecom_slots")
     op.drop_table("wecom_rate_windows")

@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 
+from siyu.customers import hooks
 from siyu.customers.service import ContactSnapshot, ContactSync, customer_service, from_timestamp
 from siyu.events.service import (
     CUSTOMER_ADDED,
@@ -23,7 +24,7 @@ from siyu.events.service import (
     TAG_REMOVED,
     domain_events,
 )
-from siyu.inbox.handlers import HandlerContext, callback_handler
+from siyu.inbox.handlers import HandlerContext, PrefetchContext, callback_handler
 from siyu.tags.handlers import fact_key, payload, tag_resolver
 from siyu.wecom.client import client_for
 from siyu.wecom.events import (
@@ -125,7 +126,12 @@ def _customer_id(sync: ContactSync) -> str | None:
     return str(sync.customer.id) if sync.customer is not None else None
 
 
-@callback_handler("change_external_contact", "add_external_contact")
+def before_add(ctx: PrefetchContext, event: AddExternalContact) -> dict[str, Any]:
+    """The add hooks' WeCom work (the welcome), before the write transaction opens."""
+    return hooks.run_before(ctx, event)
+
+
+@callback_handler("change_external_contact", "add_external_contact", prefetch=before_add)
 def on_add(ctx: HandlerContext, event: AddExternalContact) -> None:
     sync = sync_from_wecom(ctx, event)
     emit(
@@ -137,9 +143,10 @@ def on_add(ctx: HandlerContext, event: AddExternalContact) -> None:
         welcome_code=bool(event.welcome_code),
     )
     emit_tag_changes(ctx, event, sync)
+    hooks.run_after(ctx, event, sync)
 
 
-@callback_handler("change_external_contact", "add_half_external_contact")
+@callback_handler("change_external_contact", "add_half_external_contact", prefetch=before_add)
 def on_half_add(ctx: HandlerContext, event: AddHalfExternalContact) -> None:
     """The customer added a member who has not confirmed yet: mirror whatever WeCom has; the
     relation counts as added once WeCom returns it."""
@@ -155,6 +162,7 @@ def on_half_add(ctx: HandlerContext, event: AddHalfExternalContact) -> None:
             half=True,
         )
     emit_tag_changes(ctx, event, sync)
+    hooks.run_after(ctx, event, sync)
 
 
 @callback_handler("change_external_contact", "edit_external_contact")

@@ -31,6 +31,7 @@ TAG_REMOVED = "tag.removed"
 GROUP_JOINED = "group.joined"
 GROUP_LEFT = "group.left"
 MESSAGE_SENT = "message.sent"
+STAFF_CAPACITY_WARNING = "staff.capacity_warning"  # a member reached 80 % / 95 % of a cap
 NAMES = frozenset(
     {
         CUSTOMER_ADDED,
@@ -42,6 +43,7 @@ NAMES = frozenset(
         GROUP_JOINED,
         GROUP_LEFT,
         MESSAGE_SENT,
+        STAFF_CAPACITY_WARNING,
     }
 )
 

@@ -45,6 +45,7 @@ CALLBACK_HANDLER_MODULES: tuple[str, ...] = (
     "siyu.customers.handlers",
     "siyu.groups.handlers",
     "siyu.tags.handlers",
+    "siyu.acquisition.handlers",
 )
 
 EventKey = tuple[str, str | None]
@@ -75,6 +76,10 @@ class PrefetchContext:
     corp: Corp
     runtime: Runtime
     now: datetime
+    # The stored event's row and when the gateway received it (the welcome path measures its
+    # latency from there and keys its claim by it).
+    inbox_event_id: uuid.UUID | None = None
+    received_at: datetime | None = None
 
 
 HandlerFunction = Callable[[HandlerContext, Any], None]

@@ -162,7 +162,7 @@ class InboxService:
             row = inbox_events.get(session, event_id)
             if row is None or (row.status == InboxStatus.handled and not replay):
                 return None
-            payload, corp_id = row.payload, row.corp_id
+            payload, corp_id, received_at = row.payload, row.corp_id, row.received_at
             corp = corp_service.get_or_404(session, corp_id)
             session.expunge(corp)
         event = parse_event(payload)
@@ -172,7 +172,7 @@ class InboxService:
             return Prefetched(event, None)  # `process` records it
         if registration.prefetch is None:
             return Prefetched(event, None)
-        context = PrefetchContext(corp, runtime, utcnow())
+        context = PrefetchContext(corp, runtime, utcnow(), event_id, received_at)
         return Prefetched(event, registration.prefetch(context, event))
 
     def process(
@@ -211,7 +211,9 @@ class InboxService:
             context.prefetched = (
                 prefetched.value
                 if prefetched is not None
-                else registration.prefetch(PrefetchContext(corp, runtime, now), event)
+                else registration.prefetch(
+                    PrefetchContext(corp, runtime, now, row.id, row.received_at), event
+                )
             )
         registration.handle(context, event)
         self._finish(session, row, InboxStatus.handled, attempt, None, utcnow())

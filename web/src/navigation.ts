@@ -58,7 +58,7 @@ export const NAVIGATION: NavEntry[] = [
   },
   { name: 'tags', path: 'tags', label: 'tags', icon: PriceTag, ready: true },
   { name: 'segments', path: 'segments', label: 'segments', icon: Filter, ready: true },
-  { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: false },
+  { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: true },
   { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: true },
   { name: 'group-codes', path: 'group-codes', label: 'groupCodes', icon: ChatDotRound, ready: true },
   { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },

@@ -118,6 +118,275 @@ export interface paths {
         patch: operations["update_corp"];
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/acquisition/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Capacity
+         * @description Friends and today's adds against each member's caps, fullest first.
+         */
+        get: operations["list_capacity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Channels */
+        get: operations["list_channels"];
+        put?: never;
+        /** Create Channel */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Channel */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        /** Update Channel */
+        patch: operations["update_channel"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Codes */
+        get: operations["list_codes"];
+        put?: never;
+        /**
+         * Create Code
+         * @description The contact way is created with WeCom by a job right after this commits.
+         */
+        post: operations["create_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/codes/{code_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Code */
+        get: operations["get_code"];
+        put?: never;
+        post?: never;
+        /** Delete Code */
+        delete: operations["delete_code"];
+        options?: never;
+        head?: never;
+        /** Update Code */
+        patch: operations["update_code"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/codes/{code_id}/poster.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Code Poster */
+        get: operations["get_code_poster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/codes/{code_id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Code Qr */
+        get: operations["get_code_qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Channel Stats */
+        get: operations["list_channel_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Code Stats */
+        get: operations["list_code_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Daily Stats */
+        get: operations["list_daily_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Staff Stats */
+        get: operations["list_staff_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/stats/welcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Welcome Stats
+         * @description Sent, failed and expired welcomes and latency percentiles over the last `hours`.
+         */
+        get: operations["get_welcome_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/welcome-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Welcome Defaults */
+        get: operations["list_welcome_defaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/welcome-defaults/corp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Corp Welcome */
+        put: operations["set_corp_welcome"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/acquisition/welcome-defaults/staff/{staff_userid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Staff Welcome */
+        put: operations["set_staff_welcome"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/api-keys": {
         parameters: {
             query?: never;
@@ -2014,6 +2283,37 @@ export interface components {
             /** Scopes */
             scopes: string[];
         };
+        /**
+         * Attachment
+         * @description A WeCom welcome attachment body as send_welcome_msg takes it (API-FACTS §4.4).
+         */
+        Attachment: {
+            /** File */
+            file?: {
+                [key: string]: unknown;
+            } | null;
+            /** Image */
+            image?: {
+                [key: string]: unknown;
+            } | null;
+            /** Link */
+            link?: {
+                [key: string]: unknown;
+            } | null;
+            /** Miniprogram */
+            miniprogram?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Msgtype
+             * @enum {string}
+             */
+            msgtype: "image" | "link" | "miniprogram" | "video" | "file";
+            /** Video */
+            video?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** AuditEvent */
         AuditEvent: {
             /** Action */
@@ -2157,6 +2457,30 @@ export interface components {
              */
             wecom_marks: number;
         };
+        /** Channel */
+        Channel: {
+            /**
+             * Code Count
+             * @default 0
+             */
+            code_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Tag Ids */
+            tag_ids: string[];
+        };
         /**
          * ChannelCondition
          * @description Added through one of these channels (the contact way's `state`).
@@ -2169,6 +2493,27 @@ export interface components {
              * @enum {string}
              */
             type: "channel";
+        };
+        /** ChannelCreate */
+        ChannelCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Name */
+            name: string;
+            /** Tag Ids */
+            tag_ids?: string[];
+        };
+        /** ChannelUpdate */
+        ChannelUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Tag Ids */
+            tag_ids?: string[] | null;
         };
         /** ClaimIn */
         ClaimIn: {
@@ -2189,6 +2534,31 @@ export interface components {
              * @default true
              */
             verified: boolean;
+        };
+        /** CodeStats */
+        CodeStats: {
+            /**
+             * Adds
+             * @description Adds carrying the code's state (WeCom cannot count scans)
+             */
+            adds: number;
+            /** Channel Id */
+            channel_id: string | null;
+            /** Code Id */
+            code_id: string | null;
+            /**
+             * Joined Group
+             * @description Null until group codes are linked
+             */
+            joined_group: number | null;
+            /** Lost */
+            lost: number;
+            /** Name */
+            name: string;
+            /** Net */
+            net: number;
+            /** Welcomed */
+            welcomed: number;
         };
         /** ConditionBody */
         ConditionBody: {
@@ -2728,6 +3098,20 @@ export interface components {
              * @description The staff member's userid
              */
             userid: string;
+        };
+        /** DailyStats */
+        DailyStats: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Lost */
+            lost: number;
+            /** Net */
+            net: number;
+            /** New */
+            new: number;
         };
         /** Department */
         Department: {
@@ -3485,6 +3869,199 @@ export interface components {
             type: "last_interaction";
             /** Within Days */
             within_days?: number | null;
+        };
+        /** LiveCode */
+        LiveCode: {
+            /** Active Userids */
+            active_userids: string[];
+            /** Backup Userids */
+            backup_userids: string[];
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /** Config Id */
+            config_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Daily Cap */
+            daily_cap: number | null;
+            /** Department Ids */
+            department_ids: number[];
+            /** Description Template */
+            description_template: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Qr Code */
+            qr_code: string | null;
+            /** Remark Template */
+            remark_template: string;
+            /** Routing */
+            routing: string;
+            /** Skip Verify */
+            skip_verify: boolean;
+            /** Skip Verify Windows */
+            skip_verify_windows: {
+                [key: string]: string;
+            }[];
+            /** Staff Userids */
+            staff_userids: string[];
+            /** State */
+            state: string;
+            /** Sync Error */
+            sync_error: string | null;
+            /** Synced At */
+            synced_at: string | null;
+            /** Tag Ids */
+            tag_ids: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Weights */
+            weights: {
+                [key: string]: number;
+            };
+            /** Welcome Attachments */
+            welcome_attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Welcome Material Ids */
+            welcome_material_ids: string[];
+            /** Welcome Text */
+            welcome_text: string;
+            /** Working Hours */
+            working_hours: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** LiveCodeCreate */
+        LiveCodeCreate: {
+            /** Backup Userids */
+            backup_userids?: string[];
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /** Daily Cap */
+            daily_cap?: number | null;
+            /** Department Ids */
+            department_ids?: number[];
+            /**
+             * Description Template
+             * @default
+             */
+            description_template: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Remark Template
+             * @default
+             */
+            remark_template: string;
+            /**
+             * Routing
+             * @default round_robin
+             * @enum {string}
+             */
+            routing: "round_robin" | "weighted" | "least_loaded";
+            /**
+             * Skip Verify
+             * @default true
+             */
+            skip_verify: boolean;
+            /** Skip Verify Windows */
+            skip_verify_windows?: components["schemas"]["TimeWindow"][];
+            /** Staff Userids */
+            staff_userids?: string[];
+            /**
+             * State
+             * @description ≤30 letters, digits, - or _; generated when omitted
+             */
+            state?: string | null;
+            /** Tag Ids */
+            tag_ids?: string[];
+            /** Weights */
+            weights?: {
+                [key: string]: number;
+            };
+            /** Welcome Attachments */
+            welcome_attachments?: components["schemas"]["Attachment"][];
+            /** Welcome Material Ids */
+            welcome_material_ids?: string[];
+            /**
+             * Welcome Text
+             * @default
+             */
+            welcome_text: string;
+            working_hours?: components["schemas"]["WorkingHours"] | null;
+        };
+        /**
+         * LiveCodeUpdate
+         * @description Every field optional; lists replace what was there.
+         */
+        LiveCodeUpdate: {
+            /** Backup Userids */
+            backup_userids?: string[] | null;
+            /** Channel Id */
+            channel_id?: string | null;
+            /** Daily Cap */
+            daily_cap?: number | null;
+            /** Department Ids */
+            department_ids?: number[] | null;
+            /** Description Template */
+            description_template?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Remark Template */
+            remark_template?: string | null;
+            /** Routing */
+            routing?: ("round_robin" | "weighted" | "least_loaded") | null;
+            /** Skip Verify */
+            skip_verify?: boolean | null;
+            /** Skip Verify Windows */
+            skip_verify_windows?: components["schemas"]["TimeWindow"][] | null;
+            /** Staff Userids */
+            staff_userids?: string[] | null;
+            /** Tag Ids */
+            tag_ids?: string[] | null;
+            /** Weights */
+            weights?: {
+                [key: string]: number;
+            } | null;
+            /** Welcome Attachments */
+            welcome_attachments?: components["schemas"]["Attachment"][] | null;
+            /** Welcome Material Ids */
+            welcome_material_ids?: string[] | null;
+            /** Welcome Text */
+            welcome_text?: string | null;
+            working_hours?: components["schemas"]["WorkingHours"] | null;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -4519,6 +5096,30 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** StaffCapacity */
+        StaffCapacity: {
+            /** Adds Percent */
+            adds_percent: number;
+            /** Adds Today */
+            adds_today: number;
+            /** Daily Cap */
+            daily_cap: number;
+            /** Friend Cap */
+            friend_cap: number;
+            /** Friends */
+            friends: number;
+            /** Friends Percent */
+            friends_percent: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "ok" | "warn80" | "warn95" | "full";
+            /** Name */
+            name: string;
+            /** Userid */
+            userid: string;
+        };
         /**
          * StaffCondition
          * @description Owned by (has a live relation with) one of these staff members.
@@ -4642,6 +5243,17 @@ export interface components {
             position?: string | null;
             /** Status */
             status?: (1 | 2 | 4 | 5) | null;
+        };
+        /** StaffStats */
+        StaffStats: {
+            /** Adds */
+            adds: number;
+            /** Lost */
+            lost: number;
+            /** Staff Userid */
+            staff_userid: string;
+            /** Welcomed */
+            welcomed: number;
         };
         /** StageChange */
         StageChange: {
@@ -4902,6 +5514,13 @@ export interface components {
              */
             type: "tags";
         };
+        /** TimeWindow */
+        TimeWindow: {
+            /** End */
+            end: string;
+            /** Start */
+            start: string;
+        };
         /** TimelineEntry */
         TimelineEntry: {
             /** Details */
@@ -5063,6 +5682,61 @@ export interface components {
              * @description Pass as `cursor` to get the next page; null on the last page.
              */
             next_cursor?: string | null;
+        };
+        /** WelcomeDefault */
+        WelcomeDefault: {
+            /** Attachments */
+            attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Material Ids */
+            material_ids: string[];
+            /**
+             * Staff Userid
+             * @description "" is the corp-wide default
+             */
+            staff_userid: string;
+            /** Text */
+            text: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** WelcomeDefaultUpdate */
+        WelcomeDefaultUpdate: {
+            /** Attachments */
+            attachments?: components["schemas"]["Attachment"][];
+            /** Material Ids */
+            material_ids?: string[];
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+        };
+        /** WelcomeStats */
+        WelcomeStats: {
+            /** Expired */
+            expired: number;
+            /** Failed */
+            failed: number;
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P99 Ms */
+            p99_ms: number | null;
+            /** Sent */
+            sent: number;
+        };
+        /** WorkingHours */
+        WorkingHours: {
+            /** End */
+            end: string;
+            /** Start */
+            start: string;
+            /** Weekdays */
+            weekdays?: number[];
         };
     };
     responses: never;
@@ -5287,6 +5961,682 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Corp"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_capacity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffCapacity"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_codes: {
+        parameters: {
+            query?: {
+                channel_id?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCode"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveCodeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCode"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCode"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveCodeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCode"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_code_poster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_code_qr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_channel_stats: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeStats"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_code_stats: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                channel_id?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeStats"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_daily_stats: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                channel_id?: string | null;
+                code_id?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyStats"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_staff_stats: {
+        parameters: {
+            query: {
+                /** @description First China calendar day, YYYY-MM-DD */
+                since: string;
+                /** @description Last day, inclusive */
+                until: string;
+                channel_id?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffStats"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_welcome_stats: {
+        parameters: {
+            query?: {
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeStats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_welcome_defaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeDefault"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_corp_welcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WelcomeDefaultUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeDefault"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_staff_welcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                staff_userid: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WelcomeDefaultUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeDefault"];
                 };
             };
             /** @description Validation Error */

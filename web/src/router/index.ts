@@ -33,6 +33,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   'settings-exports': () => import('@/modules/exports/views/ExportListView.vue'),
   materials: () => import('@/modules/materials/views/MaterialsView.vue'),
   replies: () => import('@/modules/replies/views/RepliesView.vue'),
+  acquisition: () => import('@/modules/acquisition/views/AcquisitionView.vue'),
 }
 const comingSoon = () => import('@/components/ComingSoonView.vue')
 

@@ -1,0 +1,49 @@
+"""Other domains' part of an add callback (acquisition: welcome, auto tags, auto remark).
+
+One handler per (Event, ChangeType) keeps dispatch simple, so the add handlers call these hooks
+rather than each domain registering its own. A hook's `before` runs in the handler's prefetch:
+no session is open, so it may call WeCom (the welcome must go out within 20 s, and must not wait
+for the write lock). Its `after` runs inside the handler's transaction once the contact is
+mirrored, with what `before` returned. Hooks are registered at import
+(CALLBACK_HANDLER_MODULES) and must be idempotent: replays and retries run them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from siyu.customers.service import ContactSync
+    from siyu.inbox.handlers import HandlerContext, PrefetchContext
+    from siyu.wecom.events import AddExternalContact
+
+
+@dataclass(frozen=True)
+class AddHook:
+    name: str
+    before: Callable[[PrefetchContext, AddExternalContact], Any] | None = None
+    after: Callable[[HandlerContext, AddExternalContact, ContactSync, Any], None] | None = None
+
+
+_hooks: dict[str, AddHook] = {}
+
+
+def register_add_hook(hook: AddHook) -> None:
+    _hooks[hook.name] = hook
+
+
+def remove_add_hook(name: str) -> None:
+    _hooks.pop(name, None)
+
+
+def run_before(ctx: PrefetchContext, event: AddExternalContact) -> dict[str, Any]:
+    return {name: hook.before(ctx, event) for name, hook in _hooks.items() if hook.before}
+
+
+def run_after(ctx: HandlerContext, event: AddExternalContact, sync: ContactSync) -> None:
+    prefetched: dict[str, Any] = ctx.prefetched or {}
+    for name, hook in _hooks.items():
+        if hook.after is not None:
+            hook.after(ctx, event, sync, prefetched.get(name))
