@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:11:22.210876
+Create Date: 2026-12-01 13:55:40.259041
 """
 
 from collections.abc import Sequence
@@ -485,6 +485,55 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("corp_id", name=op.f("pk_lost_alert_settings")),
     )
     op.create_table(
+        "moment_posts",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("attachments", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("sender_userids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("sender_department_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("tag_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("due_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("submit_attempt", sa.Integer(), nullable=False),
+        sa.Column("submitted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("jobid", sa.String(length=128), nullable=True),
+        sa.Column("jobid_expires_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("moment_id", sa.String(length=128), nullable=True),
+        sa.Column("invalid_senders", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("invalid_tags", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("published_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("track_until", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_moment_posts_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+            name=op.f("fk_moment_posts_created_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moment_posts")),
+    )
+    with op.batch_alter_table("moment_posts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_moment_posts_corp_id_created_at", ["corp_id", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_moment_posts_status_due_at", ["status", "due_at"], unique=False)
+        batch_op.create_index(
+            "ix_moment_posts_status_next_check_at", ["status", "next_check_at"], unique=False
+        )
+
+    op.create_table(
         "sales_stages",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -788,6 +837,66 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("batch_id", "record_no", "seq", name=op.f("pk_identity_claims")),
     )
+    op.create_table(
+        "moment_reminders",
+        sa.Column("post_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("requested_by", sa.Uuid(), nullable=True),
+        sa.Column("recipients", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("sent_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("msgid", sa.String(length=128), nullable=True),
+        sa.Column("error", sa.String(length=255), nullable=True),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_moment_reminders_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["moment_posts.id"],
+            name=op.f("fk_moment_reminders_post_id_moment_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by"],
+            ["users.id"],
+            name=op.f("fk_moment_reminders_requested_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moment_reminders")),
+        sa.UniqueConstraint("post_id", "day", name=op.f("uq_moment_reminders_post_id_day")),
+    )
+    op.create_table(
+        "moment_staff_tasks",
+        sa.Column("post_id", sa.Uuid(), nullable=False),
+        sa.Column("userid", sa.String(length=64), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("published", sa.Boolean(), nullable=False),
+        sa.Column("seen_published_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_moment_staff_tasks_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["moment_posts.id"],
+            name=op.f("fk_moment_staff_tasks_post_id_moment_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("post_id", "userid", name=op.f("pk_moment_staff_tasks")),
+    )
+    with op.batch_alter_table("moment_staff_tasks", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_moment_staff_tasks_corp_id_userid", ["corp_id", "userid"], unique=False
+        )
+
     op.create_table(
         "segment_evaluations",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -1583,6 +1692,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_segment_evaluations_corp_id_segment_id_id")
 
     op.drop_table("segment_evaluations")
+    with op.batch_alter_table("moment_staff_tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_moment_staff_tasks_corp_id_userid")
+
+    op.drop_table("moment_staff_tasks")
+    op.drop_table("moment_reminders")
     op.drop_table("identity_claims")
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.drop_index("ix_group_members_corp_id_member_id")
@@ -1619,6 +1733,12 @@ def downgrade() -> None:
 
     op.drop_table("segments")
     op.drop_table("sales_stages")
+    with op.batch_alter_table("moment_posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_moment_posts_status_next_check_at")
+        batch_op.drop_index("ix_moment_posts_status_due_at")
+        batch_op.drop_index("ix_moment_posts_corp_id_created_at")
+
+    op.drop_table("moment_posts")
     op.drop_table("lost_alert_settings")
     with op.batch_alter_table("inbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_events_status_received_at")
