@@ -78,9 +78,7 @@ class TestDraftsAndSchedules:
         assert client.delete(url(world, f"{POSTS}/{post['id']}")).status_code == 204
         assert client.get(url(world, f"{POSTS}/{post['id']}")).status_code == 404
 
-    def test_a_past_due_at_is_refused(
-        self, app: FastAPI, world: World, clock: FrozenClock
-    ) -> None:
+    def test_a_past_due_at_is_refused(self, app: FastAPI, world: World, clock: FrozenClock) -> None:
         past = (clock.now() - timedelta(minutes=1)).isoformat()
         error = refused(admin(app, world), world, compose(action="schedule", due_at=past))
         assert "in the past" in error["message"]

@@ -68,11 +68,29 @@ class TestPublishNow:
         self, app: FastAPI, world: World
     ) -> None:
         client = admin(app, world)
-        post = create(client, world, attachments=[{"kind": "image", "media_id": "m"}] * 1)
-        assert detail(client, world, post["id"])["status"] == "published"
-        # A sender range of departments WeCom does not know is accepted and reported.
-        other = create(client, world, visibility={"sender_department_ids": [404]})
-        assert detail(client, world, other["id"])["invalid_senders"] == ["department:404"]
+        world.state.faults.configure(
+            {"api_errors": {"externalcontact/add_moment_task": {"errcode": 48002}}}
+        )
+        post = create(client, world)
+        body = detail(client, world, post["id"])
+        assert body["status"] == "failed" and body["error"].startswith("48002")
+        assert world.wecom.moments == {}
+
+    def test_a_busy_wecom_leaves_the_post_scheduled_for_the_job_retry(
+        self, app: FastAPI, world: World
+    ) -> None:
+        client = admin(app, world)
+        world.state.faults.configure(
+            {"api_errors": {"externalcontact/add_moment_task": {"errcode": -1}}}
+        )
+        post = create(client, world)
+        assert detail(client, world, post["id"])["status"] == "scheduled"
+        assert world.wecom.moments == {}
+
+    def test_unknown_departments_are_reported(self, app: FastAPI, world: World) -> None:
+        client = admin(app, world)
+        post = create(client, world, visibility={"sender_department_ids": [404]})
+        assert detail(client, world, post["id"])["invalid_senders"] == ["department:404"]
 
 
 class TestScheduled:
