@@ -4,6 +4,7 @@
  */
 import {
   Aim,
+  Camera,
   ChatDotRound,
   DataBoard,
   Filter,
@@ -60,6 +61,7 @@ export const NAVIGATION: NavEntry[] = [
   { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: false },
   { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: true },
   { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },
+  { name: 'moments', path: 'moments', label: 'moments', icon: Camera, ready: true },
   { name: 'automation', path: 'automation', label: 'automation', icon: MagicStick, ready: false },
   { name: 'commerce', path: 'commerce', label: 'commerce', icon: ShoppingCart, ready: false },
   { name: 'fission', path: 'fission', label: 'fission', icon: Share, ready: false },

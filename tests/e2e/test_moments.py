@@ -1,0 +1,91 @@
+"""Company moments in a real browser: compose (a refused post names the rule), publish through
+the WeCom sandbox, see who has not posted yet and remind them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from siyu.jobs import JobRun, JobStatus
+from siyu.jobs.runner import execute_run
+from siyu.runtime import build_runtime
+from tests.conftest import make_settings
+from tests.e2e.conftest import LiveServer, screenshot
+from tests.e2e.synced import SyncedWorld, synced_world
+from tests.e2e.test_console_data import open_as
+from tests.e2e.test_segments import pick
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def world(live_server: LiveServer) -> Iterator[SyncedWorld]:
+    with synced_world(live_server.database_url) as synced:
+        yield synced
+
+
+def run_moment_jobs(database_url: str) -> None:
+    """Be the worker (the server runs with --no-worker): run queued moment jobs until none is
+    left (the submit job queues the result check)."""
+    runtime = build_runtime(make_settings(database_url))
+    try:
+        for _ in range(10):
+            with runtime.db.transaction(write=False) as session:
+                pending = list(
+                    session.scalars(
+                        select(JobRun.id).where(
+                            JobRun.name.like("moments.%"), JobRun.status == JobStatus.pending
+                        )
+                    )
+                )
+            if not pending:
+                return
+            for run_id in pending:
+                execute_run(runtime, str(run_id))
+    finally:
+        runtime.close()
+
+
+class TestMoments:
+    def test_compose_publish_and_remind(
+        self, page: Page, live_server: LiveServer, world: SyncedWorld
+    ) -> None:
+        open_as(page, live_server, world.owner, f"/c/{world.corp_id}/dashboard")
+        page.get_by_test_id("side-nav").get_by_role("menuitem", name="客户朋友圈").click()
+        expect(page.get_by_test_id("moments-page")).to_be_visible()
+        page.get_by_test_id("moment-new").click()
+        composer = page.get_by_test_id("moment-composer")
+        composer.get_by_test_id("moment-text").locator("textarea").fill("双十二福利，点开看看")
+        composer.get_by_test_id("attachment-kind").get_by_text("图片").click()
+        composer.get_by_test_id("media-ids").locator("input").fill(
+            " ".join(f"m{i}" for i in range(10))
+        )
+        composer.get_by_test_id("moment-submit").click()
+        expect(composer.get_by_test_id("composer-error")).to_contain_text("10 images")
+        composer.get_by_test_id("media-ids").locator("input").fill("media-1, media-2")
+        pick(page, composer.get_by_test_id("moment-senders"), world.staff_userid)
+        screenshot(page, "console-moment-composer-zh")
+        composer.get_by_test_id("moment-submit").click()
+        expect(composer).to_be_hidden()
+
+        run_moment_jobs(live_server.database_url)
+        page.reload()
+        table = page.get_by_test_id("moments-table")
+        expect(table).to_contain_text("已下发")
+        expect(table).to_contain_text("0 / 1")
+        screenshot(page, "console-moments-zh")
+        table.locator(".el-table__body tr").first.click()
+        expect(page).to_have_url(re.compile(r"/moments/[0-9a-f-]{36}$"))
+        expect(page.get_by_test_id("moment-pending")).to_contain_text(world.staff_userid)
+        page.get_by_test_id("moment-remind").click()
+        run_moment_jobs(live_server.database_url)
+        page.reload()
+        expect(page.get_by_test_id("moment-reminders")).to_contain_text(world.staff_userid)
+        screenshot(page, "console-moment-detail-zh")
+        assert world.sandbox is not None
+        messages = world.sandbox.corps[world.sandbox_corp].app_messages
+        assert any(m["touser"] == world.staff_userid for m in messages)
