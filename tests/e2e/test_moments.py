@@ -8,8 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from siyu.corps.models import Corp
+from siyu.db.session import Database
 from siyu.jobs import JobRun, JobStatus
 from siyu.jobs.runner import execute_run
 from siyu.runtime import build_runtime
@@ -26,6 +28,21 @@ pytestmark = pytest.mark.e2e
 def world(live_server: LiveServer) -> Iterator[SyncedWorld]:
     with synced_world(live_server.database_url) as synced:
         yield synced
+
+
+def give_agent_id(database_url: str, world: SyncedWorld) -> None:
+    """App messages need the corp's agent id, which the seeded corp leaves unset."""
+    assert world.sandbox is not None
+    db = Database(database_url)
+    try:
+        with db.transaction() as session:
+            session.execute(
+                update(Corp)
+                .where(Corp.id == world.corp_id)
+                .values(agent_id=world.sandbox.corps[world.sandbox_corp].agentid)
+            )
+    finally:
+        db.dispose()
 
 
 def run_moment_jobs(database_url: str) -> None:
@@ -54,23 +71,22 @@ class TestMoments:
     def test_compose_publish_and_remind(
         self, page: Page, live_server: LiveServer, world: SyncedWorld
     ) -> None:
+        give_agent_id(live_server.database_url, world)
         open_as(page, live_server, world.owner, f"/c/{world.corp_id}/dashboard")
         page.get_by_test_id("side-nav").get_by_role("menuitem", name="客户朋友圈").click()
         expect(page.get_by_test_id("moments-page")).to_be_visible()
         page.get_by_test_id("moment-new").click()
-        composer = page.get_by_test_id("moment-composer")
-        composer.get_by_test_id("moment-text").locator("textarea").fill("双十二福利，点开看看")
+        composer = page  # the dialog is teleported to <body>; its fields carry their own ids
+        composer.get_by_test_id("moment-text").fill("双十二福利，点开看看")
         composer.get_by_test_id("attachment-kind").get_by_text("图片").click()
-        composer.get_by_test_id("media-ids").locator("input").fill(
-            " ".join(f"m{i}" for i in range(10))
-        )
+        composer.get_by_test_id("media-ids").fill(" ".join(f"m{i}" for i in range(10)))
         composer.get_by_test_id("moment-submit").click()
         expect(composer.get_by_test_id("composer-error")).to_contain_text("10 images")
-        composer.get_by_test_id("media-ids").locator("input").fill("media-1, media-2")
+        composer.get_by_test_id("media-ids").fill("media-1, media-2")
         pick(page, composer.get_by_test_id("moment-senders"), world.staff_userid)
         screenshot(page, "console-moment-composer-zh")
         composer.get_by_test_id("moment-submit").click()
-        expect(composer).to_be_hidden()
+        expect(page.get_by_test_id("moment-text")).to_be_hidden()
 
         run_moment_jobs(live_server.database_url)
         page.reload()
@@ -82,6 +98,7 @@ class TestMoments:
         expect(page).to_have_url(re.compile(r"/moments/[0-9a-f-]{36}$"))
         expect(page.get_by_test_id("moment-pending")).to_contain_text(world.staff_userid)
         page.get_by_test_id("moment-remind").click()
+        expect(page.locator(".el-message--success")).to_contain_text("提醒")  # queued
         run_moment_jobs(live_server.database_url)
         page.reload()
         expect(page.get_by_test_id("moment-reminders")).to_contain_text(world.staff_userid)

@@ -423,7 +423,7 @@ const en: MessageSchema = {
       invalidSenders: 'Not accepted by WeCom',
       error: 'Problem',
       remind: 'Remind {count} who have not posted',
-      remindDone: 'Reminder sent',
+      remindDone: 'Reminder queued; it goes out in a moment',
       cancel: 'Cancel moment',
       cancelDone: 'Moment cancelled',
       notPosted: 'Not posted yet ({count})',

@@ -420,7 +420,7 @@ export default {
       invalidSenders: '企业微信未接受',
       error: '问题',
       remind: '提醒 {count} 位未发表成员',
-      remindDone: '已发送提醒',
+      remindDone: '已安排提醒，稍后送达',
       cancel: '停止发表',
       cancelDone: '已停止',
       notPosted: '未发表（{count}）',
