@@ -16,6 +16,7 @@ from siyu.jobs import enqueue
 from siyu.kit.errors import Conflict, NotFound, Unprocessable
 from siyu.kit.ids import new_id
 from siyu.kit.pagination import decode_time_id_cursor, encode_time_id_cursor
+from siyu.materials.service import materials_service
 from siyu.moments import rules
 from siyu.moments.models import MomentPost, MomentReminder, MomentStatus
 from siyu.moments.repository import moment_repository as repo
@@ -179,6 +180,11 @@ class MomentService:
             rules.check_not_empty(data.text, data.attachments)
         tag_ids = list(dict.fromkeys(data.visibility.tag_ids))
         _check_tags(session, post.corp_id, tag_ids)
+        material_ids = [a.material_id for a in data.attachments if a.material_id]
+        if material_ids:
+            materials_service.check_attachable(
+                session, corp_id=post.corp_id, material_ids=material_ids
+            )
         post.text = data.text
         post.attachments = [a.model_dump(mode="json", exclude_none=True) for a in data.attachments]
         post.sender_userids = senders

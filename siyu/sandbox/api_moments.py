@@ -21,8 +21,8 @@ JOBID_TTL = DAY  # "jobid 有效期 24 小时"
 MAX_SENDERS = 100_000
 
 
-def _moment_attachments(p: Params) -> list[dict[str, Any]]:
-    attachments = check_attachments(p)
+def _moment_attachments(p: Params, ctx: Ctx) -> list[dict[str, Any]]:
+    attachments = check_attachments(p, ctx=ctx)
     kinds = {a["msgtype"] for a in attachments}
     if len(kinds) > 1 or kinds - {"image", "video", "link"}:
         raise WeComError(41065, "moments take images, one video or one link, not mixed")
@@ -54,7 +54,7 @@ def add_moment_task(ctx: Ctx) -> dict[str, Any]:
     text = text_content(p, max_bytes=4000)
     if text and len(text["content"]) > 2000:
         raise WeComError(40058, "text.content exceeds 2000 characters")
-    attachments = _moment_attachments(p)
+    attachments = _moment_attachments(p, ctx)
     if text is None and not attachments:
         raise WeComError(40063, "text and attachments are both empty")
     chosen, invalid, bad_parties = _senders(corp, p)

@@ -1,5 +1,5 @@
-"""The sandbox-backed world fixture (see tests/customers/world.py)."""
+"""The sandbox-backed world (tests/customers/world.py) with a materials directory."""
 
-from tests.customers.world import world
+from tests.materials.conftest import settings, world
 
-__all__ = ["world"]
+__all__ = ["settings", "world"]

@@ -8,10 +8,19 @@ from fastapi.testclient import TestClient
 
 from siyu.jobs import enqueue
 from siyu.kit.clock import utcnow
+from siyu.sandbox.models import Media
 from tests.customers.world import World
 from tests.profile.helpers import url
 
 POSTS = "/moments"
+DAY = 86400
+
+
+def uploaded_media(world: World, media_id: str = "media-1", kind: str = "image") -> str:
+    """A media id WeCom knows (as if uploaded with media/upload a minute ago)."""
+    now = world.state.clock.ts()
+    world.wecom.media[media_id] = Media(media_id, kind, f"{media_id}.bin", 64, now, now + 3 * DAY)
+    return media_id
 
 
 def compose(**overrides: Any) -> dict[str, Any]:
@@ -25,6 +34,7 @@ def compose(**overrides: Any) -> dict[str, Any]:
 
 
 def create(client: TestClient, world: World, **overrides: Any) -> dict[str, Any]:
+    uploaded_media(world)
     response = client.post(url(world, POSTS), json=compose(**overrides))
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()

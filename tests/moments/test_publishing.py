@@ -13,7 +13,9 @@ from siyu.kit.clock import FrozenClock
 from siyu.moments.models import MomentPost, MomentStatus
 from siyu.moments.publishing import submit
 from tests.customers.world import World
-from tests.moments.helpers import POSTS, create, detail, tick
+from tests.materials.conftest import create as create_material
+from tests.materials.conftest import image_material, upload
+from tests.moments.helpers import POSTS, compose, create, detail, tick
 from tests.profile.helpers import admin, url
 
 
@@ -91,6 +93,38 @@ class TestPublishNow:
         client = admin(app, world)
         post = create(client, world, visibility={"sender_department_ids": [404]})
         assert detail(client, world, post["id"])["invalid_senders"] == ["department:404"]
+
+
+class TestMaterials:
+    def test_library_materials_are_uploaded_and_attached(self, app: FastAPI, world: World) -> None:
+        client = admin(app, world)
+        material = image_material(client, world)
+        post = create(client, world, attachments=[{"kind": "image", "material_id": material["id"]}])
+        assert detail(client, world, post["id"])["status"] == "published"
+        (moment,) = world.wecom.moments.values()
+        (attachment,) = moment.attachments
+        assert attachment["image"]["media_id"] in world.wecom.media
+
+    def test_a_material_that_is_not_a_moment_kind_fails_the_post(
+        self, app: FastAPI, world: World
+    ) -> None:
+        client = admin(app, world)
+        file_id = upload(
+            client, world, file_name="a.pdf", media_type="file", content_type="application/pdf"
+        ).json()["id"]
+        pdf = create_material(client, world, kind="file", title="手册", file_id=file_id)
+        post = create(client, world, attachments=[{"kind": "image", "material_id": pdf["id"]}])
+        body = detail(client, world, post["id"])
+        assert body["status"] == "failed" and "file" in body["error"]
+        assert world.wecom.moments == {}
+
+    def test_an_unknown_material_is_refused_when_saving(self, app: FastAPI, world: World) -> None:
+        ghost = "00000000-0000-0000-0000-000000000002"
+        response = admin(app, world).post(
+            url(world, POSTS),
+            json=compose(attachments=[{"kind": "image", "material_id": ghost}]),
+        )
+        assert response.status_code == 422 and ghost in response.text
 
 
 class TestScheduled:
