@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from siyu.sandbox.models import Corp
+from siyu.sandbox.models import Corp, Media
 from siyu.sandbox.state import SandboxState
 from tests.sandbox.helpers import START, WeCom, assert_errcode
 
@@ -102,7 +102,9 @@ class TestContentLimits:
         assert_errcode(wecom.post(ADD, {"text": {"content": "字" * 1334}}), 40058)  # 4002 bytes
         assert_errcode(wecom.post(ADD, {"text": {"content": "a" * 2001}}), 40058)
 
-    def test_attachments(self, wecom: WeCom) -> None:
+    def test_attachments(self, wecom: WeCom, corp: Corp) -> None:
+        for media_id, kind in (("v", "video"), ("f", "file"), ("i", "image")):
+            corp.media[media_id] = Media(media_id, kind, media_id, 64, START, START + 3 * 86400)
         video = {"msgtype": "video", "video": {"media_id": "v"}}
         file = {"msgtype": "file", "file": {"media_id": "f"}}
         image = {"msgtype": "image", "image": {"media_id": "i"}}
@@ -110,6 +112,8 @@ class TestContentLimits:
         assert_errcode(wecom.post(ADD, {"attachments": [video, video]}), 41064)
         assert_errcode(wecom.post(ADD, {"attachments": [video, image]}), 41065)
         assert_errcode(wecom.post(ADD, {"attachments": [file]}), 41065)
+        unknown = {"msgtype": "image", "image": {"media_id": "never-uploaded"}}
+        assert_errcode(wecom.post(ADD, {"attachments": [unknown]}), 40007)
 
     def test_at_most_100000_senders(self, wecom: WeCom) -> None:
         users = [f"u{i}" for i in range(100_001)]
