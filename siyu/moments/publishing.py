@@ -38,7 +38,7 @@ UNCERTAIN = (
 )
 
 
-def submit(runtime: Runtime, post_id: uuid.UUID) -> None:
+def submit(runtime: Runtime, post_id: uuid.UUID, *, last_attempt: bool = False) -> None:
     db = runtime.db
     with db.transaction() as session:
         post = session.get(MomentPost, post_id)
@@ -62,7 +62,12 @@ def submit(runtime: Runtime, post_id: uuid.UUID) -> None:
         return
     except WeComApiError as exc:
         if exc.errcode in RETRYABLE:
-            # WeCom answered and refused (busy, rate limit): no task exists; the job retries.
+            # WeCom answered and refused (busy, rate limit): no task exists; the job retries,
+            # and after its last attempt the post fails with the reason (retry is one click).
+            if last_attempt:
+                reason = f"WeCom stayed busy: {exc.errcode} {exc.errmsg}"[:500]
+                _finish(runtime, post_id, MomentStatus.failed, error=reason)
+                return
             _finish(runtime, post_id, MomentStatus.scheduled, error=None)
             raise
         _finish(runtime, post_id, MomentStatus.failed, error=f"{exc.errcode}: {exc.errmsg}"[:500])

@@ -27,14 +27,14 @@ def tick(ctx: JobContext) -> None:
 @job(SUBMIT_JOB, max_attempts=6, retry_base_seconds=30)
 def submit(ctx: JobContext, *, post_id: str) -> None:
     # Commits its own steps before the job's session is used (see publishing.py).
-    publishing.submit(ctx.runtime, uuid.UUID(post_id))
+    publishing.submit(ctx.runtime, uuid.UUID(post_id), last_attempt=ctx.is_last_attempt)
 
 
 @job(CHECK_JOB, max_attempts=4)
 def check(ctx: JobContext, *, post_id: str) -> None:
     post = ctx.session.get(MomentPost, uuid.UUID(post_id))
     if post is not None and publishing.due(post, ctx.now):
-        tracking.check(ctx.session, ctx.runtime, post)
+        tracking.check(ctx.session, ctx.runtime, post, last_attempt=ctx.is_last_attempt)
 
 
 @job(CANCEL_JOB, max_attempts=6)

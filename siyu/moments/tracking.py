@@ -24,9 +24,23 @@ TASK_PAGE = 1000  # get_moment_task's maximum page (API-FACTS §4.7)
 JOB_DONE = 3
 
 
-def check(session: Session, runtime: Runtime, post: MomentPost) -> None:
-    """One step for a post in `publishing` or `published`; sets when to look again."""
+def check(session: Session, runtime: Runtime, post: MomentPost, *, last_attempt: bool) -> None:
+    """One step for a post in `publishing` or `published`; sets when to look again. A failed
+    read never strands the post: it is looked at again later (or fails, for a refused jobid)."""
     client = client_for(runtime, corp_service.get_or_404(session, post.corp_id))
+    try:
+        _step(session, client, post)
+    except WeComApiError as exc:
+        if exc.errcode in RETRYABLE and not last_attempt:
+            raise
+        post.error = f"{exc.api}: {exc.errcode} {exc.errmsg}"[:500]
+        if post.status == MomentStatus.publishing and exc.errcode not in RETRYABLE:
+            post.status, post.next_check_at = MomentStatus.failed, None
+        else:
+            post.next_check_at = utcnow() + STATUS_POLL
+
+
+def _step(session: Session, client: WeComClient, post: MomentPost) -> None:
     now = utcnow()
     if post.status == MomentStatus.publishing:
         if post.jobid_expires_at and now > post.jobid_expires_at:

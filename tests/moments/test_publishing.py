@@ -88,6 +88,10 @@ class TestPublishNow:
         post = create(client, world)
         assert detail(client, world, post["id"])["status"] == "scheduled"
         assert world.wecom.moments == {}
+        # The job's last attempt fails the post with the reason instead of leaving it waiting.
+        submit(app.state.runtime, uuid.UUID(post["id"]), last_attempt=True)
+        body = detail(client, world, post["id"])
+        assert body["status"] == "failed" and "stayed busy" in body["error"]
 
     def test_unknown_departments_are_reported(self, app: FastAPI, world: World) -> None:
         client = admin(app, world)

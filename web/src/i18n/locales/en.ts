@@ -396,6 +396,7 @@ const en: MessageSchema = {
       failed: 'Failed',
       uncertain: 'Needs checking',
     },
+    kindNames: { image: 'Image', video: 'Video', link: 'Link' },
     compose: {
       title: 'New company moment',
       text: 'Text (at most 2000 characters)',

@@ -393,6 +393,7 @@ export default {
       failed: '失败',
       uncertain: '待核实',
     },
+    kindNames: { image: '图片', video: '视频', link: '链接' },
     compose: {
       title: '新建企业朋友圈',
       text: '文案（最多 2000 字）',
