@@ -8,18 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from siyu.corps.models import Corp
 from siyu.db.session import Database
-from siyu.jobs import JobRun, JobStatus
-from siyu.jobs.runner import execute_run
-from siyu.runtime import build_runtime
-from tests.conftest import make_settings
+from siyu.jobs import JobRun
 from tests.e2e.conftest import LiveServer, screenshot
 from tests.e2e.synced import SyncedWorld, synced_world
 from tests.e2e.test_console_data import open_as
 from tests.e2e.test_segments import pick
+from tests.e2e.worker import run_queued_jobs
 
 pytestmark = pytest.mark.e2e
 
@@ -46,25 +44,8 @@ def give_agent_id(database_url: str, world: SyncedWorld) -> None:
 
 
 def run_moment_jobs(database_url: str) -> None:
-    """Be the worker (the server runs with --no-worker): run queued moment jobs until none is
-    left (the submit job queues the result check)."""
-    runtime = build_runtime(make_settings(database_url))
-    try:
-        for _ in range(10):
-            with runtime.db.transaction(write=False) as session:
-                pending = list(
-                    session.scalars(
-                        select(JobRun.id).where(
-                            JobRun.name.like("moments.%"), JobRun.status == JobStatus.pending
-                        )
-                    )
-                )
-            if not pending:
-                return
-            for run_id in pending:
-                execute_run(runtime, str(run_id))
-    finally:
-        runtime.close()
+    """Submit, then the result check it queues; reminders."""
+    run_queued_jobs(database_url, JobRun.name.like("moments.%"))
 
 
 class TestMoments:

@@ -9,18 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from sqlalchemy import select
 
 from siyu.db.session import Database
-from siyu.jobs import JobRun, JobStatus
-from siyu.jobs.runner import execute_run
-from siyu.runtime import build_runtime
+from siyu.jobs import JobRun
 from siyu.tags.bulk.service import STEP_JOB
 from siyu.tags.models import ORIGIN_SIYU, Tag, TagGroup
-from tests.conftest import make_settings
 from tests.e2e.conftest import LiveServer, screenshot
 from tests.e2e.synced import SyncedWorld, synced_world
 from tests.e2e.test_console_data import open_as
+from tests.e2e.worker import run_queued_jobs
 
 pytestmark = pytest.mark.e2e
 
@@ -47,25 +44,8 @@ def siyu_tag(database_url: str, corp_id: uuid.UUID, name: str) -> uuid.UUID:
 
 
 def run_bulk_tag_steps(database_url: str) -> None:
-    """Be the worker: the server under test runs with --no-worker, so the test process runs
-    the queued bulk tag steps (each step enqueues the next) until none is left."""
-    runtime = build_runtime(make_settings(database_url))
-    try:
-        for _ in range(50):
-            with runtime.db.transaction(write=False) as session:
-                pending = list(
-                    session.scalars(
-                        select(JobRun.id).where(
-                            JobRun.name == STEP_JOB, JobRun.status == JobStatus.pending
-                        )
-                    )
-                )
-            if not pending:
-                return
-            for run_id in pending:
-                execute_run(runtime, str(run_id))
-    finally:
-        runtime.close()
+    """The queued bulk tag steps (each step enqueues the next), run until none is left."""
+    run_queued_jobs(database_url, JobRun.name == STEP_JOB)
 
 
 def pick(page: Page, select: Locator, option: str) -> None:
