@@ -145,8 +145,9 @@ class MomentRepository:
         """False when the post already has a reminder for that day."""
         stmt = insert_ignoring_conflicts(
             session, MomentReminder, dict(row), conflict_columns=("post_id", "day")
-        )
-        return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+        ).returning(MomentReminder.id)
+        # RETURNING yields a row only when the insert happened (rowcount is -1 on psycopg).
+        return session.execute(stmt).first() is not None
 
     def reminder(self, session: Session, post_id: uuid.UUID, day: date) -> MomentReminder | None:
         stmt = select(MomentReminder).where(
