@@ -13,6 +13,7 @@ from sqlalchemy import update
 from siyu.corps.models import Corp
 from siyu.db.session import Database
 from siyu.jobs import JobRun
+from siyu.sandbox.models import Media
 from tests.e2e.conftest import LiveServer, screenshot
 from tests.e2e.synced import SyncedWorld, synced_world
 from tests.e2e.test_console_data import open_as
@@ -53,6 +54,13 @@ class TestMoments:
         self, page: Page, live_server: LiveServer, world: SyncedWorld
     ) -> None:
         give_agent_id(live_server.database_url, world)
+        assert world.sandbox is not None
+        wecom = world.sandbox.corps[world.sandbox_corp]
+        now = int(world.sandbox.clock.ts())
+        for media_id in ("media-1", "media-2"):  # as if uploaded with media/upload just now
+            wecom.media[media_id] = Media(
+                media_id, "image", f"{media_id}.png", 64, now, now + 86400
+            )
         open_as(page, live_server, world.owner, f"/c/{world.corp_id}/dashboard")
         page.get_by_test_id("side-nav").get_by_role("menuitem", name="客户朋友圈").click()
         expect(page.get_by_test_id("moments-page")).to_be_visible()
