@@ -15,6 +15,7 @@ from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.lost import models as lost_models
 from siyu.materials import models as materials_models
+from siyu.moments import models as moments_models
 from siyu.profile import models as profile_models
 from siyu.replies import models as replies_models
 from siyu.segments import models as segments_models
@@ -41,6 +42,7 @@ __all__ = [
     "jobs_models",
     "lost_models",
     "materials_models",
+    "moments_models",
     "profile_models",
     "replies_models",
     "segments_models",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:18:44.691712
+Create Date: 2026-12-01 15:20:39.043864
 """
 
 from collections.abc import Sequence
@@ -622,6 +622,55 @@ def upgrade() -> None:
         sa.UniqueConstraint("corp_id", "name", name=op.f("uq_material_folders_corp_id_name")),
     )
     op.create_table(
+        "moment_posts",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("attachments", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("sender_userids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("sender_department_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("tag_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("due_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("submit_attempt", sa.Integer(), nullable=False),
+        sa.Column("submitted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("jobid", sa.String(length=128), nullable=True),
+        sa.Column("jobid_expires_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("moment_id", sa.String(length=128), nullable=True),
+        sa.Column("invalid_senders", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("invalid_tags", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("published_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("track_until", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_moment_posts_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+            name=op.f("fk_moment_posts_created_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moment_posts")),
+    )
+    with op.batch_alter_table("moment_posts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_moment_posts_corp_id_created_at", ["corp_id", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_moment_posts_status_due_at", ["status", "due_at"], unique=False)
+        batch_op.create_index(
+            "ix_moment_posts_status_next_check_at", ["status", "next_check_at"], unique=False
+        )
+
+    op.create_table(
         "reply_groups",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=64), nullable=False),
@@ -1179,6 +1228,66 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_materials_corp_id_kind_id", ["corp_id", "kind", "id"], unique=False
+        )
+
+    op.create_table(
+        "moment_reminders",
+        sa.Column("post_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("requested_by", sa.Uuid(), nullable=True),
+        sa.Column("recipients", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("sent_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("msgid", sa.String(length=128), nullable=True),
+        sa.Column("error", sa.String(length=255), nullable=True),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_moment_reminders_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["moment_posts.id"],
+            name=op.f("fk_moment_reminders_post_id_moment_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by"],
+            ["users.id"],
+            name=op.f("fk_moment_reminders_requested_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moment_reminders")),
+        sa.UniqueConstraint("post_id", "day", name=op.f("uq_moment_reminders_post_id_day")),
+    )
+    op.create_table(
+        "moment_staff_tasks",
+        sa.Column("post_id", sa.Uuid(), nullable=False),
+        sa.Column("userid", sa.String(length=64), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("published", sa.Boolean(), nullable=False),
+        sa.Column("seen_published_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_moment_staff_tasks_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["moment_posts.id"],
+            name=op.f("fk_moment_staff_tasks_post_id_moment_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("post_id", "userid", name=op.f("pk_moment_staff_tasks")),
+    )
+    with op.batch_alter_table("moment_staff_tasks", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_moment_staff_tasks_corp_id_userid", ["corp_id", "userid"], unique=False
         )
 
     op.create_table(
@@ -2151,6 +2260,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_replies_group_id_position_id")
 
     op.drop_table("replies")
+    with op.batch_alter_table("moment_staff_tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_moment_staff_tasks_corp_id_userid")
+
+    op.drop_table("moment_staff_tasks")
+    op.drop_table("moment_reminders")
     with op.batch_alter_table("materials", schema=None) as batch_op:
         batch_op.drop_index("ix_materials_corp_id_kind_id")
         batch_op.drop_index("ix_materials_corp_id_folder_id_id")
@@ -2212,6 +2326,12 @@ def downgrade() -> None:
     op.drop_table("segments")
     op.drop_table("sales_stages")
     op.drop_table("reply_groups")
+    with op.batch_alter_table("moment_posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_moment_posts_status_next_check_at")
+        batch_op.drop_index("ix_moment_posts_status_due_at")
+        batch_op.drop_index("ix_moment_posts_corp_id_created_at")
+
+    op.drop_table("moment_posts")
     op.drop_table("material_folders")
     op.drop_table("material_files")
     op.drop_table("lost_alert_settings")

@@ -48,6 +48,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.acquisition.tasks",
     "siyu.materials.tasks",
     "siyu.groupcodes.tasks",
+    "siyu.moments.tasks",
 )
 
 

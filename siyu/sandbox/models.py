@@ -205,6 +205,10 @@ class Moment:
     visible_type: int
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     invalid_sender_list: list[str] = field(default_factory=list)
+    invalid_department_list: list[int] = field(default_factory=list)
+    invalid_tag_list: list[str] = field(default_factory=list)
+    job_done_at: int = 0  # get_moment_task_result reports status 3 from then on
+    cancelled: bool = False  # cancel_moment_task: nobody else can post it
 
 
 @dataclass(slots=True)

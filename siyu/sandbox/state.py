@@ -36,6 +36,7 @@ class Behaviour:
     mass_confirm_delay: int = 600  # seconds after the task is created
     moment_confirm_probability: float = 0.8
     moment_confirm_delay: int = 1800
+    moment_job_seconds: int = 0  # how long add_moment_task's job runs before its result
     reply_probability: float = 0.3
     reply_delay: int = 120
     transfer_refuse_probability: float = 0.05

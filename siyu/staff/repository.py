@@ -93,6 +93,18 @@ class StaffRepository:
         )
         return session.scalar(stmt)
 
+    def names_of(
+        self, session: Session, corp_id: uuid.UUID, userids: Sequence[str]
+    ) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for start in range(0, len(userids), 1000):  # keep IN lists short on both dialects
+            stmt = select(StaffMember.userid, StaffMember.name).where(
+                StaffMember.corp_id == corp_id,
+                StaffMember.userid.in_(userids[start : start + 1000]),
+            )
+            names.update({row[0]: row[1] for row in session.execute(stmt)})
+        return names
+
     def list(
         self,
         session: Session,

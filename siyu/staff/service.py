@@ -123,6 +123,12 @@ class StaffService:
         )
         return member
 
+    def names(
+        self, session: Session, *, corp_id: uuid.UUID, userids: Sequence[str]
+    ) -> dict[str, str]:
+        """userid → display name, for the userids that are known members."""
+        return staff_members.names_of(session, corp_id, userids)
+
     def present(
         self, session: Session, rows: Sequence[StaffMember], *, mask: bool
     ) -> builtins.list[StaffMemberOut]:

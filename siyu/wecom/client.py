@@ -26,6 +26,7 @@ from siyu.wecom.api.customers import CustomersApi
 from siyu.wecom.api.groups import GroupsApi
 from siyu.wecom.api.mass import MassApi
 from siyu.wecom.api.media import MediaApi
+from siyu.wecom.api.moments import MomentsApi
 from siyu.wecom.api.org import OrgApi
 from siyu.wecom.api.ways import WaysApi
 from siyu.wecom.exceptions import (
@@ -73,7 +74,7 @@ class _Attempt:
         self.body, self.status, self.errcode, self.errmsg = body, status, errcode, errmsg
 
 
-class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi, MediaApi):
+class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi, MediaApi, MomentsApi):
     def __init__(self, credentials: AppCredentials, *, transport: WeComTransport) -> None:
         self.credentials = credentials
         self.transport = transport

@@ -229,6 +229,12 @@ class MomentList(Result):
     next_cursor: str | None = None
 
 
+class MomentTasks(Result):
+    # [{userid, publish_status (0 not yet, 1 published)}]
+    task_list: list[dict[str, Any]] = Field(default_factory=list)
+    next_cursor: str | None = None
+
+
 class TransferCustomers(Result):
     customer: list[dict[str, Any]] = Field(default_factory=list)
 

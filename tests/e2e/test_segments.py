@@ -10,18 +10,15 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from sqlalchemy import select
 
 from siyu.db.session import Database
-from siyu.jobs import JobRun, JobStatus
-from siyu.jobs.runner import execute_run
-from siyu.runtime import build_runtime
+from siyu.jobs import JobRun
 from siyu.tags.bulk.service import STEP_JOB
 from siyu.tags.models import ORIGIN_SIYU, Tag, TagGroup
-from tests.conftest import make_settings
 from tests.e2e.conftest import LiveServer, open_nav_item, screenshot
 from tests.e2e.synced import SyncedWorld, synced_world
 from tests.e2e.test_console_data import open_as
+from tests.e2e.worker import run_queued_jobs
 
 pytestmark = pytest.mark.e2e
 
@@ -58,26 +55,9 @@ def siyu_tag(database_url: str, corp_id: uuid.UUID, name: str) -> uuid.UUID:
         db.dispose()
 
 
-def run_pending_jobs(database_url: str, name: str, **settings: object) -> None:
-    """Be the worker: the server under test runs with --no-worker, so the test process runs
-    the queued jobs of this name (a bulk tag step enqueues the next) until none is left."""
-    runtime = build_runtime(make_settings(database_url, **settings))
-    try:
-        for _ in range(50):
-            with runtime.db.transaction(write=False) as session:
-                pending = list(
-                    session.scalars(
-                        select(JobRun.id).where(
-                            JobRun.name == name, JobRun.status == JobStatus.pending
-                        )
-                    )
-                )
-            if not pending:
-                return
-            for run_id in pending:
-                execute_run(runtime, str(run_id))
-    finally:
-        runtime.close()
+def run_bulk_tag_steps(database_url: str) -> None:
+    """The queued bulk tag steps (each step enqueues the next), run until none is left."""
+    run_queued_jobs(database_url, JobRun.name == STEP_JOB)
 
 
 def pick(page: Page, select: Locator, option: str) -> None:
@@ -135,7 +115,7 @@ class TestBulkTagging:
         dialog.locator(".el-dialog__header").click()  # close the multi-select's dropdown
         dialog.get_by_test_id("bulk-tag-start").click()
         expect(dialog.get_by_test_id("bulk-tag-progress")).to_be_visible()  # the job exists
-        run_pending_jobs(live_server.database_url, STEP_JOB)
+        run_bulk_tag_steps(live_server.database_url)
         expect(dialog.get_by_test_id("bulk-tag-status")).to_have_text("已完成")
         expect(dialog.get_by_test_id("bulk-tag-progress")).to_contain_text("已处理 2 / 2")
         screenshot(page, "bulk-tag-zh")
@@ -161,7 +141,9 @@ class TestCustomerListExport:
         expect(table.locator(".el-table__body tr")).to_have_count(len(world.own_customers))
         page.get_by_test_id("customers-export").click()
         expect(page.locator(".el-message--success")).to_be_visible()
-        run_pending_jobs(live_server.database_url, "exports.run", export_dir=export_dir)
+        run_queued_jobs(
+            live_server.database_url, JobRun.name == "exports.run", export_dir=export_dir
+        )
         open_nav_item(page, "设置", "导出记录")
         rows = page.get_by_test_id("exports-table").locator(".el-table__body tr")
         expect(rows).to_have_count(1)

@@ -4,6 +4,7 @@
  */
 import {
   Aim,
+  Camera,
   ChatDotRound,
   DataBoard,
   Files,
@@ -62,6 +63,7 @@ export const NAVIGATION: NavEntry[] = [
   { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: true },
   { name: 'group-codes', path: 'group-codes', label: 'groupCodes', icon: ChatDotRound, ready: true },
   { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },
+  { name: 'moments', path: 'moments', label: 'moments', icon: Camera, ready: true },
   {
     name: 'library-pages',
     label: 'library',

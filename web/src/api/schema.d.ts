@@ -1482,6 +1482,120 @@ export interface paths {
         patch: operations["update_member"];
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/moments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Moments
+         * @description Newest first; staff-scoped members see the posts they (or their teams) are to send.
+         */
+        get: operations["list_moments"];
+        put?: never;
+        /** Create Moment */
+        post: operations["create_moment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/moments/wecom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Wecom Moments
+         * @description Moments as WeCom lists them (company and personal posts), read live from WeCom.
+         */
+        get: operations["list_wecom_moments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/moments/{post_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Moment */
+        get: operations["get_moment"];
+        /** Update Moment */
+        put: operations["update_moment"];
+        post?: never;
+        /** Delete Moment */
+        delete: operations["delete_moment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/moments/{post_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Moment */
+        post: operations["cancel_moment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/moments/{post_id}/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Moment Reminder
+         * @description Remind the senders who have not posted yet (one app message per post per day).
+         */
+        post: operations["create_moment_reminder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/moments/{post_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry Moment */
+        post: operations["retry_moment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/replies": {
         parameters: {
             query?: never;
@@ -4511,6 +4625,277 @@ export interface components {
              */
             merged_id: string;
         };
+        /**
+         * MomentAttachment
+         * @description A material from the library (`material_id`), or a WeCom media id / link given directly.
+         */
+        MomentAttachment: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "image" | "video" | "link";
+            /** Material Id */
+            material_id?: string | null;
+            /** Media Id */
+            media_id?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Url */
+            url?: string | null;
+        };
+        /** MomentCreate */
+        MomentCreate: {
+            /**
+             * Action
+             * @default draft
+             * @enum {string}
+             */
+            action: "draft" | "schedule" | "now";
+            /** Attachments */
+            attachments?: components["schemas"]["MomentAttachment"][];
+            /** Due At */
+            due_at?: string | null;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+            visibility?: components["schemas"]["MomentVisibility"];
+        };
+        /** MomentDetail */
+        MomentDetail: {
+            /** Attachments */
+            attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due At */
+            due_at: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Invalid Senders */
+            invalid_senders: string[];
+            /** Invalid Tags */
+            invalid_tags: string[];
+            /** Jobid */
+            jobid: string | null;
+            /** Moment Id */
+            moment_id: string | null;
+            progress: components["schemas"]["MomentProgress"];
+            /** Published At */
+            published_at: string | null;
+            /** Reminders */
+            reminders: components["schemas"]["MomentReminder"][];
+            /** Sender Department Ids */
+            sender_department_ids: number[];
+            /** Sender Userids */
+            sender_userids: string[];
+            /** Staff */
+            staff: components["schemas"]["MomentStaffTask"][];
+            /** Status */
+            status: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Tag Ids */
+            tag_ids: string[];
+            /** Text */
+            text: string;
+            /** Track Until */
+            track_until: string | null;
+        };
+        /** MomentPost */
+        MomentPost: {
+            /** Attachments */
+            attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due At */
+            due_at: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Invalid Senders */
+            invalid_senders: string[];
+            /** Invalid Tags */
+            invalid_tags: string[];
+            /** Jobid */
+            jobid: string | null;
+            /** Moment Id */
+            moment_id: string | null;
+            /** Published At */
+            published_at: string | null;
+            /** Sender Department Ids */
+            sender_department_ids: number[];
+            /** Sender Userids */
+            sender_userids: string[];
+            /** Status */
+            status: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Tag Ids */
+            tag_ids: string[];
+            /** Text */
+            text: string;
+            /** Track Until */
+            track_until: string | null;
+        };
+        /** MomentPostRow */
+        MomentPostRow: {
+            /** Attachments */
+            attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due At */
+            due_at: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Invalid Senders */
+            invalid_senders: string[];
+            /** Invalid Tags */
+            invalid_tags: string[];
+            /** Jobid */
+            jobid: string | null;
+            /** Moment Id */
+            moment_id: string | null;
+            progress: components["schemas"]["MomentProgress"];
+            /** Published At */
+            published_at: string | null;
+            /** Sender Department Ids */
+            sender_department_ids: number[];
+            /** Sender Userids */
+            sender_userids: string[];
+            /** Status */
+            status: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Tag Ids */
+            tag_ids: string[];
+            /** Text */
+            text: string;
+            /** Track Until */
+            track_until: string | null;
+        };
+        /** MomentProgress */
+        MomentProgress: {
+            /** Published */
+            published: number;
+            /** Senders */
+            senders: number;
+        };
+        /** MomentReminder */
+        MomentReminder: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Recipients */
+            recipients: string[];
+            /** Sent At */
+            sent_at: string | null;
+        };
+        /** MomentRetry */
+        MomentRetry: {
+            /**
+             * Confirm Not In Wecom
+             * @default false
+             */
+            confirm_not_in_wecom: boolean;
+        };
+        /** MomentStaffTask */
+        MomentStaffTask: {
+            /** Name */
+            name?: string | null;
+            /** Published */
+            published: boolean;
+            /** Seen Published At */
+            seen_published_at: string | null;
+            /** Userid */
+            userid: string;
+        };
+        /**
+         * MomentStatus
+         * @enum {string}
+         */
+        MomentStatus: "draft" | "scheduled" | "submitting" | "publishing" | "published" | "cancelling" | "cancelled" | "failed" | "uncertain";
+        /**
+         * MomentUpdate
+         * @description Drafts and not-yet-due scheduled posts are replaced whole.
+         */
+        MomentUpdate: {
+            /**
+             * Action
+             * @default draft
+             * @enum {string}
+             */
+            action: "draft" | "schedule" | "now";
+            /** Attachments */
+            attachments?: components["schemas"]["MomentAttachment"][];
+            /** Due At */
+            due_at?: string | null;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+            visibility?: components["schemas"]["MomentVisibility"];
+        };
+        /** MomentVisibility */
+        MomentVisibility: {
+            /** Sender Department Ids */
+            sender_department_ids?: number[];
+            /** Sender Userids */
+            sender_userids?: string[];
+            /** Tag Ids */
+            tag_ids?: string[];
+        };
         /** NotNode */
         NotNode: {
             /** Child */
@@ -4635,6 +5020,16 @@ export interface components {
         Page_Material_: {
             /** Items */
             items: components["schemas"]["Material"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[MomentPostRow] */
+        Page_MomentPostRow_: {
+            /** Items */
+            items: components["schemas"]["MomentPostRow"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -5681,6 +6076,46 @@ export interface components {
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
              */
+            next_cursor?: string | null;
+        };
+        /**
+         * WeComMoment
+         * @description A moment as get_moment_list reports it (company or personal).
+         */
+        WeComMoment: {
+            /** Create Time */
+            create_time: number;
+            /** Create Type */
+            create_type: number;
+            /** Creator */
+            creator?: string | null;
+            /**
+             * Has Video
+             * @default false
+             */
+            has_video: boolean;
+            /**
+             * Images
+             * @default 0
+             */
+            images: number;
+            /** Link Title */
+            link_title?: string | null;
+            /** Moment Id */
+            moment_id: string;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+            /** Visible Type */
+            visible_type?: number | null;
+        };
+        /** WeComMomentPage */
+        WeComMomentPage: {
+            /** Items */
+            items: components["schemas"]["WeComMoment"][];
+            /** Next Cursor */
             next_cursor?: string | null;
         };
         /** WelcomeDefault */
@@ -9331,6 +9766,313 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_moments: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["MomentStatus"] | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MomentPostRow_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_moment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MomentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MomentPost"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_wecom_moments: {
+        parameters: {
+            query: {
+                /** @description First China calendar day */
+                since: string;
+                /** @description Last day, inclusive; ≤30 days after since */
+                until: string;
+                created_by?: "company" | "staff" | "all";
+                creator?: string | null;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeComMomentPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_moment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MomentDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_moment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MomentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MomentPost"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_moment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_moment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MomentPost"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_moment_reminder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MomentReminder"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_moment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MomentRetry"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MomentPost"];
                 };
             };
             /** @description Validation Error */

@@ -34,6 +34,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   materials: () => import('@/modules/materials/views/MaterialsView.vue'),
   replies: () => import('@/modules/replies/views/RepliesView.vue'),
   acquisition: () => import('@/modules/acquisition/views/AcquisitionView.vue'),
+  moments: () => import('@/modules/moments/views/MomentListView.vue'),
 }
 const comingSoon = () => import('@/components/ComingSoonView.vue')
 
@@ -75,6 +76,12 @@ const detailPages: RouteRecordRaw[] = [
     name: 'group-detail',
     component: () => import('@/modules/groups/views/GroupDetailView.vue'),
     meta: { label: 'groups', nav: 'groups' },
+  },
+  {
+    path: 'moments/:postId',
+    name: 'moment-detail',
+    component: () => import('@/modules/moments/views/MomentDetailView.vue'),
+    meta: { label: 'moments', nav: 'moments' },
   },
 ]
 
