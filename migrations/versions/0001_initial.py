@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:20:39.043864
+Create Date: 2026-12-01 15:21:29.016314
 """
 
 from collections.abc import Sequence

@@ -14,7 +14,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 MAX_DEPTH = 6
 MAX_CHILDREN = 50
@@ -43,6 +43,18 @@ class FieldCondition(_Node):
     field_id: uuid.UUID
     op: FieldOp
     value: str | float | date | list[str] | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _iso_date_is_a_date(cls, value: object) -> object:
+        """JSON has no date type and pydantic's union keeps "2026-01-31" a str, which would be
+        compared with value_text (empty for date fields); a full ISO date means a date."""
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
 
 
 class StageCondition(_Node):

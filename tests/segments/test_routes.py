@@ -314,3 +314,26 @@ class TestProfileConditions:
         assert names(admin, cast, won) == ["cat"]
         either = {"type": "or", "children": [rich, won]}
         assert count(admin, cast, either) == 2
+
+    def test_a_date_field_compares_as_a_date(self, admin: Member, cast: Town) -> None:
+        """JSON carries dates as strings; an ISO date must reach value_date, not value_text."""
+        base = f"/api/v1/corps/{cast.corp.id}"
+        client = admin.client
+        birthday = client.post(
+            f"{base}/customer-fields", json={"key": "birthday", "label": "生日", "type": "date"}
+        )
+        assert birthday.status_code == 201, birthday.text
+        people = {
+            item["name"]: item["id"]
+            for item in client.get(f"{base}/customers", params={"limit": 50}).json()["items"]
+        }
+        for name, day in (("ann", "1990-05-01"), ("ben", "2001-09-30")):
+            answer = client.put(
+                f"{base}/customers/{people[name]}/fields", json={"values": {"birthday": day}}
+            )
+            assert answer.status_code == 200, answer.text
+        field_id = birthday.json()["id"]
+        before = {"type": "field", "field_id": field_id, "op": "lt", "value": "2000-01-01"}
+        assert names(admin, cast, before) == ["ann"]
+        exact = {"type": "field", "field_id": field_id, "op": "eq", "value": "2001-09-30"}
+        assert names(admin, cast, exact) == ["ben"]

@@ -7,8 +7,34 @@
  */
 import type { Condition } from './api'
 
-export type LeafType = 'tags' | 'staff' | 'channel' | 'added' | 'status'
-export const LEAF_TYPES: LeafType[] = ['tags', 'staff', 'channel', 'added', 'status']
+export type LeafType =
+  | 'tags'
+  | 'field'
+  | 'stage'
+  | 'staff'
+  | 'department'
+  | 'channel'
+  | 'added'
+  | 'last_interaction'
+  | 'group'
+  | 'status'
+export const LEAF_TYPES: LeafType[] = [
+  'tags',
+  'field',
+  'stage',
+  'staff',
+  'department',
+  'channel',
+  'added',
+  'last_interaction',
+  'group',
+  'status',
+]
+
+/** The operators the backend accepts on a custom field (siyu/segments/conditions.py FieldOp). */
+export type FieldOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'in' | 'empty' | 'not_empty'
+/** A field value as the form holds it: text / option key, number, ISO date, or option keys for `in`. */
+export type FieldValue = string | number | string[] | null
 
 export interface DraftLeaf {
   key: number
@@ -20,6 +46,14 @@ export interface DraftLeaf {
   values: string[]
   withinDays: number | null
   status: 'active' | 'lost'
+  fieldId: string | null
+  fieldOp: FieldOp
+  fieldValue: FieldValue
+  stageMatch: 'in' | 'not_in'
+  stageIds: string[]
+  departmentIds: number[]
+  groupMatch: 'any' | 'none'
+  groupIds: string[]
 }
 
 export interface DraftGroup {
@@ -35,7 +69,38 @@ export type DraftNode = DraftLeaf | DraftGroup
 let nextKey = 1
 
 export function newLeaf(type: LeafType = 'tags'): DraftLeaf {
-  return { key: nextKey++, kind: 'leaf', type, negate: false, match: 'any', tagIds: [], values: [], withinDays: 30, status: 'active' }
+  return {
+    key: nextKey++,
+    kind: 'leaf',
+    type,
+    negate: false,
+    match: 'any',
+    tagIds: [],
+    values: [],
+    withinDays: 30,
+    status: 'active',
+    fieldId: null,
+    fieldOp: 'eq',
+    fieldValue: null,
+    stageMatch: 'in',
+    stageIds: [],
+    departmentIds: [],
+    groupMatch: 'any',
+    groupIds: [],
+  }
+}
+
+const NO_VALUE_OPS: FieldOp[] = ['empty', 'not_empty']
+
+/** The field leaf, or null while it is unfinished (no field, or an operator still missing its value). */
+function fieldJson(leaf: DraftLeaf): Json | null {
+  if (!leaf.fieldId) return null
+  const base = { type: 'field', field_id: leaf.fieldId, op: leaf.fieldOp }
+  if (NO_VALUE_OPS.includes(leaf.fieldOp)) return base
+  const value = leaf.fieldValue
+  if (leaf.fieldOp === 'in') return Array.isArray(value) && value.length ? { ...base, value } : null
+  if (value === null || value === '' || Array.isArray(value)) return null
+  return { ...base, value }
 }
 
 export function newGroup(op: 'and' | 'or' = 'and', children: DraftNode[] = []): DraftGroup {
@@ -53,7 +118,16 @@ function leafJson(leaf: DraftLeaf): Json | null {
     case 'channel':
       return leaf.values.length ? { type: 'channel', states: leaf.values } : null
     case 'added':
-      return leaf.withinDays ? { type: 'added', within_days: leaf.withinDays } : null
+    case 'last_interaction':
+      return leaf.withinDays ? { type: leaf.type, within_days: leaf.withinDays } : null
+    case 'field':
+      return fieldJson(leaf)
+    case 'stage':
+      return leaf.stageIds.length ? { type: 'stage', match: leaf.stageMatch, stage_ids: leaf.stageIds } : null
+    case 'department':
+      return leaf.departmentIds.length ? { type: 'department', department_ids: leaf.departmentIds } : null
+    case 'group':
+      return leaf.groupIds.length ? { type: 'group', match: leaf.groupMatch, group_ids: leaf.groupIds } : null
     case 'status':
       return { type: 'status', status: leaf.status }
   }
@@ -97,8 +171,22 @@ function fromJson(raw: Json): DraftNode {
     leaf.values = (raw.userids as string[]) ?? []
   } else if (type === 'channel') {
     leaf.values = (raw.states as string[]) ?? []
-  } else if (type === 'added') {
+  } else if (type === 'added' || type === 'last_interaction') {
+    // The builder edits "within the last N days"; a window saved with after/before via the API
+    // comes back with no N, so the leaf stays unfinished rather than silently changing meaning.
     leaf.withinDays = (raw.within_days as number) ?? null
+  } else if (type === 'field') {
+    leaf.fieldId = (raw.field_id as string) ?? null
+    leaf.fieldOp = (raw.op as FieldOp) ?? 'eq'
+    leaf.fieldValue = (raw.value as FieldValue) ?? null
+  } else if (type === 'stage') {
+    leaf.stageMatch = (raw.match as DraftLeaf['stageMatch']) ?? 'in'
+    leaf.stageIds = (raw.stage_ids as string[]) ?? []
+  } else if (type === 'department') {
+    leaf.departmentIds = (raw.department_ids as number[]) ?? []
+  } else if (type === 'group') {
+    leaf.groupMatch = (raw.match as DraftLeaf['groupMatch']) ?? 'any'
+    leaf.groupIds = (raw.group_ids as string[]) ?? []
   } else if (type === 'status') {
     leaf.status = (raw.status as DraftLeaf['status']) ?? 'active'
   }
