@@ -20,6 +20,7 @@ def build_api_router() -> APIRouter:
     from siyu.identity.routes import router as identity_router
     from siyu.inbox.routes import router as inbox_router
     from siyu.lost.routes import router as lost_router
+    from siyu.messaging.routes import router as messaging_router
     from siyu.profile.customer_routes import router as profile_customer_router
     from siyu.profile.routes import router as profile_router
     from siyu.segments.routes import router as segments_router
@@ -49,4 +50,5 @@ def build_api_router() -> APIRouter:
     router.include_router(profile_customer_router)
     router.include_router(lost_router)
     router.include_router(duplicates_router)
+    router.include_router(messaging_router)
     return router

@@ -45,6 +45,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.wecom.tasks",
     "siyu.profile.tasks",
     "siyu.lost.tasks",
+    "siyu.messaging.tasks",
 )
 
 
