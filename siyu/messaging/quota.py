@@ -22,7 +22,7 @@ from __future__ import annotations
 import calendar
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Select, and_, func, select
@@ -117,7 +117,7 @@ def after_quiet_hours(settings: MassSettings, moment: datetime) -> datetime:
     candidate = datetime.combine(local.date(), time(hour=end), CN_TZ)
     if candidate <= local:
         candidate += timedelta(days=1)
-    return candidate
+    return candidate.astimezone(UTC)
 
 
 def received_counts(

@@ -67,6 +67,13 @@ class CampaignCreate(InputSchema):
             raise ValueError(f"text is {len(value.encode())} bytes; WeCom takes ≤ 4000")
         return value or None
 
+    @field_validator("send_at")
+    @classmethod
+    def _send_at_has_zone(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("send_at needs a time zone offset (e.g. +08:00)")
+        return value
+
     @model_validator(mode="after")
     def _has_content_and_one_audience(self) -> CampaignCreate:
         if self.text is None and not self.attachments and not self.material_ids:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -24,6 +24,7 @@ from siyu.auth.models import ScopeKind
 from siyu.auth.scope import DataScope
 from siyu.jobs import enqueue
 from siyu.kit.errors import Conflict, NotFound, Unprocessable
+from siyu.kit.ids import new_id
 from siyu.kit.pagination import decode_id_cursor, split_id_page
 from siyu.messaging import planner
 from siyu.messaging.models import MassCampaign, MassSettings, MassTask
@@ -125,7 +126,7 @@ class MessagingService:
     def _draft(self, access: Access, data: CampaignCreate, now: datetime) -> MassCampaign:
         scope = access.scope
         return MassCampaign(
-            id=uuid.uuid4(),
+            id=new_id(),
             corp_id=access.corp_id,
             kind=data.kind,
             name=data.name,
@@ -145,7 +146,7 @@ class MessagingService:
                 "department_ids": sorted(scope.department_ids),
             },
             status="scheduled",
-            due_at=data.send_at or now,
+            due_at=(data.send_at or now).astimezone(UTC),
             created_by_label=access.principal.label,
         )
 
