@@ -77,7 +77,9 @@ class Mass:
         """Every sender taps 'send' in their WeCom client (the sandbox's confirm_task)."""
         for task in self.tasks(campaign_id):
             if task["msgid"]:
-                self.world.act("confirm_task", kind="mass", id=task["msgid"], userid=task["staff_userid"])
+                self.world.act(
+                    "confirm_task", kind="mass", id=task["msgid"], userid=task["staff_userid"]
+                )
         self.sync_clock()
 
     def track(self, campaign_id: str) -> None:

@@ -77,7 +77,9 @@ def test_opted_out_lost_and_unrelated_people_are_left_out_with_their_reason(mass
     ).json()
     assert preview["reachable"] == 2
     assert preview["left_out"] == {"opted_out": 1, "lost": 1}
-    assert preview["staff"] == [{"staff_userid": "alice", "reachable": 2, "left_out": 1, "tasks": 1}]
+    assert preview["staff"] == [
+        {"staff_userid": "alice", "reachable": 2, "left_out": 1, "tasks": 1}
+    ]
 
 
 def test_quiet_hours_move_a_scheduled_send_to_their_end(mass: Mass) -> None:
