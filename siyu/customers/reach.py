@@ -58,6 +58,21 @@ def owner_candidates(scope: DataScope, audience: Rows, *, rule: str) -> Rows:
     )
 
 
+def no_live_relation(scope: DataScope, customer_id: Any) -> Any:
+    """True for a person with no live relation in `scope` (a correlated NOT EXISTS over the
+    relation's customer index: one probe per person)."""
+    fr = FollowRelation
+    return ~(
+        select(fr.id)
+        .where(
+            fr.customer_id == customer_id,
+            scope.condition(corp_column=fr.corp_id, owner_column=fr.staff_userid),
+            _active_condition(),
+        )
+        .exists()
+    )
+
+
 def person_status(customer_id: Any) -> Any:
     """The person's status ("lost" once no relation is live) as a correlated scalar: a
     primary-key lookup per row, for the people a plan found no live relation for."""

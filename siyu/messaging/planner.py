@@ -1,10 +1,16 @@
 """Planning a campaign in SQL: choose each person's sender, leave out those without a slot, cut
-each sender's list into chunks and write every recipient row, in one INSERT … SELECT.
+each sender's list into chunks. Every step is one statement over the campaign's rows.
 
-Why one statement: at 1,000,000 people a Python pass (or a query per person) costs minutes and
-gigabytes; the database ranks relations with a window function, joins the quota counts (one
-grouped scan each, quota.received_counts), and numbers the chunks with a second window, while
-Python holds nothing but the statement. The tasks are then one GROUP BY over the result.
+Why set-based steps: at 1,000,000 people a Python pass (or a query per person) costs minutes
+and gigabytes. Here the database ranks relations with a window function and inserts the chosen
+ones (one scan), adds the people without a live relation (one NOT EXISTS probe each), marks the
+left-out with `UPDATE … WHERE target IN (grouped counts HAVING n >= allowed)` (one grouped scan
+per rule), then numbers the chunks with a second window. Python holds only the statements.
+Small steps also keep both planners on simple plans (one big statement with LEFT JOINs to the
+ranked relations made SQLite rescan the window subquery for every person).
+
+The reach preview runs the very same steps in a savepoint and rolls them back, so the preview
+and the plan can never disagree.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, case, func, insert, literal, null, select
+from sqlalchemy import Select, Table, and_, case, func, insert, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
@@ -22,7 +28,7 @@ from siyu.customers import reach as customer_reach
 from siyu.db.types import IdType, UTCDateTime
 from siyu.groups import reach as group_reach
 from siyu.messaging.models import MassOptOut, MassRecipient
-from siyu.messaging.quota import Limits, Window, received_counts
+from siyu.messaging.quota import Limits, Window
 
 # Any select, whatever its columns (Select is variadic in SQLAlchemy 2.1).
 Rows = Select[*tuple[Any, ...]]
@@ -32,152 +38,133 @@ GROUP_CHUNK = 2_000  # chat_id_list ≤ 2000
 R: Table = MassRecipient.__table__  # type: ignore[assignment]
 _COLUMNS = [
     "campaign_id", "corp_id", "customer_id", "chat_id", "external_userid", "staff_userid",
-    "chunk", "status", "reason", "counted_at",
+    "status", "reason", "counted_at",
 ]  # fmt: skip
 
 
-def _over(window: Window, counts: Any) -> Any:
-    if window.allowed is None:
-        return literal(False)
-    return func.coalesce(counts.c.n, 0) >= window.allowed
+def _const(campaign_id: uuid.UUID, corp_id: uuid.UUID) -> tuple[Any, Any]:
+    return literal(campaign_id, IdType), literal(corp_id, IdType)
 
 
-def _reason(chosen: Any, opted: Any, limits: Limits, counts: dict[str, Any], person: Any) -> Any:
-    lost = case((customer_reach.person_status(person) == "lost", "lost"), else_="no_relation")
-    return case(
-        (chosen.c.staff_userid.is_(None), lost),
-        (opted.c.customer_id.is_not(None), "opted_out"),
-        (_over(limits.quota, counts["quota"]), "no_quota"),
-        (_over(limits.daily, counts["daily"]), "frequency_cap"),
-        (_over(limits.weekly, counts["weekly"]), "frequency_cap"),
-        else_=null(),
+def _leave_out(
+    session: Session, campaign_id: uuid.UUID, column: Any, reason: str, targets: Rows
+) -> None:
+    """Planned rows whose target is in `targets` are left out for `reason` (first one wins)."""
+    session.execute(
+        update(R)
+        .where(R.c.campaign_id == campaign_id, R.c.status == "planned", column.in_(targets))
+        .values(status="left_out", reason=reason, counted_at=None)
     )
 
 
-def _counts(corp_id: uuid.UUID, target: Any, limits: Limits) -> dict[str, Any]:
-    return {
-        name: received_counts(corp_id=corp_id, target=target, window=window).subquery(name)
-        for name, window in (
-            ("quota", limits.quota),
-            ("daily", limits.daily),
-            ("weekly", limits.weekly),
+def _over(corp_id: uuid.UUID, campaign_id: uuid.UUID, column: Any, window: Window) -> Rows:
+    """Targets that already have `window.allowed` counted sends in the window (other campaigns)."""
+    return (
+        select(column)
+        .where(
+            R.c.corp_id == corp_id,
+            column.is_not(None),
+            R.c.counted_at >= window.start,
+            R.c.counted_at < window.end,
+            R.c.campaign_id != campaign_id,
         )
-    }
-
-
-def _rows(
-    base: Rows, *, campaign_id: uuid.UUID, corp_id: uuid.UUID, send_at: datetime, size: int
-) -> Rows:
-    """Number the reachable rows per sender (ascending target) and cut them into chunks."""
-    b = base.subquery("b")
-    planned = b.c.reason.is_(None)
-    number = func.row_number().over(partition_by=(b.c.staff_userid, planned), order_by=b.c.target)
-    return select(
-        literal(campaign_id, IdType),
-        literal(corp_id, IdType),
-        b.c.customer_id,
-        b.c.chat_id,
-        b.c.external_userid,
-        b.c.staff_userid,
-        case((planned, (number - 1) // size), else_=null()),
-        case((planned, "planned"), else_="left_out"),
-        b.c.reason,
-        case((planned, literal(send_at, UTCDateTime())), else_=null()),
+        .group_by(column)
+        .having(func.count() >= window.allowed)
     )
 
 
-def customer_targets(*, scope: DataScope, audience: Rows, owner_rule: str, limits: Limits) -> Rows:
-    """(customer_id, chat_id, external_userid, staff_userid, target, reason) per person."""
+def _apply_limits(
+    session: Session, campaign_id: uuid.UUID, corp_id: uuid.UUID, column: Any, limits: Limits
+) -> None:
+    for window, reason in (
+        (limits.quota, "no_quota"),
+        (limits.daily, "frequency_cap"),
+        (limits.weekly, "frequency_cap"),
+    ):
+        if window.allowed is not None:
+            _leave_out(
+                session, campaign_id, column, reason, _over(corp_id, campaign_id, column, window)
+            )
+
+
+def _number_chunks(session: Session, campaign_id: uuid.UUID, size: int) -> None:
+    """Chunk k of a sender holds their planned rows k·size … (k+1)·size − 1, in row order."""
+    number = func.row_number().over(partition_by=R.c.staff_userid, order_by=R.c.id)
+    numbered = (
+        select(R.c.id.label("rid"), ((number - 1) // size).label("n"))
+        .where(R.c.campaign_id == campaign_id, R.c.status == "planned")
+        .subquery("numbered")
+    )
+    session.execute(update(R).where(R.c.id == numbered.c.rid).values(chunk=numbered.c.n))
+
+
+def write_customers(
+    session: Session,
+    *,
+    campaign_id: uuid.UUID,
+    scope: DataScope,
+    audience: Rows,
+    owner_rule: str,
+    limits: Limits,
+    send_at: datetime,
+    chunk_size: int = CUSTOMER_CHUNK,
+) -> None:
     corp_id = scope.corp_id
+    campaign, corp = _const(campaign_id, corp_id)
     people = audience.subquery("people")
     person = people.c[0]
     ranked = customer_reach.owner_candidates(scope, select(person), rule=owner_rule).subquery("r")
-    chosen = select(ranked).where(ranked.c.rank == 1).subquery("chosen")
-    opted = select(MassOptOut.customer_id).where(MassOptOut.corp_id == corp_id).subquery("opted")
-    counts = _counts(corp_id, "customer", limits)
-    stmt = select(
-        person.label("customer_id"),
-        null().label("chat_id"),
-        chosen.c.external_userid,
-        chosen.c.staff_userid,
-        person.label("target"),
-        _reason(chosen, opted, limits, counts, person).label("reason"),
-    ).select_from(people)
-    stmt = stmt.outerjoin(chosen, chosen.c.customer_id == person)
-    stmt = stmt.outerjoin(opted, opted.c.customer_id == person)
-    for sub in counts.values():
-        stmt = stmt.outerjoin(sub, sub.c.target == person)
-    return stmt
+    chosen = select(
+        campaign, corp, ranked.c.customer_id, null(), ranked.c.external_userid,
+        ranked.c.staff_userid, literal("planned"), null(), literal(send_at, UTCDateTime()),
+    ).where(ranked.c.rank == 1)  # fmt: skip
+    session.execute(insert(R).from_select(_COLUMNS, chosen))
+    lost = case((customer_reach.person_status(person) == "lost", "lost"), else_="no_relation")
+    unrelated = select(
+        campaign, corp, person, null(), null(), null(), literal("left_out"), lost, null()
+    ).where(customer_reach.no_live_relation(scope, person))
+    session.execute(insert(R).from_select(_COLUMNS, unrelated))
+    opted = select(MassOptOut.customer_id).where(MassOptOut.corp_id == corp_id)
+    _leave_out(session, campaign_id, R.c.customer_id, "opted_out", opted)
+    _apply_limits(session, campaign_id, corp_id, R.c.customer_id, limits)
+    _number_chunks(session, campaign_id, chunk_size)
 
 
-def group_targets(
+def write_groups(
+    session: Session,
     *,
+    campaign_id: uuid.UUID,
     scope: DataScope,
     chat_ids: Sequence[str] | None,
     owner_userids: Sequence[str] | None,
     limits: Limits,
-) -> Rows:
-    """The live groups of the given owners (or chat ids) in scope, each sent by its owner."""
-    corp_id = scope.corp_id
-    groups = group_reach.live_groups(scope, chat_ids=chat_ids, owner_userids=owner_userids)
-    g = groups.subquery("g")
-    counts = _counts(corp_id, "group", limits)
-    reason = case(
-        (_over(limits.quota, counts["quota"]), "no_quota"),
-        (_over(limits.daily, counts["daily"]), "frequency_cap"),
-        (_over(limits.weekly, counts["weekly"]), "frequency_cap"),
-        else_=null(),
-    )
-    stmt = select(
-        null().label("customer_id"),
-        g.c.chat_id,
-        null().label("external_userid"),
-        g.c.owner_userid.label("staff_userid"),
-        g.c.chat_id.label("target"),
-        reason.label("reason"),
-    ).select_from(g)
-    for sub in counts.values():
-        stmt = stmt.outerjoin(sub, sub.c.target == g.c.chat_id)
-    return stmt
-
-
-def missing_chats(session: Session, targets: Rows, chat_ids: Sequence[str]) -> list[str]:
-    """Chat ids asked for that are no live group in scope (left out as `no_relation`)."""
-    found = set(session.scalars(select(targets.subquery().c.chat_id)))
-    return [c for c in dict.fromkeys(chat_ids) if c not in found]
-
-
-def write(
-    session: Session,
-    *,
-    campaign_id: uuid.UUID,
-    corp_id: uuid.UUID,
-    targets: Rows,
     send_at: datetime,
-    chunk_size: int,
-    missing_chat_ids: Sequence[str] = (),
+    chunk_size: int = GROUP_CHUNK,
 ) -> None:
-    """Every recipient row of the campaign, reachable ones numbered into chunks."""
-    rows = _rows(
-        targets, campaign_id=campaign_id, corp_id=corp_id, send_at=send_at, size=chunk_size
-    )
+    """The live groups of the given owners (or chat ids) in scope, each sent by its owner;
+    chat ids that are no live group in scope are left out as `no_relation`."""
+    corp_id = scope.corp_id
+    campaign, corp = _const(campaign_id, corp_id)
+    g = group_reach.live_groups(scope, chat_ids=chat_ids, owner_userids=owner_userids).subquery()
+    rows = select(
+        campaign, corp, null(), g.c.chat_id, null(), g.c.owner_userid, literal("planned"),
+        null(), literal(send_at, UTCDateTime()),
+    )  # fmt: skip
     session.execute(insert(R).from_select(_COLUMNS, rows))
-    if missing_chat_ids:
-        session.execute(
-            insert(R),
-            [
-                {"campaign_id": campaign_id, "corp_id": corp_id, "chat_id": c,
-                 "status": "left_out", "reason": "no_relation"}
-                for c in missing_chat_ids
-            ],
-        )  # fmt: skip
-
-
-def preview(session: Session, targets: Rows) -> list[tuple[str | None, str | None, int]]:
-    """(staff_userid, reason, count) without writing anything: the reach preview."""
-    t = targets.subquery("t")
-    stmt = select(t.c.staff_userid, t.c.reason, func.count()).group_by(t.c.staff_userid, t.c.reason)
-    return [(s, r, int(n)) for s, r, n in session.execute(stmt)]
+    if chat_ids:
+        found = set(session.scalars(select(R.c.chat_id).where(R.c.campaign_id == campaign_id)))
+        missing = [c for c in dict.fromkeys(chat_ids) if c not in found]
+        if missing:
+            session.execute(
+                insert(R),
+                [
+                    {"campaign_id": campaign_id, "corp_id": corp_id, "chat_id": c,
+                     "status": "left_out", "reason": "no_relation"}
+                    for c in missing
+                ],
+            )  # fmt: skip
+    _apply_limits(session, campaign_id, corp_id, R.c.chat_id, limits)
+    _number_chunks(session, campaign_id, chunk_size)
 
 
 def summary(session: Session, campaign_id: uuid.UUID) -> tuple[int, int, dict[str, int]]:
@@ -188,6 +175,16 @@ def summary(session: Session, campaign_id: uuid.UUID) -> tuple[int, int, dict[st
     by_reason = {reason: int(n) for reason, n in session.execute(stmt)}
     reachable = by_reason.pop(None, 0)
     return reachable + sum(by_reason.values()), reachable, by_reason
+
+
+def per_staff(session: Session, campaign_id: uuid.UUID) -> list[tuple[str | None, str | None, int]]:
+    """(staff_userid, reason, count): the preview's per-sender breakdown."""
+    stmt = (
+        select(R.c.staff_userid, R.c.reason, func.count())
+        .where(R.c.campaign_id == campaign_id)
+        .group_by(R.c.staff_userid, R.c.reason)
+    )
+    return [(s, r, int(n)) for s, r, n in session.execute(stmt)]
 
 
 def chunks(session: Session, campaign_id: uuid.UUID) -> list[tuple[str, int, int]]:

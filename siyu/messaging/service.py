@@ -9,7 +9,6 @@ at once can never both take a customer's last slot.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -104,24 +103,33 @@ class MessagingService:
             session, scope=scope, condition=condition, customer_ids=listed
         )
 
-    def _targets(
-        self, session: Session, campaign: MassCampaign, limits: Limits
-    ) -> tuple[Rows, list[str]]:
+    def _write(
+        self, session: Session, campaign: MassCampaign, limits: Limits, send_at: datetime
+    ) -> None:
+        """Every recipient row of the campaign (planner.py), inside its snapshotted scope."""
         scope = scope_of(campaign)
         if campaign.kind == "groups":
-            targets = planner.group_targets(
+            planner.write_groups(
+                session,
+                campaign_id=campaign.id,
                 scope=scope,
                 chat_ids=campaign.chat_ids,
                 owner_userids=campaign.owner_userids,
                 limits=limits,
+                send_at=send_at,
+                chunk_size=CHUNK["groups"],
             )
-            missing = planner.missing_chats(session, targets, campaign.chat_ids or [])
-            return targets, missing
-        people = self._people(session, scope, campaign)
-        targets = planner.customer_targets(
-            scope=scope, audience=people, owner_rule=campaign.owner_rule, limits=limits
+            return
+        planner.write_customers(
+            session,
+            campaign_id=campaign.id,
+            scope=scope,
+            audience=self._people(session, scope, campaign),
+            owner_rule=campaign.owner_rule,
+            limits=limits,
+            send_at=send_at,
+            chunk_size=CHUNK["customers"],
         )
-        return targets, []
 
     def _draft(self, access: Access, data: CampaignCreate, now: datetime) -> MassCampaign:
         scope = access.scope
@@ -158,26 +166,33 @@ class MessagingService:
         return self._preview(session, draft, now)
 
     def _preview(self, session: Session, draft: MassCampaign, now: datetime) -> ReachPreview:
+        """The plan's own steps in a savepoint, counted and rolled back."""
         settings = self.settings(session, corp_id=draft.corp_id)
-        if data_send_at := draft.due_at:
-            if data_send_at < now - timedelta(minutes=1):
-                raise Unprocessable("send_at is in the past")
+        if draft.due_at < now - timedelta(minutes=1):
+            raise Unprocessable("send_at is in the past")
         send_at = after_quiet_hours(settings, max(draft.due_at, now))
-        targets, missing = self._targets(session, draft, Limits.of(settings, send_at))
+        savepoint = session.begin_nested()
+        try:
+            session.add(draft)
+            session.flush()
+            self._write(session, draft, Limits.of(settings, send_at), send_at)
+            counts = planner.per_staff(session, draft.id)
+            tasks_per_staff: dict[str, int] = defaultdict(int)
+            for staff, _, _ in planner.chunks(session, draft.id):
+                tasks_per_staff[staff] += 1
+        finally:
+            savepoint.rollback()
         left_out: dict[str, int] = defaultdict(int)
         per_staff: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for staff, reason, n in planner.preview(session, targets):
+        for sender, reason, n in counts:
             if reason is None:
-                per_staff[staff or ""][0] += n
+                per_staff[sender or ""][0] += n
             else:
                 left_out[reason] += n
-                if staff:
-                    per_staff[staff][1] += n
-        if missing:
-            left_out["no_relation"] += len(missing)
-        chunk = CHUNK[draft.kind]
+                if sender:
+                    per_staff[sender][1] += n
         senders = [
-            StaffReach(staff_userid=s, reachable=r, left_out=lo, tasks=math.ceil(r / chunk))
+            StaffReach(staff_userid=s, reachable=r, left_out=lo, tasks=tasks_per_staff[s])
             for s, (r, lo) in sorted(per_staff.items())
         ]
         reachable = sum(s.reachable for s in senders)
@@ -266,16 +281,7 @@ class MessagingService:
                 args={"campaign_id": str(campaign.id)}, corp_id=campaign.corp_id, run_at=send_at,
             )  # fmt: skip
             return
-        targets, missing = self._targets(session, campaign, Limits.of(settings, now))
-        planner.write(
-            session,
-            campaign_id=campaign.id,
-            corp_id=campaign.corp_id,
-            targets=targets,
-            send_at=now,
-            chunk_size=CHUNK[campaign.kind],
-            missing_chat_ids=missing,
-        )
+        self._write(session, campaign, Limits.of(settings, now), now)
         self.finish_plan(session, campaign, now)
 
     def finish_plan(self, session: Session, campaign: MassCampaign, now: datetime) -> None:
