@@ -20,9 +20,11 @@ def build_api_router() -> APIRouter:
     from siyu.identity.routes import router as identity_router
     from siyu.inbox.routes import router as inbox_router
     from siyu.lost.routes import router as lost_router
+    from siyu.materials.routes import router as materials_router
     from siyu.messaging.routes import router as messaging_router
     from siyu.profile.customer_routes import router as profile_customer_router
     from siyu.profile.routes import router as profile_router
+    from siyu.replies.routes import router as replies_router
     from siyu.segments.routes import router as segments_router
     from siyu.staff.routes import router as staff_router
     from siyu.sync.routes import router as sync_router
@@ -50,5 +52,7 @@ def build_api_router() -> APIRouter:
     router.include_router(profile_customer_router)
     router.include_router(lost_router)
     router.include_router(duplicates_router)
+    router.include_router(materials_router)
+    router.include_router(replies_router)
     router.include_router(messaging_router)
     return router

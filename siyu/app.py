@@ -82,7 +82,10 @@ def create_app(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         # Uploads get their own limit; the import service answers 413 past it with its reason.
-        path_limits={"/customer-imports": settings.import_max_bytes + 1},
+        path_limits={
+            "/customer-imports": settings.import_max_bytes + 1,
+            "/material-files": settings.materials_max_bytes + 1,
+        },
     )
     app.add_middleware(RequestContextMiddleware)
     # The WeCom callback gateway, outside /api/v1 and authenticated by the callback signature,

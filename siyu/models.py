@@ -12,8 +12,10 @@ from siyu.identity import models as identity_models
 from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.lost import models as lost_models
+from siyu.materials import models as materials_models
 from siyu.messaging import models as messaging_models
 from siyu.profile import models as profile_models
+from siyu.replies import models as replies_models
 from siyu.segments import models as segments_models
 from siyu.staff import models as staff_models
 from siyu.sync import models as sync_models
@@ -35,8 +37,10 @@ __all__ = [
     "inbox_models",
     "jobs_models",
     "lost_models",
+    "materials_models",
     "messaging_models",
     "profile_models",
+    "replies_models",
     "segments_models",
     "staff_models",
     "sync_models",

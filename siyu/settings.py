@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     import_dir: Path = Path("var/imports")
     # Largest import upload; 100,000 customers fit in about 5 MB of xlsx.
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # Files of the materials library (素材库), one folder per corp; shared by API and workers.
+    materials_dir: Path = Path("var/materials")
+    # Largest material upload; WeCom's own cap is 20 MB (files), images and videos 10 MB.
+    materials_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # Handled callback-inbox rows are deleted after this many days (failed and dead rows stay).
     inbox_retention_days: int = Field(default=30, ge=1)
     # Largest WeCom callback body the gateway reads; WeCom's are a few KB, so 64 KB is generous.

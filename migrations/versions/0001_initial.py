@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 13:56:00.050112
+Create Date: 2026-12-01 14:34:31.673331
 """
 
 from collections.abc import Sequence
@@ -555,6 +555,59 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("corp_id", name=op.f("pk_mass_settings")),
     )
     op.create_table(
+        "material_files",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("media_type", sa.String(length=16), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=128), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("storage_key", sa.String(length=255), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_material_files_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_material_files")),
+    )
+    op.create_table(
+        "material_folders",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_material_folders_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_material_folders")),
+        sa.UniqueConstraint("corp_id", "name", name=op.f("uq_material_folders_corp_id_name")),
+    )
+    op.create_table(
+        "reply_groups",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_reply_groups_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reply_groups")),
+        sa.UniqueConstraint("corp_id", "name", name=op.f("uq_reply_groups_corp_id_name")),
+    )
+    op.create_table(
         "sales_stages",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -942,6 +995,76 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("mass_tasks", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_mass_tasks_msgid"), ["msgid"], unique=False)
+
+    op.create_table(
+        "materials",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("title", sa.String(length=128), nullable=False),
+        sa.Column("content", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("file_id", sa.Uuid(), nullable=True),
+        sa.Column("folder_id", sa.Uuid(), nullable=True),
+        sa.Column("tags", siyu.db.types.TokenSet(), nullable=False),
+        sa.Column("owner_userid", sa.String(length=64), nullable=True),
+        sa.Column("usage_count", sa.Integer(), nullable=False),
+        sa.Column("last_used_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.String(length=255), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_materials_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["file_id"],
+            ["material_files.id"],
+            name=op.f("fk_materials_file_id_material_files"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["folder_id"],
+            ["material_folders.id"],
+            name=op.f("fk_materials_folder_id_material_folders"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_materials")),
+    )
+    with op.batch_alter_table("materials", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_materials_corp_id_folder_id_id", ["corp_id", "folder_id", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_materials_corp_id_kind_id", ["corp_id", "kind", "id"], unique=False
+        )
+
+    op.create_table(
+        "replies",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.String(length=64), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("material_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("use_count", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.String(length=255), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_replies_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["reply_groups.id"],
+            name=op.f("fk_replies_group_id_reply_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_replies")),
+    )
+    with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_replies_group_id_position_id", ["group_id", "position", "id"], unique=False
+        )
 
     op.create_table(
         "segment_evaluations",
@@ -1456,6 +1579,48 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "material_media",
+        sa.Column("material_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("file_sha256", sa.String(length=64), nullable=False),
+        sa.Column("media_type", sa.String(length=16), nullable=False),
+        sa.Column("media_id", sa.String(length=255), nullable=True),
+        sa.Column("url", sa.String(length=1024), nullable=True),
+        sa.Column("uploaded_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("keep_fresh_until", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_material_media_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["material_id"],
+            ["materials.id"],
+            name=op.f("fk_material_media_material_id_materials"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("material_id", name=op.f("pk_material_media")),
+    )
+    with op.batch_alter_table("material_media", schema=None) as batch_op:
+        batch_op.create_index("ix_material_media_expires_at", ["expires_at"], unique=False)
+
+    op.create_table(
+        "material_usages",
+        sa.Column("material_id", sa.Uuid(), nullable=False),
+        sa.Column("purpose", sa.String(length=32), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("last_used_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["material_id"],
+            ["materials.id"],
+            name=op.f("fk_material_usages_material_id_materials"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("material_id", "purpose", name=op.f("pk_material_usages")),
+    )
+    op.create_table(
         "stage_moves",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
@@ -1667,6 +1832,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_stage_moves_customer_id_moved_at")
 
     op.drop_table("stage_moves")
+    op.drop_table("material_usages")
+    with op.batch_alter_table("material_media", schema=None) as batch_op:
+        batch_op.drop_index("ix_material_media_expires_at")
+
+    op.drop_table("material_media")
     with op.batch_alter_table("identity_merges", schema=None) as batch_op:
         batch_op.drop_index("ix_identity_merges_corp_id_survivor_id")
         batch_op.drop_index("ix_identity_merges_corp_id_merged_id")
@@ -1738,6 +1908,15 @@ def downgrade() -> None:
         batch_op.drop_index("ix_segment_evaluations_corp_id_segment_id_id")
 
     op.drop_table("segment_evaluations")
+    with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.drop_index("ix_replies_group_id_position_id")
+
+    op.drop_table("replies")
+    with op.batch_alter_table("materials", schema=None) as batch_op:
+        batch_op.drop_index("ix_materials_corp_id_kind_id")
+        batch_op.drop_index("ix_materials_corp_id_folder_id_id")
+
+    op.drop_table("materials")
     with op.batch_alter_table("mass_tasks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mass_tasks_msgid"))
 
@@ -1785,6 +1964,9 @@ def downgrade() -> None:
 
     op.drop_table("segments")
     op.drop_table("sales_stages")
+    op.drop_table("reply_groups")
+    op.drop_table("material_folders")
+    op.drop_table("material_files")
     op.drop_table("mass_settings")
     op.drop_table("mass_opt_outs")
     with op.batch_alter_table("mass_campaigns", schema=None) as batch_op:

@@ -45,6 +45,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.wecom.tasks",
     "siyu.profile.tasks",
     "siyu.lost.tasks",
+    "siyu.materials.tasks",
     "siyu.messaging.tasks",
 )
 

@@ -62,3 +62,13 @@ class TooManyRequests(SiyuError):
 class ServiceUnavailable(SiyuError):
     status_code = 503
     code = "unavailable"
+
+
+class PayloadTooLarge(SiyuError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(SiyuError):
+    status_code = 415
+    code = "unsupported_media_type"

@@ -89,7 +89,7 @@ def add_msg_template(ctx: Ctx) -> dict[str, Any]:
     elif chat_type == "group":
         raise WeComError(40058, "sender required for group mass messages")
     text = text_content(p, max_bytes=4000)
-    attachments = check_attachments(p)
+    attachments = check_attachments(p, ctx=ctx)
     if text is None and not attachments:
         raise WeComError(40063, "text and attachments are both empty")
     msg = MassMessage(state.new_id("msg", 30), chat_type, sender, 0, ctx.now, text, attachments)

@@ -14,8 +14,8 @@ from siyu.wecom.errors import WeComError
 DAY = 86400
 
 
-def _moment_attachments(p: Params) -> list[dict[str, Any]]:
-    attachments = check_attachments(p)
+def _moment_attachments(p: Params, ctx: Ctx) -> list[dict[str, Any]]:
+    attachments = check_attachments(p, ctx=ctx)
     kinds = {a["msgtype"] for a in attachments}
     if len(kinds) > 1 or kinds - {"image", "video", "link"}:
         raise WeComError(41065, "moments take images, one video or one link, not mixed")
@@ -30,7 +30,7 @@ def add_moment_task(ctx: Ctx) -> dict[str, Any]:
     text = text_content(p, max_bytes=4000)
     if text and len(text["content"]) > 2000:
         raise WeComError(40058, "text.content exceeds 2000 characters")
-    attachments = _moment_attachments(p)
+    attachments = _moment_attachments(p, ctx)
     if text is None and not attachments:
         raise WeComError(40063, "text and attachments are both empty")
     senders = p.sub("visible_range").sub("sender_list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from siyu.sandbox.api_core import get_staff
+from siyu.sandbox.api_media import check_media
 from siyu.sandbox.models import ContactWay, Corp, JoinWay
 from siyu.sandbox.params import Params, limit_of, next_cursor, offset_cursor
 from siyu.sandbox.registry import Ctx, api
@@ -14,13 +15,18 @@ DAY = 86400
 ATTACHMENT_TYPES = {"image", "link", "miniprogram", "video", "file"}
 
 
-def check_attachments(p: Params, *, max_items: int = 9) -> list[dict[str, Any]]:
+def check_attachments(
+    p: Params, *, max_items: int = 9, ctx: Ctx | None = None
+) -> list[dict[str, Any]]:
+    """Shape, count and (given `ctx`) media ids: unknown or expired ones are 40007."""
     attachments = p.list("attachments", max_items=max_items, too_many=41064)
     for item in attachments:
         if not isinstance(item, dict) or item.get("msgtype") not in ATTACHMENT_TYPES:
             raise WeComError(41065)
         if not isinstance(item.get(item["msgtype"]), dict):
             raise WeComError(40058, f"attachment {item['msgtype']} body missing")
+        if ctx is not None:
+            check_media(ctx, item)
     return attachments
 
 
@@ -185,7 +191,7 @@ def send_welcome_msg(ctx: Ctx) -> dict[str, Any]:
     if customer is not None and customer.chatting:
         raise WeComError(41051)
     text = text_content(p, max_bytes=4000)
-    attachments = check_attachments(p)
+    attachments = check_attachments(p, ctx=ctx)
     if text is None and not attachments:
         raise WeComError(40063, "text and attachments are both empty")
     entry.used_at = ctx.now

@@ -22,11 +22,13 @@ from siyu.sandbox import (  # noqa: F401 - importing registers the endpoints
     api_core,
     api_groups,
     api_mass,
+    api_media,
     api_moments,
     api_tags,
     api_transfer,
     api_ways,
 )
+from siyu.sandbox.api_media import parse_multipart
 from siyu.sandbox.callbacks import CallbackEmitter
 from siyu.sandbox.control import control_routes
 from siyu.sandbox.params import Params
@@ -132,13 +134,17 @@ def create_sandbox_app(state: SandboxState, *, emitter: CallbackEmitter | None =
                         raise WeComError(injected)
                 if endpoint.method == "POST":
                     raw = await request.body()
-                    try:
-                        body = json.loads(raw) if raw else {}
-                    except ValueError:
-                        raise WeComError(40058, "invalid json") from None
-                    if not isinstance(body, dict):
-                        raise WeComError(40058, "invalid json")
-                    params = Params(body)
+                    content_type = request.headers.get("content-type", "")
+                    if content_type.startswith("multipart/form-data"):
+                        params = Params(parse_multipart(raw, content_type))  # media uploads
+                    else:
+                        try:
+                            body = json.loads(raw) if raw else {}
+                        except ValueError:
+                            raise WeComError(40058, "invalid json") from None
+                        if not isinstance(body, dict):
+                            raise WeComError(40058, "invalid json")
+                        params = Params(body)
                 else:
                     params = query
                 state.run_due()

@@ -219,6 +219,18 @@ class Transfer:
 
 
 @dataclass(slots=True)
+class Media:
+    """A temporary media file (media/upload): valid until `expires_at` on the sandbox clock."""
+
+    media_id: str
+    type: str  # image | voice | video | file
+    filename: str
+    size: int
+    created_at: int
+    expires_at: int
+
+
+@dataclass(slots=True)
 class Corp:
     corp_id: str
     name: str
@@ -246,3 +258,5 @@ class Corp:
     tokens: dict[str, int] = field(default_factory=dict)  # access_token -> expires_at
     current_token: str = ""
     replies: list[dict[str, Any]] = field(default_factory=list)
+    media: dict[str, Media] = field(default_factory=dict)  # media_id -> temporary media
+    images: dict[str, int] = field(default_factory=dict)  # uploadimg url -> size

@@ -25,6 +25,7 @@ from siyu.kit.secrets import SecretBox
 from siyu.wecom.api.customers import CustomersApi
 from siyu.wecom.api.groups import GroupsApi
 from siyu.wecom.api.mass import MassApi
+from siyu.wecom.api.media import MediaApi
 from siyu.wecom.api.org import OrgApi
 from siyu.wecom.api.ways import WaysApi
 from siyu.wecom.exceptions import (
@@ -72,7 +73,7 @@ class _Attempt:
         self.body, self.status, self.errcode, self.errmsg = body, status, errcode, errmsg
 
 
-class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi):
+class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi, MediaApi):
     def __init__(self, credentials: AppCredentials, *, transport: WeComTransport) -> None:
         self.credentials = credentials
         self.transport = transport
@@ -97,8 +98,12 @@ class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi):
         method: str = "POST",
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
-        """Call `cgi-bin/{api}` and return WeCom's JSON answer (errcode 0), or raise."""
+        """Call `cgi-bin/{api}` and return WeCom's JSON answer (errcode 0), or raise.
+
+        `files` (field → (filename, bytes, content type)) sends a multipart body instead of
+        JSON, as the media APIs take it."""
         retry = self.transport.retry
         limiter = self.transport.limiter
         corp = self.credentials.wecom_corp_id
@@ -112,7 +117,7 @@ class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi):
             }
             limiter.take(corp, api)
             with limiter.slot(corp, api) as slot:
-                attempt = self._send(api, method, query, body, attempt=attempt_no)
+                attempt = self._send(api, method, query, body, attempt=attempt_no, files=files)
                 if attempt.errcode == TRANSPORT_ERRCODE and attempt.status is None:
                     slot.hold_seconds = limiter.call_seconds
             if attempt.errcode == 0 and attempt.body is not None:
@@ -151,15 +156,21 @@ class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi):
         body: dict[str, Any] | None,
         *,
         attempt: int,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> _Attempt:
         started_at = utcnow()
         start = time.perf_counter()
         result: _Attempt
         error: str | None = None
         try:
-            response = self.transport.http.request(
-                method, self._base + api, params=params, json=body if method == "POST" else None
-            )
+            if files is not None:
+                response = self.transport.http.request(
+                    method, self._base + api, params=params, files=files
+                )
+            else:
+                response = self.transport.http.request(
+                    method, self._base + api, params=params, json=body if method == "POST" else None
+                )
             if response.status_code >= 500:
                 error = f"HTTP {response.status_code}"
                 result = _Attempt(None, response.status_code, TRANSPORT_ERRCODE, error)

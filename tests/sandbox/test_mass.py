@@ -231,9 +231,10 @@ class TestRemindCancelAndList:
 
 class TestMoments:
     def test_task_result_list_and_confirmation(self, wecom: WeCom, state: SandboxState) -> None:
+        media_id = wecom.media_id()
         body = {
             "text": {"content": "新品上市"},
-            "attachments": [{"msgtype": "image", "image": {"media_id": "m1"}}],
+            "attachments": [{"msgtype": "image", "image": {"media_id": media_id}}],
             "visible_range": {"sender_list": {"user_list": ["alice", "ghost"]}},
         }
         jobid = wecom.ok("externalcontact/add_moment_task", body)["jobid"]
@@ -244,7 +245,9 @@ class TestMoments:
         moments = wecom.ok(
             "externalcontact/get_moment_list", {"start_time": START - 10, "end_time": START + 10}
         )["moment_list"]
-        assert moments[0]["moment_id"] == moment_id and moments[0]["image"] == [{"media_id": "m1"}]
+        assert moments[0]["moment_id"] == moment_id and moments[0]["image"] == [
+            {"media_id": media_id}
+        ]
         assert wecom.ok("externalcontact/get_moment_task", {"moment_id": moment_id})[
             "task_list"
         ] == [{"userid": "alice", "publish_status": 0}]
@@ -261,7 +264,7 @@ class TestMoments:
         )
 
     def test_rules(self, wecom: WeCom) -> None:
-        image = {"msgtype": "image", "image": {"media_id": "m"}}
+        image = {"msgtype": "image", "image": {"media_id": wecom.media_id()}}
         link = {"msgtype": "link", "link": {"title": "t", "url": "https://example.com"}}
         assert_errcode(wecom.post("externalcontact/add_moment_task", {}), 40063)
         assert_errcode(
