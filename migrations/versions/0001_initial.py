@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:34:31.673331
+Create Date: 2026-12-01 14:35:24.599506
 """
 
 from collections.abc import Sequence
@@ -491,6 +491,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("attachments", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("material_ids", siyu.db.types.PortableJSON(), nullable=False),
         sa.Column("segment_id", sa.Uuid(), nullable=True),
         sa.Column("condition", siyu.db.types.PortableJSON(), nullable=True),
         sa.Column("customer_ids", siyu.db.types.PortableJSON(), nullable=True),

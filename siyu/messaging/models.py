@@ -54,6 +54,9 @@ class MassCampaign(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(128))
     text: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list[Any]] = mapped_column(default=list)
+    # Library materials (siyu/materials); turned into attachments with fresh media ids when
+    # the campaign is planned, then appended to `attachments`.
+    material_ids: Mapped[list[str]] = mapped_column(default=list)
     # The audience: a saved segment, a condition tree, people, groups or group owners.
     segment_id: Mapped[uuid.UUID | None]
     condition: Mapped[dict[str, Any] | None]

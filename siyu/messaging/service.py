@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,9 @@ from siyu.messaging.quota import Limits, after_quiet_hours
 from siyu.messaging.repository import campaigns, recipients, tasks
 from siyu.messaging.schemas import CampaignCreate, MassSettingsUpdate, ReachPreview, StaffReach
 from siyu.segments.service import dump_condition, segment_service
+
+if TYPE_CHECKING:
+    from siyu.runtime import Runtime
 
 # Any select, whatever its columns (Select is variadic in SQLAlchemy 2.1).
 Rows = Select[*tuple[Any, ...]]
@@ -140,6 +143,7 @@ class MessagingService:
             name=data.name,
             text=data.text,
             attachments=[a.wecom() for a in data.attachments],
+            material_ids=[str(m) for m in data.material_ids],
             segment_id=data.segment_id,
             condition=dump_condition(data.condition) if data.condition is not None else None,
             customer_ids=[str(c) for c in dict.fromkeys(data.customer_ids)]
@@ -210,8 +214,10 @@ class MessagingService:
         self, session: Session, *, access: Access, data: CampaignCreate, now: datetime
     ) -> MassCampaign:
         if data.material_ids:
-            raise Unprocessable(
-                "material_ids: the materials library is not installed; give attachments"
+            from siyu.materials.service import materials_service
+
+            materials_service.check_attachable(
+                session, corp_id=access.corp_id, material_ids=data.material_ids
             )
         campaign = self._draft(access, data, now)
         reach = self._preview(session, campaign, now)
@@ -267,7 +273,14 @@ class MessagingService:
         return tasks.of_campaign(session, campaign.id, scope)
 
     # -- the worker side -----------------------------------------------------------------------
-    def plan(self, session: Session, *, campaign_id: uuid.UUID, now: datetime) -> None:
+    def plan(
+        self,
+        session: Session,
+        *,
+        campaign_id: uuid.UUID,
+        now: datetime,
+        runtime: Runtime | None = None,
+    ) -> None:
         """Write the recipient rows and tasks, then queue each sender's first chunk."""
         campaign = campaigns.lock(session, campaign_id)
         if campaign is None or campaign.status != "scheduled" or campaign.due_at > now:
@@ -281,8 +294,28 @@ class MessagingService:
                 args={"campaign_id": str(campaign.id)}, corp_id=campaign.corp_id, run_at=send_at,
             )  # fmt: skip
             return
+        if campaign.material_ids and runtime is not None:
+            self._resolve_materials(session, campaign, runtime)
         self._write(session, campaign, Limits.of(settings, now), now)
         self.finish_plan(session, campaign, now)
+
+    def _resolve_materials(
+        self, session: Session, campaign: MassCampaign, runtime: Runtime
+    ) -> None:
+        """Library materials become attachments with media ids valid for days (uploaded now
+        if the cached ones are stale), once per campaign, so every chunk sends the same."""
+        from siyu.corps.service import corp_service
+        from siyu.materials.service import materials_service
+
+        entries = materials_service.wecom_attachments(
+            session,
+            corp=corp_service.get_or_404(session, campaign.corp_id),
+            runtime=runtime,
+            material_ids=[uuid.UUID(m) for m in campaign.material_ids],
+            purpose="mass_message",
+        )
+        campaign.attachments = [*campaign.attachments, *entries]
+        campaign.material_ids = []
 
     def finish_plan(self, session: Session, campaign: MassCampaign, now: datetime) -> None:
         """Totals, task rows and the first send job of each sender."""

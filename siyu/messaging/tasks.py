@@ -17,7 +17,9 @@ TRACK_JOB = "messaging.track_campaign"
 
 @job(PLAN_JOB, max_attempts=5, retry_base_seconds=10.0)
 def plan_campaign(ctx: JobContext, campaign_id: str) -> None:
-    messaging_service.plan(ctx.session, campaign_id=uuid.UUID(campaign_id), now=ctx.now)
+    messaging_service.plan(
+        ctx.session, campaign_id=uuid.UUID(campaign_id), now=ctx.now, runtime=ctx.runtime
+    )
 
 
 @job(SEND_JOB, max_attempts=8, retry_base_seconds=10.0)
