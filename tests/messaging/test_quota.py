@@ -68,7 +68,7 @@ def test_opted_out_lost_and_unrelated_people_are_left_out_with_their_reason(mass
     world = mass.world
     response = mass.api.post(mass.url("/mass-opt-outs"), json={"customer_ids": [opted]})
     assert response.status_code == 204, response.text
-    gone_ext = [c for c in world.wecom.customers.values()][2].external_userid
+    gone_ext = list(world.wecom.customers.values())[2].external_userid
     world.act("customer_deletes_staff", userid="alice", external_userid=gone_ext)
     world.deliver()
     preview = mass.api.post(

@@ -59,7 +59,7 @@ export const NAVIGATION: NavEntry[] = [
   { name: 'segments', path: 'segments', label: 'segments', icon: Filter, ready: true },
   { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: false },
   { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: true },
-  { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },
+  { name: 'mass-campaigns', path: 'mass-campaigns', label: 'massCampaigns', icon: Promotion, ready: true },
   { name: 'automation', path: 'automation', label: 'automation', icon: MagicStick, ready: false },
   { name: 'commerce', path: 'commerce', label: 'commerce', icon: ShoppingCart, ready: false },
   { name: 'fission', path: 'fission', label: 'fission', icon: Share, ready: false },

@@ -890,6 +890,348 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/mass-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Mass Campaigns */
+        get: operations["list_mass_campaigns"];
+        put?: never;
+        /** Create Mass Campaign */
+        post: operations["create_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Mass Campaign
+         * @description Who it would reach if sent at `send_at`, and who would be left out and why.
+         */
+        post: operations["preview_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Mass Campaign */
+        get: operations["get_mass_campaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Mass Campaign */
+        post: operations["cancel_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mass Campaign Recipients
+         * @description Per-customer (or per-group) rows; `status=left_out` lists who was left out and why.
+         */
+        get: operations["list_mass_campaign_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Mass Campaign
+         * @description Fetch confirmations and results now instead of at the next 10-minute round.
+         */
+        post: operations["refresh_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/remind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remind Mass Campaign
+         * @description Remind the senders who have not confirmed (≤ 3 times per task in 24 h).
+         */
+        post: operations["remind_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Mass Campaign Report */
+        get: operations["get_mass_campaign_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Mass Campaign Tasks */
+        get: operations["list_mass_campaign_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-opt-outs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Mass Opt Outs
+         * @description People who asked for no more mass messages: every later plan leaves them out.
+         */
+        post: operations["add_mass_opt_outs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Mass Settings */
+        get: operations["get_mass_settings"];
+        /** Update Mass Settings */
+        put: operations["update_mass_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/material-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Material File
+         * @description The file is the body, its type the Content-Type header. Limits (WeCom's): image
+         *     ≤10 MB jpg/png, video ≤10 MB mp4, file ≤20 MB. Then create the material with `file_id`.
+         */
+        post: operations["upload_material_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/material-folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Material Folders */
+        get: operations["list_material_folders"];
+        put?: never;
+        /** Create Material Folder */
+        post: operations["create_material_folder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/material-folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Material Folder */
+        delete: operations["delete_material_folder"];
+        options?: never;
+        head?: never;
+        /** Update Material Folder */
+        patch: operations["update_material_folder"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/material-tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Material Tags */
+        get: operations["list_material_tags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/materials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Materials
+         * @description Company materials and the personal ones in your data scope, newest first.
+         */
+        get: operations["list_materials"];
+        put?: never;
+        /**
+         * Create Material
+         * @description `content` by kind: text{content}, link{url, desc, picurl}, miniprogram{appid, page},
+         *     poster{template}; image, file and video carry only their `file_id`.
+         */
+        post: operations["create_material"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/materials/{material_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Material */
+        get: operations["get_material"];
+        put?: never;
+        post?: never;
+        /** Delete Material */
+        delete: operations["delete_material"];
+        options?: never;
+        head?: never;
+        /** Update Material */
+        patch: operations["update_material"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/materials/{material_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Material File
+         * @description The material's file, for preview in the console.
+         */
+        get: operations["download_material_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/members": {
         parameters: {
             query?: never;
@@ -924,6 +1266,120 @@ export interface paths {
         head?: never;
         /** Update Member */
         patch: operations["update_member"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Replies */
+        get: operations["list_replies"];
+        put?: never;
+        /**
+         * Create Reply
+         * @description `text` may use the variables of `list_reply_variables` ({nickname}, …); `{{` is a brace.
+         */
+        post: operations["create_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/replies/{reply_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Reply */
+        get: operations["get_reply"];
+        put?: never;
+        post?: never;
+        /** Delete Reply */
+        delete: operations["delete_reply"];
+        options?: never;
+        head?: never;
+        /** Update Reply */
+        patch: operations["update_reply"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/replies/{reply_id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render Reply
+         * @description The text with variables filled in (422 names an unknown variable or a missing value),
+         *     and the materials to attach.
+         */
+        post: operations["render_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/reply-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Reply Groups */
+        get: operations["list_reply_groups"];
+        put?: never;
+        /** Create Reply Group */
+        post: operations["create_reply_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/reply-groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Reply Group */
+        delete: operations["delete_reply_group"];
+        options?: never;
+        head?: never;
+        /** Update Reply Group */
+        patch: operations["update_reply_group"];
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/reply-variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Reply Variables */
+        get: operations["list_reply_variables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/corps/{corp_id}/sales-stages": {
@@ -1613,6 +2069,37 @@ export interface components {
             /** Scopes */
             scopes: string[];
         };
+        /**
+         * Attachment
+         * @description One WeCom attachment as add_msg_template takes it: `{"msgtype": "image", "image": {…}}`.
+         */
+        Attachment: {
+            /** File */
+            file?: {
+                [key: string]: unknown;
+            } | null;
+            /** Image */
+            image?: {
+                [key: string]: unknown;
+            } | null;
+            /** Link */
+            link?: {
+                [key: string]: unknown;
+            } | null;
+            /** Miniprogram */
+            miniprogram?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Msgtype
+             * @enum {string}
+             */
+            msgtype: "image" | "link" | "miniprogram" | "video" | "file";
+            /** Video */
+            video?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** AuditEvent */
         AuditEvent: {
             /** Action */
@@ -1755,6 +2242,146 @@ export interface components {
              * @description mark_tag calls queued to WeCom (one per relation)
              */
             wecom_marks: number;
+        };
+        /** Campaign */
+        Campaign: {
+            /** Attachments */
+            attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Audience Count */
+            audience_count: number;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Label */
+            created_by_label: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Left Out */
+            left_out: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Owner Rule */
+            owner_rule: string;
+            /** Planned At */
+            planned_at: string | null;
+            /** Reachable Count */
+            reachable_count: number;
+            /** Requested At */
+            requested_at: string | null;
+            /** Segment Id */
+            segment_id: string | null;
+            /** Status */
+            status: string;
+            /** Text */
+            text: string | null;
+        };
+        /** CampaignCreate */
+        CampaignCreate: {
+            /** Attachments */
+            attachments?: components["schemas"]["Attachment"][];
+            /** Chat Ids */
+            chat_ids?: string[] | null;
+            /** Condition */
+            condition?: (components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"]) | null;
+            /** Customer Ids */
+            customer_ids?: string[] | null;
+            /**
+             * Kind
+             * @default customers
+             * @enum {string}
+             */
+            kind: "customers" | "groups";
+            /** Material Ids */
+            material_ids?: string[];
+            /** Name */
+            name: string;
+            /**
+             * Owner Rule
+             * @default most_recent
+             * @enum {string}
+             */
+            owner_rule: "most_recent" | "earliest_added" | "primary_owner";
+            /** Owner Userids */
+            owner_userids?: string[] | null;
+            /** Segment Id */
+            segment_id?: string | null;
+            /**
+             * Send At
+             * @description None: now (after quiet hours)
+             */
+            send_at?: string | null;
+            /**
+             * Text
+             * @description One text for everyone (no variables)
+             */
+            text?: string | null;
+        };
+        /** CampaignReport */
+        CampaignReport: {
+            /** Audience */
+            audience: number;
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Confirmation Rate */
+            confirmation_rate: number | null;
+            /** Confirmed Tasks */
+            confirmed_tasks: number;
+            /**
+             * Conversions
+             * @description None: not known
+             */
+            conversions: number | null;
+            /** Conversions Note */
+            conversions_note: string;
+            /** Deleted Within 24H */
+            deleted_within_24h: number;
+            /** Deleted Within 72H */
+            deleted_within_72h: number;
+            /** Deletion Rate 72H */
+            deletion_rate_72h: number | null;
+            /** Delivered */
+            delivered: number;
+            /** Left Out */
+            left_out: {
+                [key: string]: number;
+            };
+            /** Reachable */
+            reachable: number;
+            /**
+             * Replies
+             * @description None: not known
+             */
+            replies: number | null;
+            /** Replies Note */
+            replies_note: string;
+            /** Staff */
+            staff: components["schemas"]["StaffReport"][];
+            /** Tasks */
+            tasks: number;
         };
         /**
          * ChannelCondition
@@ -2884,6 +3511,266 @@ export interface components {
              */
             group: string;
         };
+        /** MassSettingsOut */
+        MassSettingsOut: {
+            /** Daily Cap */
+            daily_cap: number | null;
+            /** Quiet End Hour */
+            quiet_end_hour: number | null;
+            /** Quiet Start Hour */
+            quiet_start_hour: number | null;
+            /** Quota Rule */
+            quota_rule: string;
+            /** Weekly Cap */
+            weekly_cap: number | null;
+        };
+        /** MassSettingsUpdate */
+        MassSettingsUpdate: {
+            /** Daily Cap */
+            daily_cap?: number | null;
+            /** Quiet End Hour */
+            quiet_end_hour?: number | null;
+            /** Quiet Start Hour */
+            quiet_start_hour?: number | null;
+            /** Quota Rule */
+            quota_rule?: ("days_in_month" | "four_per_month" | "seven_per_week" | "one_per_day") | null;
+            /** Weekly Cap */
+            weekly_cap?: number | null;
+        };
+        /** Material */
+        Material: {
+            /** Content */
+            content: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            file?: components["schemas"]["MaterialFileInfo"] | null;
+            /** Folder Id */
+            folder_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "text" | "image" | "link" | "miniprogram" | "file" | "video" | "poster";
+            /** Last Used At */
+            last_used_at: string | null;
+            /**
+             * Owner Userid
+             * @description Null for company materials
+             */
+            owner_userid: string | null;
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Usage Count */
+            usage_count: number;
+        };
+        /** MaterialCreate */
+        MaterialCreate: {
+            /** Content */
+            content?: {
+                [key: string]: unknown;
+            };
+            /**
+             * File Id
+             * @description From upload_material_file
+             */
+            file_id?: string | null;
+            /** Folder Id */
+            folder_id?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "text" | "image" | "link" | "miniprogram" | "file" | "video" | "poster";
+            /**
+             * Personal
+             * @description Yours only (staff members' materials always are); else the company's
+             * @default false
+             */
+            personal: boolean;
+            /** Tags */
+            tags?: string[];
+            /** Title */
+            title: string;
+        };
+        /** MaterialDetail */
+        MaterialDetail: {
+            /** Content */
+            content: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            file?: components["schemas"]["MaterialFileInfo"] | null;
+            /** Folder Id */
+            folder_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "text" | "image" | "link" | "miniprogram" | "file" | "video" | "poster";
+            /** Last Used At */
+            last_used_at: string | null;
+            media?: components["schemas"]["MaterialMediaState"] | null;
+            /**
+             * Owner Userid
+             * @description Null for company materials
+             */
+            owner_userid: string | null;
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Usage Count */
+            usage_count: number;
+            /** Usages */
+            usages?: components["schemas"]["MaterialUsageCount"][];
+        };
+        /** MaterialFileInfo */
+        MaterialFileInfo: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** File Name */
+            file_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Media Type */
+            media_type: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
+        /** MaterialFolder */
+        MaterialFolder: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Material Count
+             * @default 0
+             */
+            material_count: number;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /** MaterialFolderCreate */
+        MaterialFolderCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+        };
+        /** MaterialFolderUpdate */
+        MaterialFolderUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+        };
+        /** MaterialMediaState */
+        MaterialMediaState: {
+            /** Expires At */
+            expires_at: string | null;
+            /** Media Id */
+            media_id: string | null;
+            /** Media Type */
+            media_type: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            /** Url */
+            url: string | null;
+        };
+        /** MaterialTagCount */
+        MaterialTagCount: {
+            /** Count */
+            count: number;
+            /** Tag */
+            tag: string;
+        };
+        /** MaterialUpdate */
+        MaterialUpdate: {
+            /** Content */
+            content?: {
+                [key: string]: unknown;
+            } | null;
+            /** File Id */
+            file_id?: string | null;
+            /** Folder Id */
+            folder_id?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Title */
+            title?: string | null;
+        };
+        /** MaterialUsageCount */
+        MaterialUsageCount: {
+            /** Count */
+            count: number;
+            /**
+             * Last Used At
+             * Format: date-time
+             */
+            last_used_at: string;
+            /** Purpose */
+            purpose: string;
+        };
         /** Member */
         Member: {
             /**
@@ -3008,6 +3895,11 @@ export interface components {
              */
             type: "not";
         };
+        /** OptOutBody */
+        OptOutBody: {
+            /** Customer Ids */
+            customer_ids: string[];
+        };
         /** OrNode */
         OrNode: {
             /** Children */
@@ -3032,6 +3924,16 @@ export interface components {
         Page_BulkTagJob_: {
             /** Items */
             items: components["schemas"]["BulkTagJob"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Campaign] */
+        Page_Campaign_: {
+            /** Items */
+            items: components["schemas"]["Campaign"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -3118,6 +4020,36 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[Material] */
+        Page_Material_: {
+            /** Items */
+            items: components["schemas"]["Material"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Recipient] */
+        Page_Recipient_: {
+            /** Items */
+            items: components["schemas"]["Recipient"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Reply] */
+        Page_Reply_: {
+            /** Items */
+            items: components["schemas"]["Reply"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Page[SegmentEvaluation] */
         Page_SegmentEvaluation_: {
             /** Items */
@@ -3195,6 +4127,49 @@ export interface components {
             /** Staff Userid */
             staff_userid: string;
         };
+        /** ReachPreview */
+        ReachPreview: {
+            /** Audience */
+            audience: number;
+            /**
+             * Left Out
+             * @description By reason: no_quota, frequency_cap, no_relation, lost, opted_out
+             */
+            left_out: {
+                [key: string]: number;
+            };
+            /** Moved By Quiet Hours */
+            moved_by_quiet_hours: boolean;
+            /** Reachable */
+            reachable: number;
+            /**
+             * Send At
+             * Format: date-time
+             * @description When it would go out (after quiet hours)
+             */
+            send_at: string;
+            /** Staff */
+            staff: components["schemas"]["StaffReach"][];
+            /** Tasks */
+            tasks: number;
+        };
+        /** Recipient */
+        Recipient: {
+            /** Chat Id */
+            chat_id: string | null;
+            /** Customer Id */
+            customer_id: string | null;
+            /** External Userid */
+            external_userid: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Staff Userid */
+            staff_userid: string | null;
+            /** Status */
+            status: string;
+        };
         /** RecordIn */
         RecordIn: {
             /** Claims */
@@ -3216,6 +4191,168 @@ export interface components {
             name: string;
             /** Wecom Tag Id */
             wecom_tag_id: string | null;
+        };
+        /** RemindResult */
+        RemindResult: {
+            /**
+             * At Cap
+             * @description Tasks already reminded 3 times in the last 24 h
+             */
+            at_cap: number;
+            /** Reminded */
+            reminded: number;
+            /**
+             * Skipped
+             * @description Tasks confirmed, cancelled or not yet created
+             */
+            skipped: number;
+        };
+        /** RenderedReply */
+        RenderedReply: {
+            /** Material Ids */
+            material_ids: string[];
+            /** Text */
+            text: string;
+        };
+        /** Reply */
+        Reply: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Group Id
+             * Format: uuid
+             */
+            group_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Material Ids */
+            material_ids: string[];
+            /** Position */
+            position: number;
+            /** Text */
+            text: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Use Count */
+            use_count: number;
+            /**
+             * Variables
+             * @description Variables the text uses
+             */
+            variables?: string[];
+        };
+        /** ReplyCreate */
+        ReplyCreate: {
+            /**
+             * Group Id
+             * Format: uuid
+             */
+            group_id: string;
+            /** Material Ids */
+            material_ids?: string[];
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+            /** Title */
+            title: string;
+        };
+        /** ReplyGroup */
+        ReplyGroup: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /**
+             * Reply Count
+             * @default 0
+             */
+            reply_count: number;
+        };
+        /** ReplyGroupCreate */
+        ReplyGroupCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+        };
+        /** ReplyGroupUpdate */
+        ReplyGroupUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+        };
+        /** ReplyRender */
+        ReplyRender: {
+            /**
+             * Count Use
+             * @description Count this as one use of the reply
+             * @default false
+             */
+            count_use: boolean;
+            /**
+             * Values
+             * @example {
+             *       "nickname": "小王",
+             *       "staff_name": "李店长"
+             *     }
+             */
+            values?: {
+                [key: string]: string;
+            };
+        };
+        /** ReplyUpdate */
+        ReplyUpdate: {
+            /** Group Id */
+            group_id?: string | null;
+            /** Material Ids */
+            material_ids?: string[] | null;
+            /** Position */
+            position?: number | null;
+            /** Text */
+            text?: string | null;
+            /** Title */
+            title?: string | null;
+        };
+        /** ReplyVariable */
+        ReplyVariable: {
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
         };
         /**
          * Role
@@ -3526,6 +4663,32 @@ export interface components {
             /** Status */
             status?: (1 | 2 | 4 | 5) | null;
         };
+        /** StaffReach */
+        StaffReach: {
+            /** Left Out */
+            left_out: number;
+            /** Reachable */
+            reachable: number;
+            /** Staff Userid */
+            staff_userid: string;
+            /** Tasks */
+            tasks: number;
+        };
+        /** StaffReport */
+        StaffReport: {
+            /** Confirmed Tasks */
+            confirmed_tasks: number;
+            /** Deleted Within 72H */
+            deleted_within_72h: number;
+            /** Delivered */
+            delivered: number;
+            /** Recipients */
+            recipients: number;
+            /** Staff Userid */
+            staff_userid: string;
+            /** Tasks */
+            tasks: number;
+        };
         /** StageChange */
         StageChange: {
             /**
@@ -3784,6 +4947,34 @@ export interface components {
              * @enum {string}
              */
             type: "tags";
+        };
+        /** Task */
+        Task: {
+            /** Chunk */
+            chunk: number;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Error */
+            error: string | null;
+            /** Fail Count */
+            fail_count: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Msgid */
+            msgid: string | null;
+            /** Recipients */
+            recipients: number;
+            /** Reminders */
+            reminders: string[];
+            /** Staff Userid */
+            staff_userid: string;
+            /** Status */
+            status: string;
+            /** Wecom Status */
+            wecom_status: number | null;
         };
         /** TimelineEntry */
         TimelineEntry: {
@@ -5951,6 +7142,857 @@ export interface operations {
             };
         };
     };
+    list_mass_campaigns: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Campaign_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_mass_campaign_recipients: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                reason?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Recipient_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    refresh_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remind_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemindResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_mass_campaign_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_mass_campaign_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_mass_opt_outs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OptOutBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_mass_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MassSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_mass_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MassSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MassSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_material_file: {
+        parameters: {
+            query: {
+                media_type: "image" | "video" | "file";
+                file_name: string;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialFileInfo"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Type not accepted */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_material_folders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialFolder"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_material_folder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialFolderCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialFolder"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_material_folder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folder_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_material_folder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folder_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialFolderUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialFolder"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_material_tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialTagCount"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_materials: {
+        parameters: {
+            query?: {
+                kind?: ("text" | "image" | "link" | "miniprogram" | "file" | "video" | "poster") | null;
+                folder_id?: string | null;
+                /** @description Only materials in no folder */
+                unfiled?: boolean;
+                tag?: string | null;
+                /** @description Words in the title */
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Material_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_material_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_members: {
         parameters: {
             query?: never;
@@ -6070,6 +8112,375 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_replies: {
+        parameters: {
+            query?: {
+                group_id?: string | null;
+                /** @description Words in title or text */
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Reply_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    render_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyRender"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedReply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_reply_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyGroup"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_reply_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyGroupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyGroup"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_reply_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_reply_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyGroupUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyGroup"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_reply_variables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyVariable"][];
                 };
             };
             /** @description Validation Error */

@@ -29,6 +29,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   'settings-inbox': () => import('@/modules/inbox/views/InboxView.vue'),
   'settings-wecom-calls': () => import('@/modules/wecom/views/WeComCallsView.vue'),
   'settings-audit': () => import('@/modules/audit/views/AuditLogView.vue'),
+  'mass-campaigns': () => import('@/modules/messaging/views/CampaignListView.vue'),
 }
 const comingSoon = () => import('@/components/ComingSoonView.vue')
 
@@ -64,6 +65,12 @@ const detailPages: RouteRecordRaw[] = [
     name: 'group-detail',
     component: () => import('@/modules/groups/views/GroupDetailView.vue'),
     meta: { label: 'groups', nav: 'groups' },
+  },
+  {
+    path: 'mass-campaigns/:campaignId',
+    name: 'mass-campaign-detail',
+    component: () => import('@/modules/messaging/views/CampaignDetailView.vue'),
+    meta: { label: 'massCampaigns', nav: 'mass-campaigns' },
   },
 ]
 
