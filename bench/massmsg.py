@@ -42,8 +42,8 @@ CUSTOMERS = int(os.environ.get("SIYU_BENCH_MASSMSG_CUSTOMERS", "1000000"))
 
 def plan_once(url: str, corp_id: uuid.UUID) -> dict[str, float]:
     """One campaign to everyone, planned as the worker plans it (in one transaction)."""
-    from siyu.messaging.models import MassCampaign, MassSettings, MassTask
     from siyu.jobs.registry import load_job_modules
+    from siyu.messaging.models import MassCampaign, MassSettings, MassTask
     from siyu.messaging.service import messaging_service
 
     load_job_modules()  # planning queues the send jobs (rows only: no queue is bound here)
