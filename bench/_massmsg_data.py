@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
-from bench._segments_data import NOW, STAFF, Tokens, _Ids, _Writer
+from bench._segments_data import NOW, STAFF, Tokens, _Ids, _Writer, start_ids, write_chunk
 
 CHUNK = 50_000
 TABLES = ("customers", "follow_relations", "customer_facts")
@@ -49,11 +49,7 @@ def generate(engines: dict[str, Engine], *, corp_id: uuid.UUID, customers: int, 
     writers = [_Writer(engine) for engine in engines.values()]
     for writer in writers:
         writer.drop_indexes()
-    ids = _Ids(int((NOW.replace(tzinfo=UTC) - timedelta(days=4 * 365)).timestamp() * 1000))
-    for chunk in _rows(corp_id.hex, customers, random.Random(seed), ids):
-        for writer in writers:
-            for table in TABLES:
-                if chunk[table]:
-                    writer.write(table, chunk[table])
+    for chunk in _rows(corp_id.hex, customers, random.Random(seed), start_ids()):
+        write_chunk(writers, chunk)
     for writer in writers:
         writer.finish()
