@@ -40,6 +40,7 @@ Rows = Select[*tuple[Any, ...]]
 
 PLAN_JOB = "messaging.plan"
 SEND_JOB = "messaging.send"
+DISPATCH_JOB = "messaging.dispatch"
 CHUNK = {"customers": planner.CUSTOMER_CHUNK, "groups": planner.GROUP_CHUNK}
 _FINAL = ("finished", "cancelled", "failed")
 
@@ -323,20 +324,31 @@ class MessagingService:
         campaign.audience_count, campaign.reachable_count = audience, reachable
         campaign.left_out, campaign.planned_at = left_out, now
         rows = [
-            MassTask(
-                campaign_id=campaign.id, corp_id=campaign.corp_id, staff_userid=staff,
-                chunk=chunk, recipients=n,
-            )
+            {
+                "id": new_id(), "campaign_id": campaign.id, "corp_id": campaign.corp_id,
+                "staff_userid": staff, "chunk": chunk, "recipients": n, "status": "pending",
+                "fail_count": 0, "reminders": [], "created_at": now, "updated_at": now,
+            }
             for staff, chunk, n in planner.chunks(session, campaign.id)
         ]  # fmt: skip
-        tasks.add_all(session, rows)
+        tasks.insert_many(session, rows)
         campaign.status = "sending" if rows else "finished"
         if not rows:
             campaign.finished_at, campaign.error = now, "nobody in the audience could receive it"
-        for task in rows:
-            if task.chunk == 0:
-                self.enqueue_send(session, task)
+        else:
+            # The send jobs are queued by their own job: the plan's transaction (which holds
+            # SQLite's write lock) stays as short as the SQL.
+            enqueue(
+                session, DISPATCH_JOB, key=f"{DISPATCH_JOB}:{campaign.id}",
+                args={"campaign_id": str(campaign.id)}, corp_id=campaign.corp_id,
+            )  # fmt: skip
         session.flush()
+
+    def dispatch(self, session: Session, *, campaign_id: uuid.UUID) -> None:
+        """Queue each sender's first chunk (the next ones follow as each is recorded)."""
+        for task in tasks.of_campaign(session, campaign_id):
+            if task.chunk == 0 and task.status == "pending":
+                self.enqueue_send(session, task)
 
     def enqueue_send(self, session: Session, task: MassTask) -> None:
         enqueue(

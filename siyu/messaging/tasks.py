@@ -9,7 +9,7 @@ from siyu.corps.service import corp_service
 from siyu.jobs import JobContext, enqueue, job, periodic
 from siyu.messaging import sending, tracking
 from siyu.messaging.repository import campaigns, recipients, tasks
-from siyu.messaging.service import PLAN_JOB, SEND_JOB, messaging_service
+from siyu.messaging.service import DISPATCH_JOB, PLAN_JOB, SEND_JOB, messaging_service
 from siyu.wecom.client import client_for
 
 TRACK_JOB = "messaging.track_campaign"
@@ -20,6 +20,11 @@ def plan_campaign(ctx: JobContext, campaign_id: str) -> None:
     messaging_service.plan(
         ctx.session, campaign_id=uuid.UUID(campaign_id), now=ctx.now, runtime=ctx.runtime
     )
+
+
+@job(DISPATCH_JOB, max_attempts=5)
+def dispatch_campaign(ctx: JobContext, campaign_id: str) -> None:
+    messaging_service.dispatch(ctx.session, campaign_id=uuid.UUID(campaign_id))
 
 
 @job(SEND_JOB, max_attempts=8, retry_base_seconds=10.0)
