@@ -245,6 +245,19 @@ def _chunks(
     yield out
 
 
+def start_ids() -> _Ids:
+    """Ids from four years ago on, so every generated row is older than the benchmark's own."""
+    return _Ids(int((NOW.replace(tzinfo=UTC) - timedelta(days=4 * 365)).timestamp() * 1000))
+
+
+def write_chunk(writers: Sequence[_Writer], chunk: dict[str, list[tuple[Any, ...]]]) -> None:
+    """One chunk of rows (table → rows) into every database."""
+    for writer in writers:
+        for table, rows in chunk.items():
+            if rows:
+                writer.write(table, rows)
+
+
 def generate(
     engines: dict[str, Engine], *, corp_id: uuid.UUID, customers: int, seed: int
 ) -> DataSpec:
@@ -252,14 +265,11 @@ def generate(
     writers = [_Writer(engine) for engine in engines.values()]
     for writer in writers:
         writer.drop_indexes()
-    ids = _Ids(int((NOW.replace(tzinfo=UTC) - timedelta(days=4 * 365)).timestamp() * 1000))
+    ids = start_ids()
     _write_tags(writers, spec, ids)
     for chunk in _chunks(spec, customers, random.Random(seed), ids):
         spec.tag_links += len(chunk["follow_relation_tags"]) + len(chunk["customer_tags"])
-        for writer in writers:
-            for table in TABLES:
-                if chunk[table]:
-                    writer.write(table, chunk[table])
+        write_chunk(writers, chunk)
     for writer in writers:
         writer.finish()
     return spec

@@ -25,6 +25,7 @@ def build_api_router() -> APIRouter:
     from siyu.inbox.routes import router as inbox_router
     from siyu.lost.routes import router as lost_router
     from siyu.materials.routes import router as materials_router
+    from siyu.messaging.routes import router as messaging_router
     from siyu.moments.routes import router as moments_router
     from siyu.profile.customer_routes import router as profile_customer_router
     from siyu.profile.routes import router as profile_router
@@ -63,4 +64,5 @@ def build_api_router() -> APIRouter:
     router.include_router(materials_router)
     router.include_router(replies_router)
     router.include_router(moments_router)
+    router.include_router(messaging_router)
     return router

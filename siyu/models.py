@@ -15,6 +15,7 @@ from siyu.inbox import models as inbox_models
 from siyu.jobs import models as jobs_models
 from siyu.lost import models as lost_models
 from siyu.materials import models as materials_models
+from siyu.messaging import models as messaging_models
 from siyu.moments import models as moments_models
 from siyu.profile import models as profile_models
 from siyu.replies import models as replies_models
@@ -43,6 +44,7 @@ __all__ = [
     "lost_models",
     "materials_models",
     "moments_models",
+    "messaging_models",
     "profile_models",
     "replies_models",
     "segments_models",

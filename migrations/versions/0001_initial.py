@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:21:29.016314
+Create Date: 2026-12-01 15:21:52.643067
 """
 
 from collections.abc import Sequence
@@ -584,6 +584,77 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("corp_id", name=op.f("pk_lost_alert_settings")),
+    )
+    op.create_table(
+        "mass_campaigns",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("attachments", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("material_ids", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("segment_id", sa.Uuid(), nullable=True),
+        sa.Column("condition", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("customer_ids", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("chat_ids", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("owner_userids", siyu.db.types.PortableJSON(), nullable=True),
+        sa.Column("owner_rule", sa.String(length=24), nullable=False),
+        sa.Column("scope", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("due_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("requested_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("planned_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("audience_count", sa.Integer(), nullable=False),
+        sa.Column("reachable_count", sa.Integer(), nullable=False),
+        sa.Column("left_out", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("error", sa.String(length=255), nullable=True),
+        sa.Column("created_by_label", sa.String(length=128), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_mass_campaigns_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mass_campaigns")),
+    )
+    with op.batch_alter_table("mass_campaigns", schema=None) as batch_op:
+        batch_op.create_index("ix_mass_campaigns_corp_id_id", ["corp_id", "id"], unique=False)
+        batch_op.create_index("ix_mass_campaigns_status_due_at", ["status", "due_at"], unique=False)
+
+    op.create_table(
+        "mass_opt_outs",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_mass_opt_outs_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("corp_id", "customer_id", name=op.f("pk_mass_opt_outs")),
+    )
+    op.create_table(
+        "mass_settings",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("quota_rule", sa.String(length=24), nullable=False),
+        sa.Column("daily_cap", sa.Integer(), nullable=True),
+        sa.Column("weekly_cap", sa.Integer(), nullable=True),
+        sa.Column("quiet_start_hour", sa.Integer(), nullable=True),
+        sa.Column("quiet_end_hour", sa.Integer(), nullable=True),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_mass_settings_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("corp_id", name=op.f("pk_mass_settings")),
     )
     op.create_table(
         "material_files",
@@ -1189,6 +1260,91 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("batch_id", "record_no", "seq", name=op.f("pk_identity_claims")),
     )
+    op.create_table(
+        "mass_recipients",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("campaign_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=True),
+        sa.Column("chat_id", sa.String(length=64), nullable=True),
+        sa.Column("external_userid", sa.String(length=64), nullable=True),
+        sa.Column("staff_userid", sa.String(length=64), nullable=True),
+        sa.Column("chunk", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=16), nullable=True),
+        sa.Column("counted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["mass_campaigns.id"],
+            name=op.f("fk_mass_recipients_campaign_id_mass_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mass_recipients")),
+    )
+    with op.batch_alter_table("mass_recipients", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_mass_recipients_campaign_id_staff_userid_chunk",
+            ["campaign_id", "staff_userid", "chunk"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_mass_recipients_campaign_id_status", ["campaign_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            "ix_mass_recipients_corp_id_chat_id_counted_at",
+            ["corp_id", "chat_id", "counted_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_mass_recipients_corp_id_customer_id_counted_at",
+            ["corp_id", "customer_id", "counted_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "mass_tasks",
+        sa.Column("campaign_id", sa.Uuid(), nullable=False),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("chunk", sa.Integer(), nullable=False),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("msgid", sa.String(length=128), nullable=True),
+        sa.Column("fail_count", sa.Integer(), nullable=False),
+        sa.Column("wecom_status", sa.Integer(), nullable=True),
+        sa.Column("confirmed_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_in_wecom_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminders", siyu.db.types.PortableJSON(), nullable=False),
+        sa.Column("error", sa.String(length=255), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["mass_campaigns.id"],
+            name=op.f("fk_mass_tasks_campaign_id_mass_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["corp_id"], ["corps.id"], name=op.f("fk_mass_tasks_corp_id_corps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mass_tasks")),
+        sa.UniqueConstraint(
+            "campaign_id",
+            "staff_userid",
+            "chunk",
+            name=op.f("uq_mass_tasks_campaign_id_staff_userid_chunk"),
+        ),
+    )
+    with op.batch_alter_table("mass_tasks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_mass_tasks_msgid"), ["msgid"], unique=False)
+
     op.create_table(
         "materials",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -2270,6 +2426,17 @@ def downgrade() -> None:
         batch_op.drop_index("ix_materials_corp_id_folder_id_id")
 
     op.drop_table("materials")
+    with op.batch_alter_table("mass_tasks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mass_tasks_msgid"))
+
+    op.drop_table("mass_tasks")
+    with op.batch_alter_table("mass_recipients", schema=None) as batch_op:
+        batch_op.drop_index("ix_mass_recipients_corp_id_customer_id_counted_at")
+        batch_op.drop_index("ix_mass_recipients_corp_id_chat_id_counted_at")
+        batch_op.drop_index("ix_mass_recipients_campaign_id_status")
+        batch_op.drop_index("ix_mass_recipients_campaign_id_staff_userid_chunk")
+
+    op.drop_table("mass_recipients")
     op.drop_table("identity_claims")
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.drop_index("ix_group_members_corp_id_member_id")
@@ -2334,6 +2501,13 @@ def downgrade() -> None:
     op.drop_table("moment_posts")
     op.drop_table("material_folders")
     op.drop_table("material_files")
+    op.drop_table("mass_settings")
+    op.drop_table("mass_opt_outs")
+    with op.batch_alter_table("mass_campaigns", schema=None) as batch_op:
+        batch_op.drop_index("ix_mass_campaigns_status_due_at")
+        batch_op.drop_index("ix_mass_campaigns_corp_id_id")
+
+    op.drop_table("mass_campaigns")
     op.drop_table("lost_alert_settings")
     with op.batch_alter_table("inbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_events_status_received_at")

@@ -49,6 +49,7 @@ BUILTIN_JOB_MODULES = (
     "siyu.materials.tasks",
     "siyu.groupcodes.tasks",
     "siyu.moments.tasks",
+    "siyu.messaging.tasks",
 )
 
 

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
 from siyu.audit.service import audit_service
@@ -72,6 +72,21 @@ class SegmentService:
         check_tree(session, corp_id=scope.corp_id, condition=condition)
         ctx = CompileContext(session=session, corp_id=scope.corp_id, now=utcnow())
         return and_(base, segment_compiler.where(condition, ctx))
+
+    def member_ids(
+        self,
+        session: Session,
+        *,
+        scope: DataScope,
+        condition: Condition | None,
+        customer_ids: builtins.list[uuid.UUID] | None = None,
+    ) -> Select[uuid.UUID]:
+        """The matching people's ids as a select, for domains that plan over them in one SQL
+        statement (messaging); `customer_ids` limits it to an explicit selection."""
+        where = self.where(session, scope=scope, condition=condition)
+        if customer_ids is not None:
+            where = and_(where, people.among(customer_ids))
+        return select(CustomerFacts.customer_id).where(where)
 
     # -- evaluating --------------------------------------------------------------------------------
     def matches(

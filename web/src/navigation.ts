@@ -62,7 +62,7 @@ export const NAVIGATION: NavEntry[] = [
   { name: 'acquisition', path: 'acquisition', label: 'acquisition', icon: Aim, ready: true },
   { name: 'groups', path: 'groups', label: 'groups', icon: ChatDotRound, ready: true },
   { name: 'group-codes', path: 'group-codes', label: 'groupCodes', icon: ChatDotRound, ready: true },
-  { name: 'reach', path: 'reach', label: 'reach', icon: Promotion, ready: false },
+  { name: 'mass-campaigns', path: 'mass-campaigns', label: 'massCampaigns', icon: Promotion, ready: true },
   { name: 'moments', path: 'moments', label: 'moments', icon: Camera, ready: true },
   {
     name: 'library-pages',

@@ -1287,6 +1287,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/corps/{corp_id}/mass-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Mass Campaigns */
+        get: operations["list_mass_campaigns"];
+        put?: never;
+        /** Create Mass Campaign */
+        post: operations["create_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Mass Campaign
+         * @description Who it would reach if sent at `send_at`, and who would be left out and why.
+         */
+        post: operations["preview_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Mass Campaign */
+        get: operations["get_mass_campaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Mass Campaign */
+        post: operations["cancel_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mass Campaign Recipients
+         * @description Per-customer (or per-group) rows; `status=left_out` lists who was left out and why.
+         */
+        get: operations["list_mass_campaign_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Mass Campaign
+         * @description Fetch confirmations and results now instead of at the next 10-minute round.
+         */
+        post: operations["refresh_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/remind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remind Mass Campaign
+         * @description Remind the senders who have not confirmed (≤ 3 times per task in 24 h).
+         */
+        post: operations["remind_mass_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Mass Campaign Report */
+        get: operations["get_mass_campaign_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-campaigns/{campaign_id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Mass Campaign Tasks */
+        get: operations["list_mass_campaign_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-opt-outs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Mass Opt Outs
+         * @description People who asked for no more mass messages: every later plan leaves them out.
+         */
+        post: operations["add_mass_opt_outs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/corps/{corp_id}/mass-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Mass Settings */
+        get: operations["get_mass_settings"];
+        /** Update Mass Settings */
+        put: operations["update_mass_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corps/{corp_id}/material-files": {
         parameters: {
             query?: never;
@@ -2397,37 +2601,6 @@ export interface components {
             /** Scopes */
             scopes: string[];
         };
-        /**
-         * Attachment
-         * @description A WeCom welcome attachment body as send_welcome_msg takes it (API-FACTS §4.4).
-         */
-        Attachment: {
-            /** File */
-            file?: {
-                [key: string]: unknown;
-            } | null;
-            /** Image */
-            image?: {
-                [key: string]: unknown;
-            } | null;
-            /** Link */
-            link?: {
-                [key: string]: unknown;
-            } | null;
-            /** Miniprogram */
-            miniprogram?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Msgtype
-             * @enum {string}
-             */
-            msgtype: "image" | "link" | "miniprogram" | "video" | "file";
-            /** Video */
-            video?: {
-                [key: string]: unknown;
-            } | null;
-        };
         /** AuditEvent */
         AuditEvent: {
             /** Action */
@@ -2570,6 +2743,146 @@ export interface components {
              * @description mark_tag calls queued to WeCom (one per relation)
              */
             wecom_marks: number;
+        };
+        /** Campaign */
+        Campaign: {
+            /** Attachments */
+            attachments: {
+                [key: string]: unknown;
+            }[];
+            /** Audience Count */
+            audience_count: number;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Label */
+            created_by_label: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Left Out */
+            left_out: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Owner Rule */
+            owner_rule: string;
+            /** Planned At */
+            planned_at: string | null;
+            /** Reachable Count */
+            reachable_count: number;
+            /** Requested At */
+            requested_at: string | null;
+            /** Segment Id */
+            segment_id: string | null;
+            /** Status */
+            status: string;
+            /** Text */
+            text: string | null;
+        };
+        /** CampaignCreate */
+        CampaignCreate: {
+            /** Attachments */
+            attachments?: components["schemas"]["siyu__messaging__schemas__Attachment"][];
+            /** Chat Ids */
+            chat_ids?: string[] | null;
+            /** Condition */
+            condition?: (components["schemas"]["AndNode"] | components["schemas"]["OrNode"] | components["schemas"]["NotNode"] | components["schemas"]["TagsCondition"] | components["schemas"]["FieldCondition"] | components["schemas"]["StageCondition"] | components["schemas"]["StaffCondition"] | components["schemas"]["DepartmentCondition"] | components["schemas"]["ChannelCondition"] | components["schemas"]["AddedCondition"] | components["schemas"]["LastInteractionCondition"] | components["schemas"]["GroupCondition"] | components["schemas"]["StatusCondition"]) | null;
+            /** Customer Ids */
+            customer_ids?: string[] | null;
+            /**
+             * Kind
+             * @default customers
+             * @enum {string}
+             */
+            kind: "customers" | "groups";
+            /** Material Ids */
+            material_ids?: string[];
+            /** Name */
+            name: string;
+            /**
+             * Owner Rule
+             * @default most_recent
+             * @enum {string}
+             */
+            owner_rule: "most_recent" | "earliest_added" | "primary_owner";
+            /** Owner Userids */
+            owner_userids?: string[] | null;
+            /** Segment Id */
+            segment_id?: string | null;
+            /**
+             * Send At
+             * @description None: now (after quiet hours)
+             */
+            send_at?: string | null;
+            /**
+             * Text
+             * @description One text for everyone (no variables)
+             */
+            text?: string | null;
+        };
+        /** CampaignReport */
+        CampaignReport: {
+            /** Audience */
+            audience: number;
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Confirmation Rate */
+            confirmation_rate: number | null;
+            /** Confirmed Tasks */
+            confirmed_tasks: number;
+            /**
+             * Conversions
+             * @description None: not known
+             */
+            conversions: number | null;
+            /** Conversions Note */
+            conversions_note: string;
+            /** Deleted Within 24H */
+            deleted_within_24h: number;
+            /** Deleted Within 72H */
+            deleted_within_72h: number;
+            /** Deletion Rate 72H */
+            deletion_rate_72h: number | null;
+            /** Delivered */
+            delivered: number;
+            /** Left Out */
+            left_out: {
+                [key: string]: number;
+            };
+            /** Reachable */
+            reachable: number;
+            /**
+             * Replies
+             * @description None: not known
+             */
+            replies: number | null;
+            /** Replies Note */
+            replies_note: string;
+            /** Staff */
+            staff: components["schemas"]["StaffReport"][];
+            /** Tasks */
+            tasks: number;
         };
         /** Channel */
         Channel: {
@@ -4122,7 +4435,7 @@ export interface components {
                 [key: string]: number;
             };
             /** Welcome Attachments */
-            welcome_attachments?: components["schemas"]["Attachment"][];
+            welcome_attachments?: components["schemas"]["siyu__acquisition__schemas__Attachment"][];
             /** Welcome Material Ids */
             welcome_material_ids?: string[];
             /**
@@ -4170,7 +4483,7 @@ export interface components {
                 [key: string]: number;
             } | null;
             /** Welcome Attachments */
-            welcome_attachments?: components["schemas"]["Attachment"][] | null;
+            welcome_attachments?: components["schemas"]["siyu__acquisition__schemas__Attachment"][] | null;
             /** Welcome Material Ids */
             welcome_material_ids?: string[] | null;
             /** Welcome Text */
@@ -4263,6 +4576,32 @@ export interface components {
              * @description The staff userid, or the WeCom department id as text
              */
             group: string;
+        };
+        /** MassSettingsOut */
+        MassSettingsOut: {
+            /** Daily Cap */
+            daily_cap: number | null;
+            /** Quiet End Hour */
+            quiet_end_hour: number | null;
+            /** Quiet Start Hour */
+            quiet_start_hour: number | null;
+            /** Quota Rule */
+            quota_rule: string;
+            /** Weekly Cap */
+            weekly_cap: number | null;
+        };
+        /** MassSettingsUpdate */
+        MassSettingsUpdate: {
+            /** Daily Cap */
+            daily_cap?: number | null;
+            /** Quiet End Hour */
+            quiet_end_hour?: number | null;
+            /** Quiet Start Hour */
+            quiet_start_hour?: number | null;
+            /** Quota Rule */
+            quota_rule?: ("days_in_month" | "four_per_month" | "seven_per_week" | "one_per_day") | null;
+            /** Weekly Cap */
+            weekly_cap?: number | null;
         };
         /** Material */
         Material: {
@@ -4906,6 +5245,11 @@ export interface components {
              */
             type: "not";
         };
+        /** OptOutBody */
+        OptOutBody: {
+            /** Customer Ids */
+            customer_ids: string[];
+        };
         /** OrNode */
         OrNode: {
             /** Children */
@@ -4930,6 +5274,16 @@ export interface components {
         Page_BulkTagJob_: {
             /** Items */
             items: components["schemas"]["BulkTagJob"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Campaign] */
+        Page_Campaign_: {
+            /** Items */
+            items: components["schemas"]["Campaign"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -5030,6 +5384,16 @@ export interface components {
         Page_MomentPostRow_: {
             /** Items */
             items: components["schemas"]["MomentPostRow"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[Recipient] */
+        Page_Recipient_: {
+            /** Items */
+            items: components["schemas"]["Recipient"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -5137,6 +5501,49 @@ export interface components {
             /** Staff Userid */
             staff_userid: string;
         };
+        /** ReachPreview */
+        ReachPreview: {
+            /** Audience */
+            audience: number;
+            /**
+             * Left Out
+             * @description By reason: no_quota, frequency_cap, no_relation, lost, opted_out
+             */
+            left_out: {
+                [key: string]: number;
+            };
+            /** Moved By Quiet Hours */
+            moved_by_quiet_hours: boolean;
+            /** Reachable */
+            reachable: number;
+            /**
+             * Send At
+             * Format: date-time
+             * @description When it would go out (after quiet hours)
+             */
+            send_at: string;
+            /** Staff */
+            staff: components["schemas"]["StaffReach"][];
+            /** Tasks */
+            tasks: number;
+        };
+        /** Recipient */
+        Recipient: {
+            /** Chat Id */
+            chat_id: string | null;
+            /** Customer Id */
+            customer_id: string | null;
+            /** External Userid */
+            external_userid: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Staff Userid */
+            staff_userid: string | null;
+            /** Status */
+            status: string;
+        };
         /** RecordIn */
         RecordIn: {
             /** Claims */
@@ -5158,6 +5565,21 @@ export interface components {
             name: string;
             /** Wecom Tag Id */
             wecom_tag_id: string | null;
+        };
+        /** RemindResult */
+        RemindResult: {
+            /**
+             * At Cap
+             * @description Tasks already reminded 3 times in the last 24 h
+             */
+            at_cap: number;
+            /** Reminded */
+            reminded: number;
+            /**
+             * Skipped
+             * @description Tasks confirmed, cancelled or not yet created
+             */
+            skipped: number;
         };
         /** RenderedReply */
         RenderedReply: {
@@ -5639,6 +6061,32 @@ export interface components {
             /** Status */
             status?: (1 | 2 | 4 | 5) | null;
         };
+        /** StaffReach */
+        StaffReach: {
+            /** Left Out */
+            left_out: number;
+            /** Reachable */
+            reachable: number;
+            /** Staff Userid */
+            staff_userid: string;
+            /** Tasks */
+            tasks: number;
+        };
+        /** StaffReport */
+        StaffReport: {
+            /** Confirmed Tasks */
+            confirmed_tasks: number;
+            /** Deleted Within 72H */
+            deleted_within_72h: number;
+            /** Delivered */
+            delivered: number;
+            /** Recipients */
+            recipients: number;
+            /** Staff Userid */
+            staff_userid: string;
+            /** Tasks */
+            tasks: number;
+        };
         /** StaffStats */
         StaffStats: {
             /** Adds */
@@ -5909,6 +6357,34 @@ export interface components {
              */
             type: "tags";
         };
+        /** Task */
+        Task: {
+            /** Chunk */
+            chunk: number;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Error */
+            error: string | null;
+            /** Fail Count */
+            fail_count: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Msgid */
+            msgid: string | null;
+            /** Recipients */
+            recipients: number;
+            /** Reminders */
+            reminders: string[];
+            /** Staff Userid */
+            staff_userid: string;
+            /** Status */
+            status: string;
+            /** Wecom Status */
+            wecom_status: number | null;
+        };
         /** TimeWindow */
         TimeWindow: {
             /** End */
@@ -6142,7 +6618,7 @@ export interface components {
         /** WelcomeDefaultUpdate */
         WelcomeDefaultUpdate: {
             /** Attachments */
-            attachments?: components["schemas"]["Attachment"][];
+            attachments?: components["schemas"]["siyu__acquisition__schemas__Attachment"][];
             /** Material Ids */
             material_ids?: string[];
             /**
@@ -6172,6 +6648,68 @@ export interface components {
             start: string;
             /** Weekdays */
             weekdays?: number[];
+        };
+        /**
+         * Attachment
+         * @description A WeCom welcome attachment body as send_welcome_msg takes it (API-FACTS §4.4).
+         */
+        siyu__acquisition__schemas__Attachment: {
+            /** File */
+            file?: {
+                [key: string]: unknown;
+            } | null;
+            /** Image */
+            image?: {
+                [key: string]: unknown;
+            } | null;
+            /** Link */
+            link?: {
+                [key: string]: unknown;
+            } | null;
+            /** Miniprogram */
+            miniprogram?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Msgtype
+             * @enum {string}
+             */
+            msgtype: "image" | "link" | "miniprogram" | "video" | "file";
+            /** Video */
+            video?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * Attachment
+         * @description One WeCom attachment as add_msg_template takes it: `{"msgtype": "image", "image": {…}}`.
+         */
+        siyu__messaging__schemas__Attachment: {
+            /** File */
+            file?: {
+                [key: string]: unknown;
+            } | null;
+            /** Image */
+            image?: {
+                [key: string]: unknown;
+            } | null;
+            /** Link */
+            link?: {
+                [key: string]: unknown;
+            } | null;
+            /** Miniprogram */
+            miniprogram?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Msgtype
+             * @enum {string}
+             */
+            msgtype: "image" | "link" | "miniprogram" | "video" | "file";
+            /** Video */
+            video?: {
+                [key: string]: unknown;
+            } | null;
         };
     };
     responses: never;
@@ -9147,6 +9685,438 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LostDailyCount"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_mass_campaigns: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Campaign_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_mass_campaign_recipients: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                reason?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Recipient_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    refresh_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remind_mass_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemindResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_mass_campaign_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_mass_campaign_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_mass_opt_outs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OptOutBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_mass_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MassSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_mass_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                corp_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MassSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MassSettingsOut"];
                 };
             };
             /** @description Validation Error */

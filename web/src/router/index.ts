@@ -35,6 +35,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   replies: () => import('@/modules/replies/views/RepliesView.vue'),
   acquisition: () => import('@/modules/acquisition/views/AcquisitionView.vue'),
   moments: () => import('@/modules/moments/views/MomentListView.vue'),
+  'mass-campaigns': () => import('@/modules/messaging/views/CampaignListView.vue'),
 }
 const comingSoon = () => import('@/components/ComingSoonView.vue')
 
@@ -82,6 +83,12 @@ const detailPages: RouteRecordRaw[] = [
     name: 'moment-detail',
     component: () => import('@/modules/moments/views/MomentDetailView.vue'),
     meta: { label: 'moments', nav: 'moments' },
+  },
+  {
+    path: 'mass-campaigns/:campaignId',
+    name: 'mass-campaign-detail',
+    component: () => import('@/modules/messaging/views/CampaignDetailView.vue'),
+    meta: { label: 'massCampaigns', nav: 'mass-campaigns' },
   },
 ]
 
