@@ -149,6 +149,7 @@ def run(tmp: Path) -> None:
         f'exec "$@" >/dev/null 2>>{sandbox_log}',
         "_",
         *[sys.executable, "-m", "siyu.sandbox.cli", "serve", "--port", str(sandbox_port)],
+        *["--callback-senders", "16"],
     ]
     with server_process(sandbox_cmd, url=sandbox, start_timeout=300):
         control = httpx.Client(base_url=sandbox, timeout=30)

@@ -65,7 +65,15 @@ class CallbackEmitter:
         attempts: int = 3,
         retry_delay: float = 1.0,
         log_size: int = 10_000,
+        senders: int = 1,
     ) -> None:
+        """`senders` threads deliver concurrently, as WeCom does (it never waits for one
+        callback's answer before sending the next). One sender keeps submission order apart
+        from injected faults, which most tests want; load runs use several, or one slow
+        answer would hold up every later event (and expire their welcome codes)."""
+        if senders < 1:
+            raise ValueError("senders must be at least 1")
+        self.senders = senders
         self.faults = faults
         self.timeout = timeout
         self.attempts = attempts
@@ -76,20 +84,24 @@ class CallbackEmitter:
         self._seq = 0
         self._busy = 0
         self._idle = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._held: Outgoing | None = None
+        self._threads: list[threading.Thread] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="sandbox-callbacks", daemon=True)
-            self._thread.start()
+        if not self._threads:
+            self._threads = [
+                threading.Thread(target=self._run, name=f"sandbox-callbacks-{n}", daemon=True)
+                for n in range(self.senders)
+            ]
+            for thread in self._threads:
+                thread.start()
 
     def stop(self) -> None:
-        if self._thread is not None:
+        for _ in self._threads:
             self._queue.put(None)
-            self._thread.join(timeout=self.timeout * self.attempts + 5)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout=self.timeout * self.attempts + 5)
+        self._threads = []
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every submitted event has been delivered, dropped or given up on."""
@@ -124,42 +136,40 @@ class CallbackEmitter:
             self._idle.notify_all()
 
     def _run(self) -> None:
+        # Each sender holds back at most one event of its own for the reorder fault.
+        held: list[Outgoing] = []
         with httpx.Client(timeout=self.timeout) as client:
             while True:
                 try:
                     item = self._queue.get(timeout=0.2)
                 except queue.Empty:
                     # Nothing followed a held-back event: deliver it now rather than never.
-                    if self._held is not None:
-                        held, self._held = self._held, None
-                        self._deliver(client, held, "reordered")
-                        self._done()
+                    self._release(client, held)
                     continue
                 if item is None:
-                    if self._held is not None:  # never strand a held-back event at shutdown
-                        held, self._held = self._held, None
-                        self._deliver(client, held, "reordered")
-                        self._done()
+                    self._release(client, held)  # never strand a held-back event at shutdown
                     return
-                self._handle(client, item)
+                self._handle(client, item, held)
 
-    def _handle(self, client: httpx.Client, item: Outgoing) -> None:
+    def _release(self, client: httpx.Client, held: list[Outgoing]) -> None:
+        while held:
+            self._deliver(client, held.pop(), "reordered")
+            self._done()
+
+    def _handle(self, client: httpx.Client, item: Outgoing, held: list[Outgoing]) -> None:
         fate = self.faults.callback_fate()
         if fate == "drop":
             self._record(item, "dropped", attempts=0, status=None)
             self._done()
             return
-        if fate == "reorder" and self._held is None:
-            self._held = item  # delivered after the next event
+        if fate == "reorder" and not held:
+            held.append(item)  # delivered after the next event
             return
         self._deliver(client, item, "delivered")
         if fate == "duplicate":
             self._deliver(client, item, "duplicate")
         self._done()
-        if self._held is not None:
-            held, self._held = self._held, None
-            self._deliver(client, held, "reordered")
-            self._done()
+        self._release(client, held)
 
     def _deliver(self, client: httpx.Client, item: Outgoing, kind: str) -> None:
         crypto = WXBizMsgCrypt(item.token, item.encoding_aes_key, item.corp_id)

@@ -45,6 +45,12 @@ def serve(
     save_every: float = typer.Option(
         60.0, help="Seconds between snapshots when --state-file is set."
     ),
+    callback_senders: int = typer.Option(
+        4,
+        min=1,
+        max=64,
+        help="Callbacks delivered concurrently, as WeCom does (1 keeps submission order).",
+    ),
 ) -> None:
     """Serve WeCom's /cgi-bin/ API and the /sandbox/ control API."""
     state = SandboxState(seed=seed)
@@ -52,7 +58,7 @@ def serve(
         state.state_file = str(state_file)
         if load_state(state, state_file):
             console.print(f"[green]restored[/] world from {state_file}")
-    emitter = CallbackEmitter(state.faults)
+    emitter = CallbackEmitter(state.faults, senders=callback_senders)
     asgi = create_sandbox_app(state, emitter=emitter)
     emitter.start()
     demo_corp = build_demo(state) if demo else None

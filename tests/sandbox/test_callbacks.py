@@ -359,3 +359,68 @@ class TestTimeout:
             server.shutdown()
             server.server_close()
         assert [(r["outcome"], r["attempts"]) for r in emitter.log()] == [("delivered", 2)]
+
+    def test_several_senders_deliver_past_a_slow_answer_exactly_once(
+        self, state: SandboxState, corp: Corp
+    ) -> None:
+        """With several senders (as WeCom sends), one slow answer holds up only its own event:
+        the rest are delivered meanwhile, and every event exactly once."""
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from siyu.sandbox import behaviours
+        from siyu.sandbox.world import make_customer
+
+        release = threading.Event()
+        arrived: list[int] = []
+        lock = threading.Lock()
+
+        class FirstIsSlow(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with lock:
+                    arrived.append(len(arrived))
+                    first = len(arrived) == 1
+                if first:
+                    release.wait(10)  # answers only once the others have arrived
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), FirstIsSlow)
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        emitter = CallbackEmitter(state.faults, timeout=20, senders=4)
+        state.emitter = emitter
+        corp.callback_url = f"http://127.0.0.1:{server.server_address[1]}/cb"
+        emitter.start()
+        try:
+            with state.lock:
+                for _ in range(12):
+                    behaviours.add_customer(
+                        state, corp, userid="alice", customer=make_customer(state.rng, START)
+                    )
+            for _ in range(200):  # the other 11 arrive while the first is still unanswered
+                with lock:
+                    if len(arrived) == 12:
+                        break
+                threading.Event().wait(0.05)
+            release.set()
+            assert emitter.drain(20)
+        finally:
+            emitter.stop()
+            server.shutdown()
+            server.server_close()
+        log = emitter.log()
+        assert len(arrived) == 12
+        assert sorted(r["seq"] for r in log) == sorted({r["seq"] for r in log})
+        assert {(r["outcome"], r["attempts"]) for r in log} == {("delivered", 1)}
+        assert len(log) == 12
+
+    def test_senders_must_be_positive(self, state: SandboxState) -> None:
+        with pytest.raises(ValueError, match="at least 1"):
+            CallbackEmitter(state.faults, senders=0)
