@@ -1,7 +1,12 @@
-"""Over a thousand joins through one code: no group passes its cap, groups rotate out at the
-threshold (before they are full), and the owner hears once that the standbys ran out."""
+"""Many joins through one code: no group passes its cap, groups rotate out at the threshold
+(before they are full), and the owner hears once that the standbys ran out.
+
+CI runs 14 groups (200 joins, nine rotations); `SIYU_GROUPCODE_GROUPS=70` runs 1,040 joins
+through 70 groups (measured at 297–538 s on a loaded 2-core machine)."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from fastapi import FastAPI
@@ -11,14 +16,15 @@ from tests.groupcodes.helpers import create_code, customers, new_groups, scan, u
 from tests.profile.helpers import admin
 
 CAP = 20  # WeCom's cap in this world (the sandbox refuses the 21st member with 90503)
-GROUPS = 70  # 5 active + 65 standby
-JOINS = 1040  # 70 groups × 15 customers (+ the owner = 16, the threshold) is 1050
-# Over a thousand joins, each through the inbox and its handler: slower than most tests.
-pytestmark = pytest.mark.timeout(900)
+GROUPS = int(os.environ.get("SIYU_GROUPCODE_GROUPS", "14"))  # 5 active, the rest standby
+# Each group takes 15 customers (+ the owner = 16, the threshold); ten short of filling them all.
+JOINS = GROUPS * 15 - 10
+# Every join goes through the inbox and its handler: slower than most tests.
+pytestmark = pytest.mark.timeout(max(300, JOINS))
 BATCH = 3  # callbacks delivered together, as a burst reaches the inbox
 
 
-def test_a_thousand_joins_never_overfill_a_group(app: FastAPI, world: World) -> None:
+def test_joins_never_overfill_a_group(app: FastAPI, world: World) -> None:
     world.state.rules.group_size_cap = CAP
     world.state.rules.daily_passive_add_cap = JOINS  # the customers are not what this is about
     client = admin(app, world)
