@@ -4,6 +4,11 @@ SQLAlchemy's executemany spends most of its time building per-row parameter dict
 running generic bind processing; here the statement is compiled once, each column's bind
 processor is looked up once, and the driver gets plain tuples (or dicts, for named styles).
 The values are exactly what SQLAlchemy would send, so both dialects store the same thing.
+
+PostgreSQL gets them through COPY instead: psycopg's executemany is one statement per row
+(pipelined), and the server's per-statement cost made a million-row insert take minutes.
+With `ignore_conflicts`, COPY fills a columns-only temporary table and one INSERT ... SELECT
+... ON CONFLICT DO NOTHING moves the rows, so the outcome equals the row-by-row statement.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,10 +78,42 @@ def bulk_insert(
                 last_in[i] = value
                 values[i] = last_out[i] = processor(value)
         params.append(values)
-    if not compiled.positional:
-        params = [dict(zip(names, values, strict=True)) for values in params]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(str(compiled), params)
+        if dialect.name == "postgresql":
+            _copy(cursor, table, names, params, ignore_conflicts)
+        elif compiled.positional:
+            cursor.executemany(str(compiled), params)
+        else:
+            cursor.executemany(str(compiled), [dict(zip(names, v, strict=True)) for v in params])
     finally:
         cursor.close()
+
+
+def _copy(
+    cursor: Any,
+    table: Table,
+    names: Sequence[str],
+    params: Sequence[Sequence[Any]],
+    ignore_conflicts: Sequence[str],
+) -> None:
+    """COPY `params` (positional, in `names` order) into `table` (psycopg 3)."""
+    columns = ", ".join(f'"{name}"' for name in names)
+    target = f'"{table.name}"'
+    if ignore_conflicts:
+        target = f'"_bulk_{uuid4().hex[:12]}"'
+        # Column types only (no NOT NULL, no defaults, no indexes): a staging area for COPY.
+        cursor.execute(
+            f'CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS '
+            f'SELECT {columns} FROM "{table.name}" WITH NO DATA'
+        )
+    with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        for values in params:
+            copy.write_row(values)
+    if ignore_conflicts:
+        keys = ", ".join(f'"{name}"' for name in ignore_conflicts)
+        cursor.execute(
+            f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM {target} '
+            f"ON CONFLICT ({keys}) DO NOTHING"
+        )
+        cursor.execute(f"DROP TABLE {target}")
