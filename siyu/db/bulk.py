@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import Any
 from uuid import uuid4
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -97,23 +98,41 @@ def _copy(
     params: Sequence[Sequence[Any]],
     ignore_conflicts: Sequence[str],
 ) -> None:
-    """COPY `params` (positional, in `names` order) into `table` (psycopg 3)."""
+    """COPY `params` (positional, in `names` order) into `table` (psycopg 3).
+
+    With `ignore_conflicts` the rows are first copied straight in under a savepoint (the
+    callers checked the keys, so a clash is rare); only on a unique violation do they go
+    through a temporary table and ON CONFLICT DO NOTHING.
+    """
     columns = ", ".join(f'"{name}"' for name in names)
-    target = f'"{table.name}"'
-    if ignore_conflicts:
-        target = f'"_bulk_{uuid4().hex[:12]}"'
-        # Column types only (no NOT NULL, no defaults, no indexes): a staging area for COPY.
-        cursor.execute(
-            f'CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS '
-            f'SELECT {columns} FROM "{table.name}" WITH NO DATA'
-        )
+    if not ignore_conflicts:
+        _copy_into(cursor, f'"{table.name}"', columns, params)
+        return
+    cursor.execute("SAVEPOINT siyu_bulk_copy")
+    try:
+        _copy_into(cursor, f'"{table.name}"', columns, params)
+    except UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT siyu_bulk_copy")
+    else:
+        cursor.execute("RELEASE SAVEPOINT siyu_bulk_copy")
+        return
+    cursor.execute("RELEASE SAVEPOINT siyu_bulk_copy")
+    staging = f'"_bulk_{uuid4().hex[:12]}"'
+    # Column types only (no NOT NULL, no defaults, no indexes): a staging area for COPY.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+        f'SELECT {columns} FROM "{table.name}" WITH NO DATA'
+    )
+    _copy_into(cursor, staging, columns, params)
+    keys = ", ".join(f'"{name}"' for name in ignore_conflicts)
+    cursor.execute(
+        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM {staging} '
+        f"ON CONFLICT ({keys}) DO NOTHING"
+    )
+    cursor.execute(f"DROP TABLE {staging}")
+
+
+def _copy_into(cursor: Any, target: str, columns: str, params: Sequence[Sequence[Any]]) -> None:
     with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
         for values in params:
             copy.write_row(values)
-    if ignore_conflicts:
-        keys = ", ".join(f'"{name}"' for name in ignore_conflicts)
-        cursor.execute(
-            f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM {target} '
-            f"ON CONFLICT ({keys}) DO NOTHING"
-        )
-        cursor.execute(f"DROP TABLE {target}")
