@@ -171,7 +171,7 @@ class SegmentService:
             children.append(ChannelCondition(type="channel", states=[filters.channel]))
         condition = AndNode(type="and", children=children) if children else None
         where = self.where(session, scope=access.scope, condition=condition)
-        search = people.search_clause(filters.q) if filters.q else None
+        search = people.search_clause(session, filters.q) if filters.q else None
         rows = people.page(
             session, where, before_id=decode_id_cursor(cursor), limit=limit + 1, search=search
         )
