@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from siyu.db.dialect import is_postgres
+from siyu.db.search import bulk_indexing
 
 
 def insert_statement(
@@ -83,10 +84,11 @@ def bulk_insert(
     try:
         if dialect.name == "postgresql":
             _copy(cursor, table, names, params, ignore_conflicts)
-        elif compiled.positional:
-            cursor.executemany(str(compiled), params)
         else:
-            cursor.executemany(str(compiled), [dict(zip(names, v, strict=True)) for v in params])
+            if not compiled.positional:
+                params = [dict(zip(names, values, strict=True)) for values in params]
+            with bulk_indexing(cursor, table.name):
+                cursor.executemany(str(compiled), params)
     finally:
         cursor.close()
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from siyu.corps.models import Corp
 from siyu.customers.models import Customer
 from siyu.db.bulk import bulk_insert
+from siyu.db.dialect import is_postgres
+from siyu.db.search import fts_table, indexed_contains
 from siyu.db.session import Database
 from siyu.identity.models import CustomerIdentity, IdentityMerge
 from siyu.kit.ids import new_id
@@ -102,3 +104,25 @@ def test_clashing_keys_are_skipped_and_the_rest_inserted(db: Database) -> None:
         total = session.scalar(select(func.count()).select_from(CustomerIdentity))
     assert owners == {"U1": first["id"], "U2": second["id"], "U3": second["id"]}
     assert total == 3
+
+
+def test_bulk_inserted_names_are_searchable(db: Database) -> None:
+    corp = make_corp(db)
+    with db.transaction() as session:
+        bulk_insert(session, Customer.__table__, [_person(corp, "欧阳小明")])  # type: ignore[arg-type]
+        bulk_insert(session, Customer.__table__, [_person(corp, "欧阳明月")])  # type: ignore[arg-type]
+    with db.transaction() as session:
+        # The insert trigger works again after a bulk insert: an ORM row is indexed too.
+        session.add(Customer(corp_id=corp.id, name="欧阳春"))
+    with db.transaction() as session:
+        condition = indexed_contains(session, Customer.__table__.c.name, "欧阳")
+        assert condition is None  # two characters: below the trigram index
+        condition = indexed_contains(session, Customer.__table__.c.name, "阳明月")
+        assert condition is not None
+        assert list(session.scalars(select(Customer.name).where(condition))) == ["欧阳明月"]
+        condition = indexed_contains(session, Customer.__table__.c.name, "欧阳春")
+        assert condition is not None
+        assert list(session.scalars(select(Customer.name).where(condition))) == ["欧阳春"]
+        if not is_postgres(session):
+            fts = fts_table("customers", "name")
+            session.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))
