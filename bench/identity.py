@@ -12,7 +12,9 @@ Prints JSON: `identity_resolution_seconds` (target ≤ 60) is the durable job's 
 staged claims, chunk transactions and merge history included; staging the claims (what an
 import or the batch API does before the job) is reported beside it as `staging_seconds`, and
 `cpu_seconds` is the process's CPU time for both, which a shared machine does not inflate.
-SQLite always, PostgreSQL when SIYU_BENCH_POSTGRES_URL is set; SIYU_BENCH_IDENTITIES scales.
+`resolution_cpu_seconds` is the job's share of it. SQLite and PostgreSQL (when
+SIYU_BENCH_POSTGRES_URL is set); SIYU_BENCH_IDENTITY_DATABASES picks ("sqlite,postgresql");
+SIYU_BENCH_IDENTITIES scales.
 """
 
 from __future__ import annotations
@@ -98,8 +100,10 @@ def bench_database(label: str, url: str) -> None:
         batch_id = batch.id
     staged = time.perf_counter() - started
     started = time.perf_counter()
+    resolution_cpu = time.process_time()
     status = run_batch(db.transaction, batch_id)
     seconds = time.perf_counter() - started
+    resolution_cpu = time.process_time() - resolution_cpu
     cpu = time.process_time() - cpu
     with db.transaction(write=False) as session:
         counts = {
@@ -122,15 +126,18 @@ def bench_database(label: str, url: str) -> None:
         claims=IDENTITIES,
         staging_seconds=round(staged, 3),
         cpu_seconds=round(cpu, 3),
+        resolution_cpu_seconds=round(resolution_cpu, 3),
         **counts,
     )
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        bench_database("sqlite", f"sqlite:///{Path(tmp) / 'identity.db'}")
+    wanted = os.environ.get("SIYU_BENCH_IDENTITY_DATABASES", "sqlite,postgresql").split(",")
+    if "sqlite" in wanted:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_database("sqlite", f"sqlite:///{Path(tmp) / 'identity.db'}")
     pg = os.environ.get("SIYU_BENCH_POSTGRES_URL")
-    if pg:
+    if pg and "postgresql" in wanted:
         name = f"siyu_bench_identity_{uuid.uuid4().hex[:8]}"
         admin = create_engine(pg, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:

@@ -11,6 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 import siyu.db.types
+% if not down_revision:
+from siyu.db import search
+% endif
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
@@ -20,8 +23,22 @@ depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
 
 def upgrade() -> None:
+% if not down_revision:
+    # Substring search indexes that model metadata cannot express (siyu/db/search.py).
+    dialect = op.get_bind().dialect.name
+    for statement in search.before_tables_statements(dialect):
+        op.execute(statement)
+% endif
     ${upgrades if upgrades else "pass"}
+% if not down_revision:
+    for statement in search.after_tables_statements(dialect):
+        op.execute(statement)
+% endif
 
 
 def downgrade() -> None:
+% if not down_revision:
+    for statement in search.drop_statements(op.get_bind().dialect.name):
+        op.execute(statement)
+% endif
     ${downgrades if downgrades else "pass"}

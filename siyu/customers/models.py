@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siyu.db.base import Base, IdMixin, TimestampMixin
+from siyu.db.search import trigram_index
 from siyu.kit.clock import utcnow
 
 # Customer.type as WeCom reports it.
@@ -33,6 +34,8 @@ class Customer(IdMixin, TimestampMixin, Base):
         # Segment and list filters (siyu/segments): added-date windows and status.
         Index("ix_customers_corp_id_first_added_at", "corp_id", "first_added_at"),
         Index("ix_customers_corp_id_status_id", "corp_id", "status", "id"),
+        # Name search (PostgreSQL; SQLite's FTS5 index is made by the migration): siyu/db/search.py.
+        trigram_index("customers", "name"),
     )
 
     corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))

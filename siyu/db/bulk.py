@@ -4,6 +4,11 @@ SQLAlchemy's executemany spends most of its time building per-row parameter dict
 running generic bind processing; here the statement is compiled once, each column's bind
 processor is looked up once, and the driver gets plain tuples (or dicts, for named styles).
 The values are exactly what SQLAlchemy would send, so both dialects store the same thing.
+
+PostgreSQL gets them through COPY instead: psycopg's executemany is one statement per row
+(pipelined), and the server's per-statement cost made a million-row insert take minutes.
+With `ignore_conflicts`, COPY fills a columns-only temporary table and one INSERT ... SELECT
+... ON CONFLICT DO NOTHING moves the rows, so the outcome equals the row-by-row statement.
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
+from uuid import uuid4
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from siyu.db.dialect import is_postgres
+from siyu.db.search import bulk_indexing
 
 
 def insert_statement(
@@ -72,10 +80,61 @@ def bulk_insert(
                 last_in[i] = value
                 values[i] = last_out[i] = processor(value)
         params.append(values)
-    if not compiled.positional:
-        params = [dict(zip(names, values, strict=True)) for values in params]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(str(compiled), params)
+        if dialect.name == "postgresql":
+            _copy(cursor, table, names, params, ignore_conflicts)
+        else:
+            if not compiled.positional:
+                params = [dict(zip(names, values, strict=True)) for values in params]
+            with bulk_indexing(cursor, table.name):
+                cursor.executemany(str(compiled), params)
     finally:
         cursor.close()
+
+
+def _copy(
+    cursor: Any,
+    table: Table,
+    names: Sequence[str],
+    params: Sequence[Sequence[Any]],
+    ignore_conflicts: Sequence[str],
+) -> None:
+    """COPY `params` (positional, in `names` order) into `table` (psycopg 3).
+
+    With `ignore_conflicts` the rows are first copied straight in under a savepoint (the
+    callers checked the keys, so a clash is rare); only on a unique violation do they go
+    through a temporary table and ON CONFLICT DO NOTHING.
+    """
+    columns = ", ".join(f'"{name}"' for name in names)
+    if not ignore_conflicts:
+        _copy_into(cursor, f'"{table.name}"', columns, params)
+        return
+    cursor.execute("SAVEPOINT siyu_bulk_copy")
+    try:
+        _copy_into(cursor, f'"{table.name}"', columns, params)
+    except UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT siyu_bulk_copy")
+    else:
+        cursor.execute("RELEASE SAVEPOINT siyu_bulk_copy")
+        return
+    cursor.execute("RELEASE SAVEPOINT siyu_bulk_copy")
+    staging = f'"_bulk_{uuid4().hex[:12]}"'
+    # Column types only (no NOT NULL, no defaults, no indexes): a staging area for COPY.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+        f'SELECT {columns} FROM "{table.name}" WITH NO DATA'
+    )
+    _copy_into(cursor, staging, columns, params)
+    keys = ", ".join(f'"{name}"' for name in ignore_conflicts)
+    cursor.execute(
+        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM {staging} '
+        f"ON CONFLICT ({keys}) DO NOTHING"
+    )
+    cursor.execute(f"DROP TABLE {staging}")
+
+
+def _copy_into(cursor: Any, target: str, columns: str, params: Sequence[Sequence[Any]]) -> None:
+    with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        for values in params:
+            copy.write_row(values)

@@ -98,7 +98,7 @@ def export_rows(session: Session, corp_id: uuid.UUID, raw: dict[str, Any]) -> It
     )
     condition = segment_service.parse(params.condition) if params.condition else None
     where = segment_service.where(session, scope=scope, condition=condition)
-    search = people.search_clause(params.search) if params.search else None
+    search = people.search_clause(session, params.search) if params.search else None
     after: uuid.UUID | None = None
     while True:
         ids = people.ids_after(session, where, after_id=after, limit=_BATCH, search=search)

@@ -202,7 +202,7 @@ class SegmentService:
         """The customer list: newest first, keyset pages."""
         condition = self.list_condition(session, access=access, filters=filters)
         where = self.where(session, scope=access.scope, condition=condition)
-        search = people.search_clause(filters.q) if filters.q else None
+        search = people.search_clause(session, filters.q) if filters.q else None
         rows = people.page(
             session, where, before_id=decode_id_cursor(cursor), limit=limit + 1, search=search
         )

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, inspect
 import siyu.models  # noqa: F401
 from siyu.db.base import Base
 from siyu.db.migrate import alembic_config, head_revision, upgrade
+from siyu.db.search import include_object
 from tests.helpers.databases import DatabaseFactory
 
 
@@ -44,8 +45,14 @@ class TestMigrationChain:
         engine = create_engine(database_factory.template_url)
         try:
             with engine.connect() as connection:
+                # The FTS5 search tables are raw DDL, not models (siyu/db/search.py).
                 context = MigrationContext.configure(
-                    connection, opts={"compare_type": True, "render_as_batch": True}
+                    connection,
+                    opts={
+                        "compare_type": True,
+                        "render_as_batch": True,
+                        "include_object": include_object,
+                    },
                 )
                 diff = compare_metadata(context, Base.metadata)
         finally:
