@@ -2,34 +2,45 @@
 
 WeCom reports no scans (neither does the sandbox): "adds" counts customers who added staff
 through a code's state, which is the closest honest number. Group joins are counted by the
-group-codes domain when installed (`register_group_join_counter`); until then they are null.
+group-codes domain: customers added through a channel who joined a group through any group
+code at or after that add.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from siyu.acquisition.loads import day_bounds
 from siyu.acquisition.models import Channel, CodeAdd, LiveCode, WelcomeSend
 from siyu.auth.scope import DataScope
 from siyu.customers.models import FollowRelation
+from siyu.groupcodes.service import group_code_service
 from siyu.kit.errors import Unprocessable
 
 MAX_DAYS = 366
-# (session, corp_id, since, until) → {channel_id: customers who joined one of its group codes}
-GroupJoinCounter = Callable[[Session, uuid.UUID, date, date], dict[uuid.UUID, int]]
-_group_join_counters: list[GroupJoinCounter] = []
 
 
-def register_group_join_counter(counter: GroupJoinCounter) -> None:
-    """For the group-codes domain: joins whose join-way state belongs to the channel."""
-    _group_join_counters.append(counter)
+def _joined_a_group(
+    session: Session, corp_id: uuid.UUID, key: Any, where: list[ColumnElement[bool]]
+) -> dict[Any, int]:
+    """Per `key` (code or channel): distinct customers among these adds (same range and data
+    scope as the funnel) who joined a group through a group code at or after their add; one
+    set-based count over the group-codes domain's joins."""
+    joins = group_code_service.member_joins(corp_id).subquery()
+    joined_after_add = exists().where(
+        joins.c.member_id == CodeAdd.external_userid, joins.c.joined_at >= CodeAdd.added_at
+    )
+    stmt = (
+        select(key, func.count(func.distinct(CodeAdd.external_userid)))
+        .where(*where, joined_after_add)
+        .group_by(key)
+    )
+    return {k: int(count) for k, count in session.execute(stmt)}
 
 
 def _check_range(since: date, until: date) -> None:
@@ -101,13 +112,15 @@ def by_code(
 ) -> list[dict[str, Any]]:
     where = _adds_where(scope, since, until, channel_id)
     counts = _grouped(session, CodeAdd.code_id, where)
+    joins = _joined_a_group(session, scope.corp_id, CodeAdd.code_id, where)
     codes = session.scalars(select(LiveCode).where(LiveCode.corp_id == scope.corp_id))
     rows = []
     for code in codes:
         if channel_id is not None and code.channel_id != channel_id:
             continue
         adds, welcomed, lost = counts.get(code.id, (0, 0, 0))
-        rows.append(_row(code.id, code.channel_id, code.name, adds, welcomed, None, lost))
+        joined = joins.get(code.id, 0)
+        rows.append(_row(code.id, code.channel_id, code.name, adds, welcomed, joined, lost))
     return rows
 
 
@@ -115,14 +128,13 @@ def by_channel(
     session: Session, *, scope: DataScope, since: date, until: date
 ) -> list[dict[str, Any]]:
     _check_range(since, until)
-    counts = _grouped(session, CodeAdd.channel_id, _adds_where(scope, since, until))
-    joins: dict[uuid.UUID, int] | None = None
-    for counter in _group_join_counters:
-        joins = {**(joins or {}), **counter(session, scope.corp_id, since, until)}
+    where = _adds_where(scope, since, until)
+    counts = _grouped(session, CodeAdd.channel_id, where)
+    joins = _joined_a_group(session, scope.corp_id, CodeAdd.channel_id, where)
     rows = []
     for channel in session.scalars(select(Channel).where(Channel.corp_id == scope.corp_id)):
         adds, welcomed, lost = counts.get(channel.id, (0, 0, 0))
-        joined = None if joins is None else joins.get(channel.id, 0)
+        joined = joins.get(channel.id, 0)
         rows.append(_row(None, channel.id, channel.name, adds, welcomed, joined, lost))
     return rows
 

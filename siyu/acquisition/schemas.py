@@ -222,7 +222,9 @@ class CodeStats(OutputSchema):
     name: str
     adds: int = Field(description="Adds carrying the code's state (WeCom cannot count scans)")
     welcomed: int
-    joined_group: int | None = Field(description="Null until group codes are linked")
+    joined_group: int | None = Field(
+        description="Customers added in the range who joined a group through a group code since"
+    )
     lost: int
     net: int
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
@@ -114,6 +114,11 @@ class GroupCodeRepository:
             .group_by(GroupCodeJoin.state)
         )
         return {state: int(count) for state, count in session.execute(stmt)}
+
+    def joins_of_members(self, corp_id: uuid.UUID) -> Select[str, datetime]:
+        return select(GroupCodeJoin.member_id, GroupCodeJoin.joined_at).where(
+            GroupCodeJoin.corp_id == corp_id
+        )
 
     def daily_joins(
         self, session: Session, code_id: uuid.UUID, since: date

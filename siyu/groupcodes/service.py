@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import structlog
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
@@ -84,6 +85,11 @@ class GroupCodeService:
         """Joins through group codes per join-way state since a China calendar day: what
         acquisition analytics counts as "joined a group" for its channels."""
         return repo.joins_by_state(session, corp_id, list(states), since) if states else {}
+
+    def member_joins(self, corp_id: uuid.UUID) -> Select[str, datetime]:
+        """(member_id, joined_at) of every join through a group code, as a selectable for
+        other domains' set-based counts (acquisition: channel adds that went on to join)."""
+        return repo.joins_of_members(corp_id)
 
     # -- writes --------------------------------------------------------------------------------
     def create(

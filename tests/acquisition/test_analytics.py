@@ -7,10 +7,30 @@ from fastapi import FastAPI
 from siyu.auth.models import Role, ScopeKind
 from tests.acquisition.helpers import scan, setup
 from tests.customers.world import World
+from tests.groupcodes.helpers import create_code as create_group_code
+from tests.groupcodes.helpers import new_groups
+from tests.groupcodes.helpers import scan as join_through
 from tests.helpers.auth import member_client
 from tests.profile.helpers import url
 
 DAY = {"since": "2026-03-10", "until": "2026-03-10"}  # the sandbox's day (tests.sandbox.START)
+
+
+class TestJoinedAGroup:
+    def test_counts_channel_adds_who_then_joined_through_a_group_code(
+        self, app: FastAPI, world: World
+    ) -> None:
+        client, code = setup(app, world, welcome_text="hi")
+        added = [scan(world, code) for _ in range(3)]
+        group_code = create_group_code(client, world, new_groups(world, 1))
+        for person in added[:2]:
+            join_through(world, group_code["config_id"], str(person["external_userid"]))
+        join_through(world, group_code["config_id"], str(added[0]["external_userid"]))  # again
+        world.deliver()
+        [channel] = client.get(url(world, "/acquisition/stats/channels"), params=DAY).json()
+        assert (channel["adds"], channel["joined_group"]) == (3, 2)
+        [per_code] = client.get(url(world, "/acquisition/stats/codes"), params=DAY).json()
+        assert per_code["joined_group"] == 2
 
 
 class TestStats:
@@ -30,7 +50,7 @@ class TestStats:
             1,
             2,
         )
-        assert channel["joined_group"] is None  # no group-codes domain registered
+        assert channel["joined_group"] == 0  # nobody has joined a group yet
         [per_code] = client.get(url(world, "/acquisition/stats/codes"), params=DAY).json()
         assert (per_code["code_id"], per_code["adds"]) == (code["id"], 3)
         [day] = client.get(url(world, "/acquisition/stats/daily"), params=DAY).json()
