@@ -57,17 +57,17 @@ def create_reply_group(session: DbSession, access: Editor, data: ReplyGroupCreat
     )
 
 
-@router.patch("/reply-groups/{group_id}", response_model=ReplyGroup)
+@router.patch("/reply-groups/{reply_group_id}", response_model=ReplyGroup)
 def update_reply_group(
-    session: DbSession, access: Editor, group_id: uuid.UUID, data: ReplyGroupUpdate
+    session: DbSession, access: Editor, reply_group_id: uuid.UUID, data: ReplyGroupUpdate
 ) -> ReplyGroup:
-    group = reply_service.group_or_404(session, access.corp_id, group_id)
+    group = reply_service.group_or_404(session, access.corp_id, reply_group_id)
     return ReplyGroup.model_validate(reply_service.update_group(session, group=group, data=data))
 
 
-@router.delete("/reply-groups/{group_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_reply_group(session: DbSession, access: Editor, group_id: uuid.UUID) -> Response:
-    group = reply_service.group_or_404(session, access.corp_id, group_id)
+@router.delete("/reply-groups/{reply_group_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_reply_group(session: DbSession, access: Editor, reply_group_id: uuid.UUID) -> Response:
+    group = reply_service.group_or_404(session, access.corp_id, reply_group_id)
     reply_service.delete_group(session, group=group)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

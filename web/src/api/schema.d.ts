@@ -1879,7 +1879,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/corps/{corp_id}/reply-groups/{group_id}": {
+    "/api/v1/corps/{corp_id}/reply-groups/{reply_group_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -2975,7 +2975,7 @@ export interface components {
             code_id: string | null;
             /**
              * Joined Group
-             * @description Null until group codes are linked
+             * @description Customers added in the range who joined a group through a group code since
              */
             joined_group: number | null;
             /** Lost */
@@ -11333,7 +11333,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                group_id: string;
+                reply_group_id: string;
                 corp_id: string;
             };
             cookie?: never;
@@ -11363,7 +11363,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                group_id: string;
+                reply_group_id: string;
                 corp_id: string;
             };
             cookie?: never;

@@ -25,8 +25,8 @@ export function createGroup(corpId: string, name: string, position: number): Pro
 
 export async function deleteGroup(corpId: string, id: string): Promise<void> {
   await unwrap(
-    api.DELETE('/api/v1/corps/{corp_id}/reply-groups/{group_id}', {
-      params: { path: { corp_id: corpId, group_id: id } },
+    api.DELETE('/api/v1/corps/{corp_id}/reply-groups/{reply_group_id}', {
+      params: { path: { corp_id: corpId, reply_group_id: id } },
     }),
   )
 }
