@@ -45,7 +45,7 @@ class TestConsoleShell:
         expect(page.get_by_test_id("corp-switcher")).to_contain_text(world.corp_name)
         expect(page.get_by_test_id("user-menu")).to_contain_text(world.display_name)
         nav = page.get_by_test_id("side-nav")
-        for label in ("概览", "客户", "客户分群", "触达", "员工", "设置"):
+        for label in ("概览", "客户", "客户分群", "群发消息", "员工", "设置"):
             expect(nav).to_contain_text(label)
         expect(page.get_by_test_id("staff-table")).to_contain_text(world.staff_names[0])
 
@@ -59,8 +59,8 @@ class TestConsoleShell:
         expect(nav).to_contain_text("Dashboard")
 
         # Pages still to come say so instead of breaking.
-        nav.get_by_text("Acquisition").click()
-        expect(page).to_have_url(f"{live_server.url}{corp_path}/acquisition")
+        nav.get_by_text("Automation").click()
+        expect(page).to_have_url(f"{live_server.url}{corp_path}/automation")
         expect(page.get_by_test_id("coming-soon")).to_contain_text("Coming soon")
 
         # The staff page lists the corp's members.
