@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
@@ -31,6 +32,8 @@ from tests.jobs.conftest import wait_for
 UNIQUE_EVENTS = 2000
 DUPLICATE_SHARE = 0.2
 PROBE_MODULES = ["tests.inbox.probe_handlers"]
+# Workers start cold several times over (each imports every domain before its first claim).
+pytestmark = pytest.mark.timeout(900)
 
 
 def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
@@ -52,6 +55,17 @@ def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
         stdout=log,
         stderr=log,
         cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def wait_until_started(log_path: Path, count: int) -> None:
+    """Until `count` workers have logged that they started: a cold worker imports every domain
+    first (seconds, or tens of seconds on a loaded CI machine), and a kill during its imports
+    tests nothing. The kills must land while workers are claiming and handling."""
+    wait_for(
+        lambda: log_path.read_bytes().count(b"worker_started") >= count,
+        timeout=180,
+        what=f"worker {count} to start",
     )
 
 
@@ -96,6 +110,7 @@ class TestInboxUnderWorkerKills:
             while feeder.is_alive() or kills < 4:
                 worker = start_worker(settings, tmp_path / "workers.log")
                 workers.append(worker)
+                wait_until_started(tmp_path / "workers.log", len(workers))
                 time.sleep(rng.uniform(0.5, 2.0))
                 worker.send_signal(signal.SIGKILL)
                 worker.wait(10)
@@ -113,7 +128,7 @@ class TestInboxUnderWorkerKills:
                     )
                     return left == 0
 
-            wait_for(all_handled, timeout=240, what="every inbox event to be handled")
+            wait_for(all_handled, timeout=480, what="every inbox event to be handled")
         finally:
             for worker in workers:
                 if worker.poll() is None:
