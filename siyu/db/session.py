@@ -20,6 +20,7 @@ from siyu.db.engine import build_engine
 log = structlog.get_logger(__name__)
 
 _AFTER_COMMIT = "siyu.after_commit"
+_AFTER_ROLLBACK = "siyu.after_rollback"
 _READ_ONLY = "siyu.read_only"
 _DATABASE = "siyu.database"
 
@@ -27,6 +28,12 @@ _DATABASE = "siyu.database"
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run `callback` after the session's transaction commits; drop it on rollback."""
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def on_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` if the session's transaction rolls back (or its commit fails): undo a
+    side effect outside the database, such as a file written for a row that never commits."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(callback)
 
 
 def write_after_read(session: Session, write: Callable[[Session], None]) -> None:
@@ -52,12 +59,23 @@ def write_after_read(session: Session, write: Callable[[Session], None]) -> None
 
 
 def _run_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_ROLLBACK, None)
     callbacks: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
     for callback in callbacks:
         try:
             callback()
         except Exception:  # the data is committed; a failed wake-up is re-driven by the sweeper
             log.exception("after_commit_callback_failed")
+
+
+def _run_after_rollback(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+    callbacks: list[Callable[[], None]] = session.info.pop(_AFTER_ROLLBACK, [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the rollback stands; what was not undone is logged
+            log.exception("after_rollback_callback_failed")
 
 
 def finish_session(session: Session, *, commit: bool) -> None:
@@ -68,15 +86,15 @@ def finish_session(session: Session, *, commit: bool) -> None:
         else:
             session.rollback()
     except BaseException:
-        session.info.pop(_AFTER_COMMIT, None)
         session.rollback()
         session.close()
+        _run_after_rollback(session)
         raise
     session.close()
     if commit:
         _run_after_commit(session)
     else:
-        session.info.pop(_AFTER_COMMIT, None)
+        _run_after_rollback(session)
 
 
 class Database:

@@ -87,6 +87,10 @@ def write_file(root: Path, key: str, data: bytes) -> None:
     partial.replace(path)
 
 
+def remove_file(root: Path, key: str) -> None:
+    (root / key).unlink(missing_ok=True)
+
+
 def read_file(root: Path, key: str) -> bytes:
     path = root / key
     if not path.is_file():

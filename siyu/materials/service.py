@@ -22,12 +22,20 @@ from sqlalchemy.orm import Session
 
 from siyu.auth.deps import Access
 from siyu.auth.models import Role
+from siyu.db.session import on_rollback
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import Forbidden, NotFound, Unprocessable
 from siyu.kit.ids import new_id
 from siyu.kit.pagination import decode_id_cursor, split_id_page
 from siyu.materials import attachments, media
-from siyu.materials.files import check_upload, clean_file_name, sha256_of, storage_key, write_file
+from siyu.materials.files import (
+    check_upload,
+    clean_file_name,
+    remove_file,
+    sha256_of,
+    storage_key,
+    write_file,
+)
 from siyu.materials.models import Material, MaterialFile
 from siyu.materials.repository import MaterialFilter
 from siyu.materials.repository import material_repository as repo
@@ -81,9 +89,9 @@ class MaterialService:
             sha256=sha256_of(data),
             storage_key=storage_key(corp_id, file_id),
         )
-        # Written before the row commits: a rolled-back request leaves an orphan file on disk,
-        # never a row without its file.
+        # Written before the row commits, so a row never lacks its file; a rollback removes it.
         write_file(root, row.storage_key, data)
+        on_rollback(session, lambda: remove_file(root, row.storage_key))
         session.add(row)
         session.flush()
         return row

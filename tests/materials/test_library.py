@@ -3,9 +3,12 @@ keyset pages, folders, and who sees and edits what."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 
 from siyu.auth.models import Role
+from siyu.materials.service import materials_service
+from siyu.settings import Settings
 from tests.helpers.auth import member_client
 from tests.materials.conftest import (
     MP4,
@@ -35,6 +38,23 @@ class TestUpload:
         served = client.get(f"{base(lib)}/materials/{material['id']}/file")
         assert served.status_code == 200 and served.content == PNG
         assert served.headers["content-type"] == "image/png"
+
+    def test_a_rolled_back_upload_leaves_no_file(self, lib: Library, settings: Settings) -> None:
+        root = settings.materials_dir
+        with pytest.raises(RuntimeError), lib.db.transaction() as session:
+            row = materials_service.upload_file(
+                session,
+                corp_id=lib.corp.id,
+                media_type="image",
+                file_name="a.png",
+                content_type="image/png",
+                data=PNG,
+                root=root,
+                max_bytes=10 * MB,
+            )
+            assert (root / row.storage_key).is_file()
+            raise RuntimeError("the request failed after the upload")
+        assert not (root / row.storage_key).exists()
 
     def test_size_and_type_limits(self, app: FastAPI, lib: Library) -> None:
         client = admin(app, lib)
