@@ -19,6 +19,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
+from siyu.db.session import on_rollback
 from siyu.groupcodes import editing, rotation
 from siyu.groupcodes.models import (
     SLOT_ACTIVE,
@@ -115,6 +116,8 @@ class GroupCodeService:
         if not result.active:
             raise BadRequest("every group in the pool is already at the threshold")
         code.config_id = ways.add(code, result.chat_ids)
+        # The join way exists in WeCom before the row commits; a rollback must not orphan it.
+        on_rollback(session, lambda: ways.discard(code))
         code.qr_code = ways.qr_code(code)
         session.flush()
         return code

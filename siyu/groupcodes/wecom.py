@@ -6,10 +6,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
+
 from siyu.groupcodes.models import GroupCode
 from siyu.kit.errors import SiyuError
 from siyu.wecom.client import WeComClient
 from siyu.wecom.exceptions import WeComApiError
+
+log = structlog.get_logger(__name__)
 
 QR_SCENE = 2  # 群二维码插件: the scene that has a qr_code
 GONE_ERRCODES = frozenset({41044})  # the join way was deleted in WeCom already
@@ -66,6 +70,14 @@ class JoinWays:
     def qr_code(self, code: GroupCode) -> str | None:
         value = self.get(code).get("qr_code")
         return str(value) if value else None
+
+    def discard(self, code: GroupCode) -> None:
+        """Undo `add` for a code whose row never committed. Best effort: a failure is logged
+        (the orphan join way then only lingers in WeCom's list; it routes nobody new)."""
+        try:
+            self.delete(code)
+        except WeComApiError:
+            log.warning("join_way_not_discarded", config_id=code.config_id, exc_info=True)
 
     def delete(self, code: GroupCode) -> None:
         assert code.config_id is not None

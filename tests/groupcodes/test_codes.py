@@ -67,6 +67,20 @@ class TestCreate:
         assert response.status_code == 502 and "41045" in response.text
         assert admin(app, world).get(url(world)).json() == []
 
+    def test_a_failure_after_the_join_way_was_made_deletes_it_again(
+        self, app: FastAPI, world: World
+    ) -> None:
+        pool = new_groups(world, 1)
+        refuse_qr = {"externalcontact/groupchat/get_join_way": {"errcode": 40058}}
+        world.state.faults.configure({"api_errors": refuse_qr})
+        response = admin(app, world).post(
+            url(world), json={"name": "x", "owner_userid": "alice", "pool": [str(pool[0])]}
+        )
+        assert response.status_code == 502 and "40058" in response.text
+        world.state.faults.configure({})
+        assert admin(app, world).get(url(world)).json() == []
+        assert world.wecom.join_ways == {}  # made, then deleted when the request rolled back
+
 
 class TestRotation:
     def test_a_group_at_the_threshold_leaves_and_a_standby_takes_its_place(
