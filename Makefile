@@ -54,8 +54,9 @@ run: setup web
 	$(SIYU) demo
 
 # One pytest worker per core (pytest-xdist); every test has its own database, and each worker
-# its own Redis database (tests/conftest.py). Lint and types are part of the gate.
-PYTEST := $(PY) -m pytest -q -n auto
+# its own Redis database (tests/conftest.py). Lint and types are part of the gate. The 30 slowest
+# tests are listed at the end, to keep an eye on the suite's time.
+PYTEST := $(PY) -m pytest -q -n auto --durations=30
 
 # With PostgreSQL configured, the SQLite and PostgreSQL runs go side by side: much of the suite
 # waits (on servers it started, on PostgreSQL, on the browser), so two runs on two cores take
