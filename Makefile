@@ -53,9 +53,12 @@ chromium:
 run: setup web
 	$(SIYU) demo
 
-# One pytest worker per core (pytest-xdist); every test has its own database, and each worker
-# its own Redis database (tests/conftest.py). Lint and types are part of the gate.
-PYTEST := $(PY) -m pytest -q -n auto
+# One pytest worker per core (pytest-xdist). A test has its own database (browser tests share
+# their worker's server and database, each in a corp of its own) and each worker its own Redis
+# database (tests/conftest.py). `loadgroup` keeps each browser test module on one worker, so its
+# tests share one browser and server (tests/e2e/conftest.py); the rest are spread test by test.
+# Lint and types are part of the gate.
+PYTEST := $(PY) -m pytest -q -n auto --dist loadgroup
 
 # With PostgreSQL configured, the SQLite and PostgreSQL runs go side by side: much of the suite
 # waits (on servers it started, on PostgreSQL, on the browser), so two runs on two cores take
