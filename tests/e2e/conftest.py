@@ -42,17 +42,11 @@ CHROMIUM_ARGS = [
 # Bounds for waiting on the server process, not assertions about speed: a server started while
 # the machine runs other suites can take over a minute to import and answer.
 STARTUP_LIMIT_SECONDS = 180
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n auto --dist loadgroup` (the Makefile's), a module's tests run on one
-    worker, one after the other, so they share its browser (module scope) and that worker's
-    servers instead of each worker starting its own for a test or two."""
-    here = Path(__file__).parent
-    for item in items:
-        if item.path.parent == here:
-            item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))
+# How long an action or an `expect` waits for the page to get there. Playwright's own default
+# for `expect` (5 s) is shorter than for actions: on a loaded CI machine an API answer behind a
+# route guard can take longer, and the test failed on where the page was *going*.
+PAGE_WAIT_MS = 15_000
+expect.set_options(timeout=PAGE_WAIT_MS)
 
 
 @dataclass(frozen=True)
@@ -251,7 +245,7 @@ def live_server(
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PAGE_WAIT_MS)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
