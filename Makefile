@@ -53,15 +53,20 @@ chromium:
 run: setup web
 	$(SIYU) demo
 
-# One pytest worker per core (pytest-xdist); every test has its own database, and each worker
-# its own Redis database (tests/conftest.py). Lint and types are part of the gate. The 30 slowest
-# tests are listed at the end, to keep an eye on the suite's time.
-PYTEST := $(PY) -m pytest -q -n auto --durations=30
+# One pytest worker per core (pytest-xdist). A test has its own database (browser tests share
+# their worker's server and database, each in a corp of its own) and each worker its own Redis
+# database (tests/conftest.py). `loadfile` sends a file's tests to one worker, so a browser test
+# module's tests share one browser (module scope) instead of relaunching it whenever another
+# file's test came in between. (`loadgroup` would be finer, but pytest-xdist 3.8 cannot tag
+# pytest 9's node ids, so it schedules like `load`.) Lint and types are part of the gate. The 30
+# slowest tests are listed at the end, to keep an eye on the suite's time.
+PYTEST := $(PY) -m pytest -q -n auto --dist loadfile --durations=30
 
 # With PostgreSQL configured, the SQLite and PostgreSQL runs go side by side: much of the suite
 # waits (on servers it started, on PostgreSQL, on the browser), so two runs on two cores take
 # far less than one after the other. Each run keeps its own Redis databases (PG from base 8).
 # TEST_DIALECTS_IN_SERIES=1 runs them one after the other, with live output.
+
 test: setup web chromium lint typecheck
 	@if [ -z "$$SIYU_TEST_DATABASE_URL" ]; then \
 		$(PYTEST) && echo "SIYU_TEST_DATABASE_URL is not set: skipped the PostgreSQL run"; \

@@ -1,6 +1,8 @@
 """Data the browser tests log in with: a corp, its owner and a small WeCom directory.
 
 Written through the domain services (not raw rows) so the audit log has real events to show.
+Tests share one server and database (tests/e2e/conftest.py), so every world gets a WeCom corp id
+and login emails of its own: what one test does to its corp or account no other test sees.
 """
 
 from __future__ import annotations
@@ -37,14 +39,21 @@ class ConsoleWorld:
     staff_names: tuple[str, ...]
 
 
+def unique_suffix() -> str:
+    return uuid.uuid4().hex[:10]
+
+
 def seed_console_world(database_url: str) -> ConsoleWorld:
-    email, password, display_name = "owner@example.com", "correct horse battery", "王小明"
+    suffix = unique_suffix()
+    email, password, display_name = f"owner-{suffix}@example.com", "correct horse battery", "王小明"
     db = Database(database_url)
     try:
         with db.transaction() as session:
             corp = corp_service.create(
                 session,
-                data=CorpCreate(wecom_corp_id="ww-console-e2e", name=CORP_NAME, is_sandbox=True),
+                data=CorpCreate(
+                    wecom_corp_id=f"ww-console-{suffix}", name=CORP_NAME, is_sandbox=True
+                ),
                 box=SecretBox(TEST_SECRET_KEY),
             )
             # Act as an operator inside the corp, so the events below land in its audit log.
@@ -96,7 +105,7 @@ def add_second_corp(database_url: str, *, email: str, name: str) -> uuid.UUID:
         with db.transaction() as session:
             corp = corp_service.create(
                 session,
-                data=CorpCreate(wecom_corp_id="ww-console-e2e-2", name=name),
+                data=CorpCreate(wecom_corp_id=f"ww-console-{unique_suffix()}", name=name),
                 box=SecretBox(TEST_SECRET_KEY),
             )
             membership_service.add(

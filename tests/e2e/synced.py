@@ -3,7 +3,8 @@
 The sandbox serves over loopback while the test runs (the corp's API base URL points at it);
 the sync runs inline against the live server's database, exactly as the `sync.full` job
 would, so customers, relations, tags, groups, the call journal and the sync history are
-the rows the console really meets.
+the rows the console really meets. Each world has a WeCom corp id and login emails of its own,
+so worlds of many tests live side by side in the shared server's database.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from siyu.wecom.transport import WeComTransport
 from tests.conftest import TEST_SECRET_KEY, make_settings
 from tests.sandbox.helpers import serve_in_thread
 
-WECOM_CORP_ID = "wwconsolesync0001"
 SECRET = "c" * 43
 CORP_NAME = "同步示例"
 FIXTURES = Path(__file__).resolve().parents[1] / "inbox" / "fixtures"
@@ -66,16 +66,21 @@ class SyncedWorld:
     own_customers: dict[uuid.UUID, str]
     inbox_event_id: uuid.UUID
     # The sandbox behind the corp, serving while the test runs (tests may act in it).
-    sandbox: SandboxState | None = None
-    sandbox_corp: str = WECOM_CORP_ID
+    sandbox: SandboxState
+    sandbox_corp: str
 
 
-def _seed_corp(db: Database, sandbox_url: str, staff_userid: str) -> tuple[uuid.UUID, str]:
+PASSWORD = "correct horse battery"
+
+
+def _seed_corp(
+    db: Database, sandbox_url: str, wecom_corp_id: str, owner: Login, staff: Login, userid: str
+) -> tuple[uuid.UUID, str]:
     with db.transaction() as session:
         corp = corp_service.create(
             session,
             data=CorpCreate(
-                wecom_corp_id=WECOM_CORP_ID,
+                wecom_corp_id=wecom_corp_id,
                 name=CORP_NAME,
                 app_secret=SECRET,
                 api_base_url=sandbox_url,
@@ -90,10 +95,10 @@ def _seed_corp(db: Database, sandbox_url: str, staff_userid: str) -> tuple[uuid.
             session,
             corp_id=corp.id,
             data=MemberCreate(
-                email="owner@example.com",
+                email=owner.email,
                 role=Role.owner,
                 display_name="王小明",
-                password="correct horse battery",
+                password=owner.password,
             ),
             actor_role=Role.owner,
         )
@@ -101,24 +106,24 @@ def _seed_corp(db: Database, sandbox_url: str, staff_userid: str) -> tuple[uuid.
             session,
             corp_id=corp.id,
             data=MemberCreate(
-                email="staff@example.com",
+                email=staff.email,
                 role=Role.staff,
-                staff_userid=staff_userid,
+                staff_userid=userid,
                 display_name="一线员工",
-                password="correct horse battery",
+                password=staff.password,
             ),
             actor_role=Role.owner,
         )
         return corp.id, corp.callback_key
 
 
-def _full_sync(db: Database, corp_id: uuid.UUID, sandbox_url: str) -> str:
+def _full_sync(db: Database, corp_id: uuid.UUID, wecom_corp_id: str, sandbox_url: str) -> str:
     transport = WeComTransport.build(
         make_settings(db.url, wecom_max_concurrency=4), JournalWriter(db), store=DbStore(db)
     )
     try:
         credentials = AppCredentials(
-            wecom_corp_id=WECOM_CORP_ID, secret=SECRET, base_url=sandbox_url, corp_id=corp_id
+            wecom_corp_id=wecom_corp_id, secret=SECRET, base_url=sandbox_url, corp_id=corp_id
         )
         wecom = WeComClient(credentials, transport=transport)
         with db.transaction() as session:
@@ -130,10 +135,10 @@ def _full_sync(db: Database, corp_id: uuid.UUID, sandbox_url: str) -> str:
         transport.close()
 
 
-def _store_callback(db: Database, corp_id: uuid.UUID) -> uuid.UUID:
+def _store_callback(db: Database, corp_id: uuid.UUID, wecom_corp_id: str) -> uuid.UUID:
     load_job_modules()  # storing enqueues the fan-out job, which must be known by name
     xml = (FIXTURES / "add_external_contact.xml").read_text().strip()
-    xml = xml.replace("wwfixturecorp", WECOM_CORP_ID)
+    xml = xml.replace("wwfixturecorp", wecom_corp_id)
     with db.transaction() as session:
         row = inbox_service.new_row(corp_id=corp_id, event=parse_event(xml), payload=xml)
         inbox_service.store(session, rows=[row])
@@ -165,28 +170,35 @@ def _customers(db: Database, corp_id: uuid.UUID, userid: str) -> tuple[dict[uuid
 @contextmanager
 def synced_world(database_url: str) -> Iterator[SyncedWorld]:
     """A sandbox corp (30 customers, 4 staff, 3 groups) synced into `database_url`."""
+    suffix = uuid.uuid4().hex[:10]
+    wecom_corp_id = f"wwsync{suffix}"
+    owner = Login(f"owner-{suffix}@example.com", PASSWORD)
+    staff = Login(f"staff-{suffix}@example.com", PASSWORD)
     state = SandboxState(seed=7)
-    wecom = state.create_corp(corp_id=WECOM_CORP_ID, name=CORP_NAME, secret=SECRET)
+    wecom = state.create_corp(corp_id=wecom_corp_id, name=CORP_NAME, secret=SECRET)
     generate_world(state, wecom, customers=30, staff=4, groups=3, seed=7)
     staff_userid = sorted(wecom.staff)[0]
     with serve_in_thread(create_sandbox_app(state)) as sandbox_url:
         db = Database(database_url)
         try:
-            corp_id, callback_key = _seed_corp(db, sandbox_url, staff_userid)
-            status = _full_sync(db, corp_id, sandbox_url)
+            corp_id, callback_key = _seed_corp(
+                db, sandbox_url, wecom_corp_id, owner, staff, staff_userid
+            )
+            status = _full_sync(db, corp_id, wecom_corp_id, sandbox_url)
             assert status == "done", f"the seed sync ended {status}"
-            event_id = _store_callback(db, corp_id)
+            event_id = _store_callback(db, corp_id, wecom_corp_id)
             everyone, own = _customers(db, corp_id, staff_userid)
         finally:
             db.dispose()
         yield SyncedWorld(
             corp_id=corp_id,
             callback_key=callback_key,
-            owner=Login("owner@example.com", "correct horse battery"),
-            staff=Login("staff@example.com", "correct horse battery"),
+            owner=owner,
+            staff=staff,
             staff_userid=staff_userid,
             customers=everyone,
             own_customers=own,
             inbox_event_id=event_id,
             sandbox=state,
+            sandbox_corp=wecom_corp_id,
         )

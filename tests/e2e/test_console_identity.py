@@ -22,16 +22,18 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def server_env(tmp_path: Path) -> dict[str, str]:
-    return {"SIYU_IMPORT_DIR": str(tmp_path / "imports")}
+def server_name() -> str:
+    """A server of this module's own: the real worker below runs every pending job in the
+    server's database, and the jobs other tests leave behind are not this test's business."""
+    return "identity"
 
 
 @pytest.fixture
-def worker(live_server: LiveServer, tmp_path: Path) -> Iterator[Worker]:
+def worker(live_server: LiveServer) -> Iterator[Worker]:
     """The e2e server runs without a worker; this one picks the import job up through the
     sweeper (the server's wake-up went to its own in-memory queue)."""
     settings = make_settings(
-        live_server.database_url, import_dir=tmp_path / "imports", sweeper_interval_seconds=1
+        live_server.database_url, import_dir=live_server.import_dir, sweeper_interval_seconds=1
     )
     runtime = build_runtime(settings)
     running = Worker(runtime, threads=1)

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def server_env(tmp_path: Path) -> dict[str, str]:
-    return {"SIYU_MATERIALS_DIR": str(tmp_path / "materials")}
-
-
-@pytest.fixture
 def world(live_server: LiveServer) -> ConsoleWorld:
     return seed_console_world(live_server.database_url)
 
@@ -44,7 +39,7 @@ class TestMaterialsAndReplies:
         page.get_by_test_id("login-email").fill(world.email)
         page.get_by_test_id("login-password").fill(world.password)
         page.get_by_test_id("login-submit").click()
-        open_nav_item(page, "素材与话术", "素材库")
+        open_nav_item(page, "素材库")
         expect(page.get_by_test_id("materials-table")).to_contain_text("还没有素材")
 
         # A folder, then an image uploaded into it.
@@ -78,7 +73,7 @@ class TestMaterialsAndReplies:
 
         # A quick reply with a variable and the image attached, previewed with sample values.
         page.keyboard.press("Escape")
-        open_nav_item(page, "素材与话术", "话术库")
+        open_nav_item(page, "话术库")
         page.get_by_test_id("reply-groups-new").click()
         prompt(page, "开场")
         expect(page.get_by_test_id("reply-groups")).to_contain_text("开场 (0)")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, screenshot
+from tests.e2e.conftest import LiveServer, open_nav_item, screenshot
 from tests.e2e.synced import SyncedWorld, synced_world
 from tests.e2e.test_console_data import open_as, use_english
 
@@ -25,7 +25,7 @@ def test_create_a_code_and_open_its_public_page(
     page: Page, live_server: LiveServer, world: SyncedWorld
 ) -> None:
     open_as(page, live_server, world.owner, f"/c/{world.corp_id}/dashboard")
-    page.get_by_test_id("side-nav").get_by_role("menuitem", name="群活码", exact=True).click()
+    open_nav_item(page, "群活码")
     expect(page.get_by_test_id("group-codes-page")).to_be_visible()
     page.get_by_test_id("group-code-create").click()
     page.get_by_test_id("group-code-name").fill("新人群活码")

@@ -18,7 +18,7 @@ from siyu.jobs.runner import execute_run
 from siyu.messaging.models import MassSettings
 from siyu.runtime import build_runtime
 from tests.conftest import make_settings
-from tests.e2e.conftest import LiveServer, screenshot
+from tests.e2e.conftest import LiveServer, open_nav_item, screenshot
 from tests.e2e.synced import SyncedWorld, synced_world
 from tests.e2e.test_console_data import open_as
 
@@ -70,7 +70,7 @@ def test_compose_preview_send_and_follow_a_campaign(
 ) -> None:
     no_quiet_hours(world, live_server.database_url)
     open_as(page, live_server, world.owner, f"/c/{world.corp_id}/dashboard")
-    page.get_by_test_id("side-nav").get_by_role("menuitem", name="群发消息", exact=True).click()
+    open_nav_item(page, "群发消息")
     expect(page.get_by_test_id("mass-campaigns-page")).to_be_visible()
     page.get_by_test_id("mass-new").click()
     page.get_by_test_id("mass-name").fill("双十二预热")

@@ -14,7 +14,7 @@ from siyu.corps.models import Corp
 from siyu.db.session import Database
 from siyu.jobs import JobRun
 from siyu.sandbox.models import Media
-from tests.e2e.conftest import LiveServer, screenshot
+from tests.e2e.conftest import LiveServer, open_nav_item, screenshot
 from tests.e2e.synced import SyncedWorld, synced_world
 from tests.e2e.test_console_data import open_as
 from tests.e2e.test_segments import pick
@@ -62,7 +62,7 @@ class TestMoments:
                 media_id, "image", f"{media_id}.png", 64, now, now + 86400
             )
         open_as(page, live_server, world.owner, f"/c/{world.corp_id}/dashboard")
-        page.get_by_test_id("side-nav").get_by_role("menuitem", name="客户朋友圈").click()
+        open_nav_item(page, "客户朋友圈")
         expect(page.get_by_test_id("moments-page")).to_be_visible()
         page.get_by_test_id("moment-new").click()
         composer = page  # the dialog is teleported to <body>; its fields carry their own ids

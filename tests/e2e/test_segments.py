@@ -29,17 +29,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def export_dir(tmp_path: Path) -> Path:
-    return tmp_path / "exports"
-
-
-@pytest.fixture
-def server_env(export_dir: Path) -> dict[str, str]:
-    """The server and the test's stand-in worker write and read exports in one place."""
-    return {"SIYU_EXPORT_DIR": str(export_dir)}
-
-
-@pytest.fixture
 def world(live_server: LiveServer) -> Iterator[SyncedWorld]:
     with synced_world(live_server.database_url) as synced:
         yield synced
@@ -252,7 +241,6 @@ class TestCustomerListExport:
         page: Page,
         live_server: LiveServer,
         world: SyncedWorld,
-        export_dir: Path,
         tmp_path: Path,
     ) -> None:
         open_as(page, live_server, world.owner, f"/c/{world.corp_id}/customers")
@@ -263,10 +251,13 @@ class TestCustomerListExport:
         expect(table.locator(".el-table__body tr")).to_have_count(len(world.own_customers))
         page.get_by_test_id("customers-export").click()
         expect(page.locator(".el-message--success")).to_be_visible()
+        # The server and this stand-in worker write and read exports in one place.
         run_queued_jobs(
-            live_server.database_url, JobRun.name == "exports.run", export_dir=export_dir
+            live_server.database_url,
+            JobRun.name == "exports.run",
+            export_dir=live_server.export_dir,
         )
-        open_nav_item(page, "设置", "导出记录")
+        open_nav_item(page, "导出记录")
         rows = page.get_by_test_id("exports-table").locator(".el-table__body tr")
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("可下载")
