@@ -13,6 +13,12 @@ function runs again in the handler's prefetch (the durable path: retried, swept,
 so it must be idempotent by natural key (the welcome's claim row); if this process dies with
 events still queued here, the inbox job does the work a little later.
 
+Senders take the newest event first. When the lane keeps up, nothing waits and the order does
+not matter; when it falls behind (a burst, a starved CPU), first-in-first-out would make every
+welcome wait out the whole backlog and most would miss WeCom's 20 s window, while newest-first
+sends the ones that can still arrive and lets only the oldest expire (each is then claimed
+`expired` without a call, which is cheap).
+
 While events wait here for a sender, this process's worker threads hold off taking new jobs
 (`wait_idle`): on SQLite their write transactions would take the database's only write lock
 from under the welcome claims, and in any process they compete for the GIL.
@@ -20,7 +26,7 @@ from under the welcome claims, and in any process they compete for the GIL.
 
 from __future__ import annotations
 
-import queue
+import collections
 import threading
 import time
 import uuid
@@ -61,10 +67,10 @@ class UrgentLane:
     def __init__(self, runtime: Runtime, *, senders: int, inline: bool = False) -> None:
         self._runtime = runtime
         self._inline = inline
-        self._queue: queue.SimpleQueue[UrgentItem | None] = queue.SimpleQueue()
-        self._queued = 0
+        self._waiting: collections.deque[UrgentItem | None] = collections.deque()
         self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)  # notified when nothing waits
+        self._ready = threading.Condition(self._lock)  # notified when something waits
         self._corps: dict[uuid.UUID, tuple[Corp, float]] = {}
         self._threads = [
             threading.Thread(target=self._run, name=f"siyu-urgent-{i}", daemon=True)
@@ -82,39 +88,45 @@ class UrgentLane:
         if not self._threads:
             return False
         with self._lock:
-            if self._queued >= _MAX_QUEUED:
+            if len(self._waiting) >= _MAX_QUEUED:
                 return False
-            self._queued += 1
-        self._queue.put(item)
+            self._waiting.append(item)
+            self._ready.notify()
         return True
 
     def queued(self) -> int:
         with self._lock:
-            return self._queued
+            return len(self._waiting)
 
     def wait_idle(self, timeout: float) -> bool:
         """Block while events wait for a sender (at most `timeout`); True when none wait."""
-        with self._idle:
-            if self._queued:
+        with self._lock:
+            if self._waiting:
                 self._idle.wait(timeout)
-            return self._queued == 0
+            return not self._waiting
 
     def close(self, timeout: float = 10.0) -> None:
-        for _ in self._threads:
-            self._queue.put(None)
+        with self._lock:
+            # Stop marks go first in line (senders take from the right): queued work is left
+            # to the inbox jobs, which do it durably.
+            self._waiting.clear()
+            self._waiting.extend([None] * len(self._threads))
+            self._ready.notify_all()
+            self._idle.notify_all()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            with self._lock:
+                while not self._waiting:
+                    self._ready.wait()
+                item = self._waiting.pop()  # the newest: see the module docstring
+                if not self._waiting:
+                    self._idle.notify_all()
             if item is None:
                 return
-            with self._idle:
-                self._queued -= 1
-                if self._queued == 0:
-                    self._idle.notify_all()
             self._execute(item)
 
     def _execute(self, item: UrgentItem) -> None:
