@@ -47,6 +47,21 @@ def wait_until_serving(url: str, timeout: float = 60.0) -> None:
 
 
 @contextmanager
+def scratch_postgres(server_url: str, name: str) -> Iterator[str]:
+    """A database of its own on a PostgreSQL server, dropped afterwards; yields its URL."""
+    import psycopg
+
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        yield f"{server_url.rpartition('/')[0]}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@contextmanager
 def server_process(
     args: Sequence[str],
     *,

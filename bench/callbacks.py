@@ -21,7 +21,15 @@ import time
 import uuid
 from pathlib import Path
 
-from bench._common import ROOT, build_request, emit, free_port, run_load, server_process
+from bench._common import (
+    ROOT,
+    build_request,
+    emit,
+    free_port,
+    run_load,
+    scratch_postgres,
+    server_process,
+)
 
 CONNECTIONS = 32
 REQUESTS_PER_CONNECTION = 200
@@ -152,19 +160,8 @@ def run(database: str, database_url: str, queue_url: str) -> None:
 
 
 def _postgres(server_url: str) -> None:
-    import psycopg
-
-    name = f"siyu_bench_callbacks_{os.getpid()}"
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = server_url.rpartition("/")
-    url = f"{base}/{name}"
-    try:
+    with scratch_postgres(server_url, f"siyu_bench_callbacks_{os.getpid()}") as url:
         run("postgresql", url, url)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

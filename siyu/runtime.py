@@ -6,9 +6,11 @@ time, so tests can build as many isolated runtimes as they like.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from siyu.db.session import Database
+from siyu.inbox.lane import UrgentLane
 from siyu.jobs.enqueue import bind_queue
 from siyu.jobs.queue import WakeQueue, build_huey
 from siyu.jobs.registry import load_job_modules
@@ -23,6 +25,16 @@ class Runtime:
     db: Database
     queue: WakeQueue = field(init=False)
     worker: Worker | None = None
+    # The urgent lane, made by the callback gateway when it first needs it.
+    urgent: UrgentLane | None = None
+    _urgent_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def urgent_lane(self) -> UrgentLane:
+        if self.urgent is None:
+            with self._urgent_lock:
+                if self.urgent is None:
+                    self.urgent = UrgentLane(self, senders=self.settings.urgent_senders)
+        return self.urgent
 
     def start_worker(self, *, threads: int | None = None) -> Worker:
         if self.worker is None:
@@ -34,6 +46,9 @@ class Runtime:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
+        if self.urgent is not None:
+            self.urgent.close()
+            self.urgent = None
         # The WeCom client's per-process transport, if one was made: flush its journal.
         from siyu.wecom.transport import close_wecom_transport
 

@@ -56,6 +56,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "queue_url": "memory://",
         "run_worker_in_process": False,
+        # No urgent-lane threads: most tests' database is one connection used from one thread.
+        # Tests of the lane build one that runs inline (tests/acquisition/test_welcome_paths.py).
+        "urgent_senders": 0,
         "web_dist_dir": Path("web/dist"),
         "bootstrap_owner_password": None,
     }

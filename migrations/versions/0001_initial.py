@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:29:19.514336
+Create Date: 2026-12-01 17:20:34.777245
 """
 
 from collections.abc import Sequence
@@ -1699,7 +1699,7 @@ def upgrade() -> None:
         sa.Column("staff_userid", sa.String(length=64), nullable=False),
         sa.Column("external_userid", sa.String(length=64), nullable=False),
         sa.Column("source", sa.String(length=8), nullable=False),
-        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("errcode", sa.Integer(), nullable=True),
         sa.Column("event_time", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("received_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
@@ -1958,6 +1958,7 @@ def upgrade() -> None:
         sa.Column("wecom_tag_ids", siyu.db.types.PortableJSON(), nullable=False),
         sa.Column("missing_since", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("synced_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("fetched_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),

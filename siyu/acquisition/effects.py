@@ -15,7 +15,7 @@ from siyu.acquisition.planner import plan_way
 from siyu.acquisition.repository import acquisition_repository as repo
 from siyu.acquisition.service import acquisition_service
 from siyu.acquisition.templates import TemplateValues, render_description, render_remark
-from siyu.acquisition.welcome import live_code, record_outcome
+from siyu.acquisition.welcome import live_code
 from siyu.customers.models import FollowRelation
 from siyu.customers.service import ContactSync, from_timestamp
 from siyu.inbox.handlers import HandlerContext
@@ -87,10 +87,10 @@ def _remark(ctx: HandlerContext, code: LiveCode, relation: FollowRelation, nickn
 
 
 def after_add(
-    ctx: HandlerContext, event: AddExternalContact, sync: ContactSync, welcome: Any
+    ctx: HandlerContext, event: AddExternalContact, sync: ContactSync, _welcome: Any
 ) -> None:
+    """`_welcome` (the prefetch's send) is already recorded by `welcome.send_welcome`."""
     session, corp_id = ctx.session, ctx.corp.id
-    record_outcome(session, corp_id, welcome)
     relation = sync.relations.get(event.user_id)
     if relation is None or relation.deleted_by_staff_at or relation.deleted_by_customer_at:
         return  # a half add WeCom has not confirmed, or a relation already gone

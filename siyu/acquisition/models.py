@@ -111,8 +111,10 @@ class WelcomeSend(IdMixin, Base):
     external_userid: Mapped[str] = mapped_column(String(64))
     # code | staff | corp: which welcome was used.
     source: Mapped[str] = mapped_column(String(8))
-    # sending (claimed) | sent | failed
-    status: Mapped[str] = mapped_column(String(8), default="sending")
+    # sending (claimed) | sent | failed | expired (claimed past WeCom's 20 s window, so never
+    # sent) | uncertain (the sender died between its call and recording the answer: never
+    # resent, see welcome.settle_stale)
+    status: Mapped[str] = mapped_column(String(16), default="sending")
     errcode: Mapped[int | None]
     event_time: Mapped[datetime | None]  # the callback's CreateTime
     received_at: Mapped[datetime | None]  # the gateway stored the callback

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -98,6 +99,15 @@ class AcquisitionRepository:
             .where(WelcomeSend.corp_id == corp_id, WelcomeSend.welcome_code == welcome_code)
             .values(**values)
         )
+
+    def settle_welcomes(self, session: Session, *, claimed_before: datetime) -> int:
+        """Mark claims still `sending` since before `claimed_before` as `uncertain`."""
+        result = session.execute(
+            update(WelcomeSend)
+            .where(WelcomeSend.status == "sending", WelcomeSend.created_at < claimed_before)
+            .values(status="uncertain")
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def welcome_of(
         self, session: Session, corp_id: uuid.UUID, welcome_code: str

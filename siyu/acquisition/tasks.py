@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from siyu.acquisition import capacity
+from siyu.acquisition import capacity, welcome
 from siyu.acquisition.effects import REMARK_JOB
 from siyu.acquisition.models import LiveCode
 from siyu.acquisition.planner import WayPlan, plan_way
@@ -27,6 +27,7 @@ from siyu.wecom.exceptions import RETRYABLE, TOKEN_ERRCODES, WeComApiError
 
 log = structlog.get_logger("siyu.acquisition")
 REROUTE_JOB = "acquisition.reroute"
+WELCOME_SETTLE_JOB = "acquisition.welcome.settle"
 TRANSIENT = RETRYABLE | TOKEN_ERRCODES
 
 
@@ -121,6 +122,13 @@ def reroute(ctx: JobContext) -> None:
             read.expunge(code)
     for code in stale:
         acquisition_service.request_sync(ctx.session, code=code, reason="reroute")
+
+
+@periodic(WELCOME_SETTLE_JOB, every=timedelta(minutes=1))
+def settle_welcomes(ctx: JobContext) -> None:
+    settled = welcome.settle_stale(ctx.session, now=ctx.now)
+    if settled:
+        log.warning("welcomes_uncertain", count=settled)
 
 
 @job(capacity.SEND_JOB, max_attempts=6)

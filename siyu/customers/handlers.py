@@ -1,10 +1,11 @@
 """change_external_contact callbacks (API-FACTS §3.1).
 
-Every handler re-fetches `externalcontact/get` and lets `customer_service.sync_contact` make
-the contact and its relations equal to WeCom's current answer, then applies the one fact only
-the callback knows (who deleted whom). Domain events are facts about the callback itself, each
-with a dedup key derived from the inbox key, so a duplicated or replayed callback records
-nothing new, and the counts equal the number of distinct callbacks whatever their order.
+Every handler re-fetches `externalcontact/get` in its prefetch, before its write transaction
+(siyu/customers/refetch.py), and lets `customer_service.sync_contact` make the contact and its
+relations equal to that answer (unless a newer fetch was written meanwhile), then applies the
+one fact only the callback knows (who deleted whom). Domain events are facts about the callback
+itself, each with a dedup key derived from the inbox key, so a duplicated or replayed callback
+records nothing new, and the counts equal the number of distinct callbacks whatever their order.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 import structlog
 
 from siyu.customers import hooks
-from siyu.customers.service import ContactSnapshot, ContactSync, customer_service, from_timestamp
+from siyu.customers.refetch import ContactPrefetch, prefetch_contact
+from siyu.customers.service import ContactSync, customer_service, from_timestamp
 from siyu.events.service import (
     CUSTOMER_ADDED,
     CUSTOMER_LOST,
@@ -25,8 +27,7 @@ from siyu.events.service import (
     domain_events,
 )
 from siyu.inbox.handlers import HandlerContext, PrefetchContext, callback_handler
-from siyu.tags.handlers import fact_key, payload, tag_resolver
-from siyu.wecom.client import client_for
+from siyu.tags.handlers import fact_key, prefetched_tag_resolver
 from siyu.wecom.events import (
     AddExternalContact,
     AddHalfExternalContact,
@@ -37,49 +38,25 @@ from siyu.wecom.events import (
     MsgAuditApproved,
     TransferFail,
 )
-from siyu.wecom.exceptions import WeComApiError
 
 log = structlog.get_logger("siyu.customers")
 
-# "No relation with this contact" and "no such contact": WeCom holds nothing for us to mirror.
-GONE_ERRCODES = frozenset({84061, 40096})
-_MAX_PAGES = 200  # follow_user pages of 500: far beyond any real contact
-
-
-def fetch_contact(ctx: HandlerContext, external_userid: str) -> ContactSnapshot | None:
-    client = client_for(ctx.runtime, ctx.corp)
-    contact: dict[str, Any] = {}
-    follow_users: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(_MAX_PAGES):
-        try:
-            answer = payload(
-                client.externalcontact_get(external_userid=external_userid, cursor=cursor)
-            )
-        except WeComApiError as exc:
-            if exc.errcode in GONE_ERRCODES:
-                return None
-            raise
-        contact = payload(answer.get("external_contact") or {})
-        follow_users.extend(payload(f) for f in answer.get("follow_user") or [])
-        cursor = answer.get("next_cursor") or None
-        if not cursor:
-            break
-    return ContactSnapshot(contact=contact, follow_users=follow_users)
-
 
 def sync_from_wecom(ctx: HandlerContext, event: ExternalContactEvent) -> ContactSync:
+    """Write the contact as the prefetch found it (`refetch.prefetch_contact`), under the
+    contact's lock, unless a newer fetch was written meanwhile."""
+    fetched: ContactPrefetch = ctx.prefetched
     customer_service.lock_contact(
         ctx.session, corp_id=ctx.corp.id, external_userid=event.external_user_id
     )
-    snapshot = fetch_contact(ctx, event.external_user_id)
     return customer_service.sync_contact(
         ctx.session,
         corp_id=ctx.corp.id,
         external_userid=event.external_user_id,
-        snapshot=snapshot,
+        snapshot=fetched.snapshot,
         at=ctx.now,
-        resolve_tags=tag_resolver(ctx.runtime, ctx.corp, ctx.session),
+        fetched_at=fetched.fetched_at,
+        resolve_tags=prefetched_tag_resolver(ctx.session, ctx.corp.id, fetched.tag_groups),
     )
 
 
@@ -126,12 +103,18 @@ def _customer_id(sync: ContactSync) -> str | None:
     return str(sync.customer.id) if sync.customer is not None else None
 
 
-def before_add(ctx: PrefetchContext, event: AddExternalContact) -> dict[str, Any]:
-    """The add hooks' WeCom work (the welcome), before the write transaction opens."""
-    return hooks.run_before(ctx, event)
+def before_add(ctx: PrefetchContext, event: AddExternalContact) -> ContactPrefetch:
+    """The add hooks' WeCom work (the welcome: it has 20 s, so it goes first), then the
+    contact re-fetch, all before the write transaction opens."""
+    done = hooks.run_before(ctx, event)
+    fetched = prefetch_contact(ctx, event)
+    fetched.hooks = done
+    return fetched
 
 
-@callback_handler("change_external_contact", "add_external_contact", prefetch=before_add)
+@callback_handler(
+    "change_external_contact", "add_external_contact", prefetch=before_add, urgent=hooks.run_before
+)
 def on_add(ctx: HandlerContext, event: AddExternalContact) -> None:
     sync = sync_from_wecom(ctx, event)
     emit(
@@ -143,10 +126,15 @@ def on_add(ctx: HandlerContext, event: AddExternalContact) -> None:
         welcome_code=bool(event.welcome_code),
     )
     emit_tag_changes(ctx, event, sync)
-    hooks.run_after(ctx, event, sync)
+    hooks.run_after(ctx, event, sync, ctx.prefetched.hooks)
 
 
-@callback_handler("change_external_contact", "add_half_external_contact", prefetch=before_add)
+@callback_handler(
+    "change_external_contact",
+    "add_half_external_contact",
+    prefetch=before_add,
+    urgent=hooks.run_before,
+)
 def on_half_add(ctx: HandlerContext, event: AddHalfExternalContact) -> None:
     """The customer added a member who has not confirmed yet: mirror whatever WeCom has; the
     relation counts as added once WeCom returns it."""
@@ -162,10 +150,10 @@ def on_half_add(ctx: HandlerContext, event: AddHalfExternalContact) -> None:
             half=True,
         )
     emit_tag_changes(ctx, event, sync)
-    hooks.run_after(ctx, event, sync)
+    hooks.run_after(ctx, event, sync, ctx.prefetched.hooks)
 
 
-@callback_handler("change_external_contact", "edit_external_contact")
+@callback_handler("change_external_contact", "edit_external_contact", prefetch=prefetch_contact)
 def on_edit(ctx: HandlerContext, event: EditExternalContact) -> None:
     sync = sync_from_wecom(ctx, event)
     if sync.changed_relations or sync.tag_diffs:
@@ -173,7 +161,7 @@ def on_edit(ctx: HandlerContext, event: EditExternalContact) -> None:
     emit_tag_changes(ctx, event, sync)
 
 
-@callback_handler("change_external_contact", "del_external_contact")
+@callback_handler("change_external_contact", "del_external_contact", prefetch=prefetch_contact)
 def on_staff_deleted_customer(ctx: HandlerContext, event: DelExternalContact) -> None:
     sync = sync_from_wecom(ctx, event)
     customer_service.mark_deleted_by_staff(
@@ -187,7 +175,7 @@ def on_staff_deleted_customer(ctx: HandlerContext, event: DelExternalContact) ->
     emit_tag_changes(ctx, event, sync)
 
 
-@callback_handler("change_external_contact", "del_follow_user")
+@callback_handler("change_external_contact", "del_follow_user", prefetch=prefetch_contact)
 def on_customer_deleted_staff(ctx: HandlerContext, event: DelFollowUser) -> None:
     sync = sync_from_wecom(ctx, event)
     customer_service.mark_deleted_by_customer(
@@ -206,7 +194,7 @@ def on_customer_deleted_staff(ctx: HandlerContext, event: DelFollowUser) -> None
     emit_tag_changes(ctx, event, sync)
 
 
-@callback_handler("change_external_contact", "transfer_fail")
+@callback_handler("change_external_contact", "transfer_fail", prefetch=prefetch_contact)
 def on_transfer_fail(ctx: HandlerContext, event: TransferFail) -> None:
     """The take-over member did not get the customer (refused, or at the friend cap). The
     relations are whatever WeCom says now; the inbox row keeps the event itself."""
@@ -220,7 +208,7 @@ def on_transfer_fail(ctx: HandlerContext, event: TransferFail) -> None:
     )
 
 
-@callback_handler("change_external_contact", "msg_audit_approved")
+@callback_handler("change_external_contact", "msg_audit_approved", prefetch=prefetch_contact)
 def on_msg_audit_approved(ctx: HandlerContext, event: MsgAuditApproved) -> None:
     """Consent to chat archiving changes no contact data; keep the contact fresh anyway."""
     sync_from_wecom(ctx, event)

@@ -1,11 +1,13 @@
 """Other domains' part of an add callback (acquisition: welcome, auto tags, auto remark).
 
 One handler per (Event, ChangeType) keeps dispatch simple, so the add handlers call these hooks
-rather than each domain registering its own. A hook's `before` runs in the handler's prefetch:
-no session is open, so it may call WeCom (the welcome must go out within 20 s, and must not wait
-for the write lock). Its `after` runs inside the handler's transaction once the contact is
-mirrored, with what `before` returned. Hooks are registered at import
-(CALLBACK_HANDLER_MODULES) and must be idempotent: replays and retries run them again.
+rather than each domain registering its own. A hook's `before` runs in the urgent lane as soon as
+the gateway has stored the add (siyu/inbox/lane.py), and again in the handler's prefetch, the
+durable path: no session is open, so it may call WeCom (the welcome must go out within 20 s,
+and must not wait for the write lock or for the job queue). Its `after` runs inside the
+handler's transaction once the contact is mirrored, with what the prefetch's `before` returned.
+Hooks are registered at import (CALLBACK_HANDLER_MODULES) and must be idempotent: the lane,
+the prefetch, replays and retries all run them.
 """
 
 from __future__ import annotations
@@ -42,8 +44,10 @@ def run_before(ctx: PrefetchContext, event: AddExternalContact) -> dict[str, Any
     return {name: hook.before(ctx, event) for name, hook in _hooks.items() if hook.before}
 
 
-def run_after(ctx: HandlerContext, event: AddExternalContact, sync: ContactSync) -> None:
-    prefetched: dict[str, Any] = ctx.prefetched or {}
+def run_after(
+    ctx: HandlerContext, event: AddExternalContact, sync: ContactSync, before: dict[str, Any]
+) -> None:
+    """`before` is what `run_before` returned for this event."""
     for name, hook in _hooks.items():
         if hook.after is not None:
-            hook.after(ctx, event, sync, prefetched.get(name))
+            hook.after(ctx, event, sync, before.get(name))

@@ -103,6 +103,10 @@ class FollowRelation(IdMixin, TimestampMixin, Base):
     wecom_tag_ids: Mapped[list[str]] = mapped_column(default=list)
     missing_since: Mapped[datetime | None]
     synced_at: Mapped[datetime | None]
+    # When the externalcontact/get answer this row mirrors was fetched (a callback handler
+    # fetches before its write transaction): an answer fetched earlier is stale and is not
+    # written over it (`customer_service.sync_contact`).
+    fetched_at: Mapped[datetime | None]
 
 
 class FollowRelationTag(IdMixin, Base):

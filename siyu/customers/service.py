@@ -2,17 +2,19 @@
 
 Callbacks only say *that* something changed; the handlers re-fetch `externalcontact/get` and
 call `sync_contact`, which makes the customer and every one of its relations equal to WeCom's
-current answer. A re-fetch is never stale, so a late or duplicated callback cannot put back an
-older state. Only two facts exist nowhere but in callbacks, and they are applied with a guard:
-who deleted whom (`mark_deleted_by_staff`, `mark_deleted_by_customer`), and only when the event
-is not older than the relation WeCom holds now.
+answer. The re-fetch happens when the handler runs, not when the event happened, so a late or
+duplicated callback cannot put back an older state; and a fetch that reaches the database after
+a newer one is dropped (`fetched_at`). Only two facts exist nowhere but in callbacks, and they
+are applied with a guard: who deleted whom (`mark_deleted_by_staff`,
+`mark_deleted_by_customer`), and only when the event is not older than the relation WeCom
+holds now.
 """
 
 from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +32,7 @@ from siyu.kit.pagination import decode_id_cursor, split_id_page
 from siyu.sync.apply import apply_contact
 
 ACTIVE = "active"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LOST = "lost"
 
 # Resolves WeCom tag ids to local tag ids (fetching unknown corp tags); given by the caller so
@@ -83,7 +86,7 @@ def _fields(relation: FollowRelation) -> tuple[Any, ...]:
     )
 
 
-def _tag_ids(follow_user: dict[str, Any]) -> list[str]:
+def follow_tag_ids(follow_user: dict[str, Any]) -> list[str]:
     """The relation's tag ids as WeCom lists them (detailed `tags` or batch-style `tag_id`)."""
     if "tag_id" in follow_user and isinstance(follow_user["tag_id"], list):
         return [str(t) for t in follow_user["tag_id"]]
@@ -92,6 +95,11 @@ def _tag_ids(follow_user: dict[str, Any]) -> list[str]:
         if isinstance(tag, dict) and tag.get("tag_id"):
             ids.append(str(tag["tag_id"]))
     return list(dict.fromkeys(ids))
+
+
+def _newest_fetch(relations: Iterable[FollowRelation]) -> datetime:
+    """The latest `fetched_at` among the relations (the epoch when none was fetched)."""
+    return max((r.fetched_at for r in relations if r.fetched_at is not None), default=_EPOCH)
 
 
 class CustomerService:
@@ -110,13 +118,20 @@ class CustomerService:
         snapshot: ContactSnapshot | None,
         at: datetime,
         resolve_tags: TagResolver,
+        fetched_at: datetime | None = None,
     ) -> ContactSync:
-        """Make the contact and all its relations what WeCom answers now.
+        """Make the contact and all its relations what WeCom answered at `fetched_at`.
 
         The rows are written by `siyu.sync.apply.apply_contact`, exactly as the full sync
         writes them; on top of it come what only a callback can conclude: a relation WeCom no
         longer lists was ended by the staff side, and what changed (for domain events).
         `snapshot=None` means WeCom holds no relation with this contact any more (84061).
+
+        The snapshot is fetched before the caller's transaction (siyu/customers/refetch.py),
+        so another handler may have written a newer one meanwhile: when any of the contact's
+        relations mirrors a fetch later than `fetched_at`, this one is stale and writes
+        nothing (the result then holds the relations as they are, with no changes). The
+        caller must hold `lock_contact`, so the comparison and the write cannot interleave.
         """
         customer = contacts.get_by_external_userid(session, corp_id, external_userid)
         before = (
@@ -124,11 +139,19 @@ class CustomerService:
             if (customer is not None)
             else {}
         )
+        if fetched_at is not None and _newest_fetch(before.values()) > fetched_at:
+            stale = ContactSync(
+                customer=contacts.person_of(session, customer) if customer else None
+            )
+            stale.relations = dict(before)
+            return stale
         old_tags = {u: list(r.wecom_tag_ids or []) for u, r in before.items()}
         old_fields = {u: _fields(r) for u, r in before.items()}
         result = ContactSync(customer=customer)
         if snapshot is not None:
-            wanted = list(dict.fromkeys(t for f in snapshot.follow_users for t in _tag_ids(f)))
+            wanted = list(
+                dict.fromkeys(t for f in snapshot.follow_users for t in follow_tag_ids(f))
+            )
             apply_contact(
                 session,
                 corp_id,
@@ -152,6 +175,8 @@ class CustomerService:
         for relation in relations:
             userid = relation.staff_userid
             result.relations[userid] = relation
+            if fetched_at is not None:
+                relation.fetched_at = fetched_at
             if userid not in listed:
                 if relation.deleted_by_staff_at is None:
                     relation.deleted_by_staff_at = at

@@ -90,6 +90,8 @@ PrefetchFunction = Callable[[PrefetchContext, Any], Any]
 class Registration:
     handle: HandlerFunction
     prefetch: PrefetchFunction | None = None
+    # Run by the urgent lane (siyu/inbox/lane.py) as soon as the event is stored.
+    urgent: PrefetchFunction | None = None
 
 
 class UnsupportedCallbackEvent(Exception):
@@ -105,16 +107,24 @@ _handlers: dict[EventKey, Registration] = {}
 
 
 def callback_handler(
-    event: str, change_type: str | None = None, *, prefetch: PrefetchFunction | None = None
+    event: str,
+    change_type: str | None = None,
+    *,
+    prefetch: PrefetchFunction | None = None,
+    urgent: PrefetchFunction | None = None,
 ) -> Callable[[HandlerFunction], HandlerFunction]:
-    """Register `fn(ctx, event)` for one (Event, ChangeType); one handler per pair."""
+    """Register `fn(ctx, event)` for one (Event, ChangeType); one handler per pair.
+
+    `urgent(ctx, event)` is started by the gateway's process the moment the event is stored
+    (siyu/inbox/lane.py), ahead of any job backlog. It is best-effort, so the prefetch must do
+    the same work again, idempotently (the durable path)."""
 
     def register(fn: HandlerFunction) -> HandlerFunction:
         existing = _handlers.get((event, change_type))
         if existing is not None and existing.handle is not fn:
             name = getattr(existing.handle, "__qualname__", repr(existing.handle))
             raise ValueError(f"{event}/{change_type} already has a handler: {name}")
-        _handlers[(event, change_type)] = Registration(fn, prefetch)
+        _handlers[(event, change_type)] = Registration(fn, prefetch, urgent)
         return fn
 
     return register
@@ -136,6 +146,10 @@ def get_registration(event: CallbackEvent | UnknownEvent) -> Registration:
     if registration is None:
         raise UnsupportedCallbackEvent(*event_key(event))
     return registration
+
+
+def find_registration(event: CallbackEvent | UnknownEvent) -> Registration | None:
+    return _handlers.get(event_key(event))
 
 
 def get_handler(event: CallbackEvent | UnknownEvent) -> HandlerFunction:

@@ -102,6 +102,11 @@ class Worker:
         queue = self.runtime.queue
         idle = self.min_idle_seconds
         while not self._stop.is_set():
+            # Welcomes first: while this process's urgent lane has events waiting for a sender,
+            # take no new job (its write transactions and its GIL time would delay them).
+            lane = self.runtime.urgent
+            if lane is not None and not lane.wait_idle(self.max_idle_seconds):
+                continue
             try:
                 task = queue.dequeue()
             except Exception:

@@ -85,6 +85,32 @@ def tag_resolver(runtime: Runtime, corp: Corp, session: Session) -> TagResolver:
     return resolve
 
 
+def prefetch_unknown_tags(
+    runtime: Runtime, corp: Corp, wecom_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Before a write transaction: the get_corp_tag_list groups of the tag ids Siyu does not
+    know yet (a relation can carry a tag whose create callback has not been handled yet)."""
+    with runtime.db.transaction(write=False) as session:
+        known = tag_service.known_wecom_tags(session, corp_id=corp.id, wecom_ids=wecom_ids)
+    unknown = [t for t in wecom_ids if t not in known]
+    return fetch_tag_groups(runtime, corp, tag_ids=unknown) if unknown else []
+
+
+def prefetched_tag_resolver(
+    session: Session, corp_id: uuid.UUID, groups: Sequence[dict[str, Any]]
+) -> TagResolver:
+    """Like `tag_resolver`, with the unknown tags already fetched (`prefetch_unknown_tags`):
+    it stores those groups and resolves from the database only, never calling WeCom."""
+    if groups:
+        tag_service.apply_wecom_groups(session, corp_id=corp_id, groups=groups)
+
+    def resolve(wecom_ids: Sequence[str]) -> dict[str, uuid.UUID]:
+        known = tag_service.known_wecom_tags(session, corp_id=corp_id, wecom_ids=wecom_ids)
+        return {wecom_id: tag.id for wecom_id, tag in known.items()}
+
+    return resolve
+
+
 def _refresh(ctx: HandlerContext, event: ExternalTagEvent) -> None:
     is_group = event.tag_type == "tag_group"
     groups = fetch_tag_groups(

@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 import structlog
@@ -26,6 +27,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from siyu.corps.repository import corps
 from siyu.corps.service import corp_service
+from siyu.inbox.handlers import find_registration
+from siyu.inbox.lane import UrgentItem
 from siyu.inbox.service import inbox_service
 from siyu.inbox.writer import InboxWriter
 from siyu.kit.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, SiyuError
@@ -39,7 +42,7 @@ from siyu.wecom.crypto import (
     InvalidSignatureError,
     WXBizMsgCrypt,
 )
-from siyu.wecom.events import EventParseError, parse_event
+from siyu.wecom.events import CallbackEvent, EventParseError, UnknownEvent, parse_event
 
 log = structlog.get_logger("siyu.wecom.callbacks")
 
@@ -221,7 +224,19 @@ class CallbackGateway:
         except Exception as exc:  # logged by the writer; WeCom retries a non-200 later
             raise ServiceUnavailable("the inbox could not store the callback; retry later") from exc
         callbacks_total.labels("stored" if is_new else "duplicate").inc()
+        if is_new:
+            self._hurry(corp.corp_id, event, row)
         return Answer(200)
+
+    def _hurry(
+        self, corp_id: uuid.UUID, event: CallbackEvent | UnknownEvent, row: dict[str, Any]
+    ) -> None:
+        """Hand a new event's urgent work (the welcome) to the lane, after its commit."""
+        registration = find_registration(event)
+        if registration is None or registration.urgent is None:
+            return
+        item = UrgentItem(registration.urgent, event, corp_id, row["id"], row["received_at"])
+        self.runtime.urgent_lane().offer(item)
 
     async def answer(self, scope: Scope, receive: Receive) -> Answer:
         corp_key = scope["path"][len(PREFIX) :]

@@ -1,0 +1,153 @@
+"""The urgent lane: work that cannot wait its turn in the job queue, started the moment the
+gateway has stored a callback.
+
+A WeCom welcome must be sent within 20 s of the add (API-FACTS §3.1), and Siyu's target is
+well under a second even while the worker is behind: a backlog of contact syncs, tag pushes or
+a mass-message fan-out must never delay it. So a handler may register an `urgent` function
+(`callback_handler(..., urgent=fn)`); the gateway hands each *new* stored event that has one to
+this lane after its batch has committed, and the lane's own sender threads run it at once,
+without a job row, a wake-up or a claim of its own.
+
+The lane is an accelerator, not the owner of the work: nothing about it is durable. The urgent
+function runs again in the handler's prefetch (the durable path: retried, swept, replayable),
+so it must be idempotent by natural key (the welcome's claim row); if this process dies with
+events still queued here, the inbox job does the work a little later.
+
+Senders take the newest event first. When the lane keeps up, nothing waits and the order does
+not matter; when it falls behind (a burst, a starved CPU), first-in-first-out would make every
+welcome wait out the whole backlog and most would miss WeCom's 20 s window, while newest-first
+sends the ones that can still arrive and lets only the oldest expire (each is then claimed
+`expired` without a call, which is cheap).
+
+While events wait here for a sender, this process's worker threads hold off taking new jobs
+(`wait_idle`): on SQLite their write transactions would take the database's only write lock
+from under the welcome claims, and in any process they compete for the GIL.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from siyu.corps.service import corp_service
+from siyu.inbox.handlers import PrefetchContext, PrefetchFunction
+from siyu.kit.clock import utcnow
+
+if TYPE_CHECKING:
+    from siyu.corps.models import Corp
+    from siyu.runtime import Runtime
+
+log = structlog.get_logger("siyu.inbox")
+
+# A corp's columns change rarely (secrets, API base); the lane re-reads them this often.
+_CORP_TTL_SECONDS = 30.0
+_MAX_QUEUED = 10_000  # beyond this the durable path does the work; memory stays bounded
+
+
+@dataclass(frozen=True)
+class UrgentItem:
+    run: PrefetchFunction
+    event: Any
+    corp_id: uuid.UUID
+    inbox_event_id: uuid.UUID
+    received_at: datetime
+
+
+class UrgentLane:
+    """`senders` threads running urgent work (0: none, the inbox job does it all); `inline`
+    runs it in the caller of `offer` instead (tests with one database connection)."""
+
+    def __init__(self, runtime: Runtime, *, senders: int, inline: bool = False) -> None:
+        self._runtime = runtime
+        self._inline = inline
+        self._waiting: collections.deque[UrgentItem | None] = collections.deque()
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified when nothing waits
+        self._ready = threading.Condition(self._lock)  # notified when something waits
+        self._corps: dict[uuid.UUID, tuple[Corp, float]] = {}
+        self._threads = [
+            threading.Thread(target=self._run, name=f"siyu-urgent-{i}", daemon=True)
+            for i in range(0 if inline else senders)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def offer(self, item: UrgentItem) -> bool:
+        """Queue one stored event's urgent work; False when the lane is full (the inbox job
+        will do it)."""
+        if self._inline:
+            self._execute(item)
+            return True
+        if not self._threads:
+            return False
+        with self._lock:
+            if len(self._waiting) >= _MAX_QUEUED:
+                return False
+            self._waiting.append(item)
+            self._ready.notify()
+        return True
+
+    def queued(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block while events wait for a sender (at most `timeout`); True when none wait."""
+        with self._lock:
+            if self._waiting:
+                self._idle.wait(timeout)
+            return not self._waiting
+
+    def close(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            # Stop marks go first in line (senders take from the right): queued work is left
+            # to the inbox jobs, which do it durably.
+            self._waiting.clear()
+            self._waiting.extend([None] * len(self._threads))
+            self._ready.notify_all()
+            self._idle.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting:
+                    self._ready.wait()
+                item = self._waiting.pop()  # the newest: see the module docstring
+                if not self._waiting:
+                    self._idle.notify_all()
+            if item is None:
+                return
+            self._execute(item)
+
+    def _execute(self, item: UrgentItem) -> None:
+        try:
+            context = PrefetchContext(
+                self._corp(item.corp_id),
+                self._runtime,
+                utcnow(),
+                item.inbox_event_id,
+                item.received_at,
+            )
+            item.run(context, item.event)
+        except Exception:  # the inbox job runs the same work again, durably
+            log.exception("urgent_work_failed", inbox_event_id=str(item.inbox_event_id))
+
+    def _corp(self, corp_id: uuid.UUID) -> Corp:
+        cached = self._corps.get(corp_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        with self._runtime.db.transaction(write=False) as session:
+            corp = corp_service.get_or_404(session, corp_id)
+            session.expunge(corp)
+        self._corps[corp_id] = (corp, time.monotonic() + _CORP_TTL_SECONDS)
+        return corp

@@ -1,0 +1,141 @@
+"""The welcome's two paths and its claim: the urgent lane sends the moment the gateway has
+stored the add, the inbox job's prefetch sends only what the lane did not, and whatever fails
+after a send, the claim row ends `sent`, `failed` or `uncertain` and is never sent again."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from siyu.acquisition import welcome
+from siyu.acquisition.repository import acquisition_repository
+from siyu.customers.hooks import AddHook, register_add_hook, remove_add_hook
+from siyu.inbox.handlers import get_registration
+from siyu.inbox.lane import UrgentItem, UrgentLane
+from siyu.inbox.models import InboxStatus
+from siyu.inbox.service import inbox_service
+from siyu.kit.clock import FrozenClock, utcnow
+from siyu.runtime import Runtime
+from siyu.wecom.events import CallbackEvent, parse_event
+from tests.acquisition.helpers import setup, welcome_rows, welcomes
+from tests.customers.world import World
+from tests.sandbox.helpers import START
+
+
+@pytest.fixture
+def failing_after_hook() -> Iterator[None]:
+    """An add hook that fails inside the handler's transaction, after the welcome was sent."""
+
+    def boom(*_: Any) -> None:
+        raise RuntimeError("the handler failed after the send")
+
+    register_add_hook(AddHook("zz-test-boom", after=boom))
+    yield
+    remove_add_hook("zz-test-boom")
+
+
+def scanned(app: FastAPI, world: World, text: str = "hi") -> CallbackEvent:
+    """A customer scans a code with a welcome; its add callback, not delivered yet."""
+    _, code = setup(app, world, welcome_text=text)
+    world.act("scan_contact_way", config_id=code["config_id"])
+    [event] = world.take()
+    return event
+
+
+def assert_sent_once(world: World) -> None:
+    assert len(welcomes(world)) == 1
+    assert [r.status for r in welcome_rows(world)] == ["sent"]
+
+
+def _add_status(world: World) -> InboxStatus:
+    with world.db.transaction(write=False) as session:
+        [row] = inbox_service.search(
+            session, corp_id=world.corp.id, change_type="add_external_contact"
+        )
+        return row.status
+
+
+class TestHandlerFailsAfterTheSend:
+    def test_the_row_says_sent_and_retries_send_nothing(
+        self, app: FastAPI, world: World, failing_after_hook: None
+    ) -> None:
+        world.deliver([scanned(app, world)])
+        assert _add_status(world) == InboxStatus.failed  # the job will retry
+        [row] = welcome_rows(world)
+        assert (row.status, row.errcode) == ("sent", None) and row.sent_at is not None
+        # The retry (here a replay) runs the prefetch again: the claim stops a second send.
+        with world.db.transaction() as session:
+            [event] = inbox_service.search(
+                session, corp_id=world.corp.id, change_type="add_external_contact"
+            )
+            inbox_service.replay(session, row=event)
+        assert_sent_once(world)
+
+
+class TestSettle:
+    def test_a_claim_left_sending_becomes_uncertain_and_is_never_sent(
+        self, app: FastAPI, world: World, clock: FrozenClock
+    ) -> None:
+        """A sender that died between send_welcome_msg and recording WeCom's answer."""
+        event = scanned(app, world, "hi")
+        with world.db.transaction() as session:
+            acquisition_repository.claim_welcome(
+                session,
+                {
+                    "corp_id": world.corp.id,
+                    "welcome_code": event.welcome_code,  # type: ignore[attr-defined]
+                    "staff_userid": event.user_id,  # type: ignore[attr-defined]
+                    "external_userid": event.external_user_id,  # type: ignore[attr-defined]
+                    "source": "code",
+                    "status": "sending",
+                },
+            )
+        world.deliver([event])
+        assert welcomes(world) == []
+        with world.db.transaction() as session:
+            assert welcome.settle_stale(session, now=utcnow()) == 0  # still within its window
+        clock.advance(welcome.SETTLE_AFTER + timedelta(seconds=1))
+        with world.db.transaction() as session:
+            assert welcome.settle_stale(session, now=utcnow()) == 1
+        [row] = welcome_rows(world)
+        assert row.status == "uncertain"
+        world.deliver([event])  # a duplicate delivery after settling
+        assert welcomes(world) == []
+
+
+class TestUrgentLane:
+    def test_the_lane_sends_and_the_inbox_job_sends_nothing_more(
+        self, app: FastAPI, world: World, runtime: Runtime
+    ) -> None:
+        event = scanned(app, world, "你好")
+        parsed = parse_event(event.to_xml())
+        urgent = get_registration(parsed).urgent
+        assert urgent is not None
+        lane = UrgentLane(runtime, senders=0, inline=True)
+        received = utcnow()
+        assert lane.offer(UrgentItem(urgent, parsed, world.corp.id, uuid.uuid4(), received))
+        assert len(welcomes(world)) == 1
+        [row] = welcome_rows(world)
+        assert (row.status, row.source, row.received_at) == ("sent", "code", received)
+        # The durable path runs the same hook in its prefetch: the claim is found, nothing sent.
+        world.deliver([event])
+        assert _add_status(world) == InboxStatus.handled
+        assert_sent_once(world)
+
+
+class TestTooLate:
+    def test_a_code_past_its_window_is_claimed_expired_and_not_tried(
+        self, app: FastAPI, world: World, clock: FrozenClock
+    ) -> None:
+        event = scanned(app, world, "hi")
+        clock.advance(welcome.WINDOW + timedelta(seconds=1 + world.state.now() - START))
+        world.deliver([event])
+        assert welcomes(world) == []  # no send_welcome_msg call at all
+        [row] = welcome_rows(world)
+        assert (row.status, row.sent_at) == ("expired", None)
+        assert _add_status(world) == InboxStatus.handled  # the add itself is still mirrored
