@@ -7,10 +7,10 @@ gigabytes, and so does touching the rows again after writing them (an UPDATE per
 for the chunk numbers rewrote a million rows four times). Here the database
 
 1. ranks the live relations with a window function (rank 1 sends);
-2. left-joins that to one grouped pass over the ledger (Siyu's counted rows and the staff's
-   own sends imported from WeCom, staff_sends.py), which counts each target's sends in
-   every window at once (`sum(case …)` per window, over the union of the windows' span), and
-   to the opt-outs (a primary-key probe each);
+2. left-joins each chosen relation to the opt-outs (a primary-key probe) and to its rows in
+   both ledgers (Siyu's counted rows and the staff's own sends imported from WeCom,
+   staff_sends.py) inside the windows' span, through the ledgers' own indexes, and groups
+   per person: one `count(DISTINCT case …)` per window;
 3. turns those counts into a verdict (`reason`, first rule wins: opted_out, no_quota,
    frequency_cap) and numbers the planned rows per sender with a second window;
 
@@ -18,9 +18,10 @@ and inserts the result. The people with no live relation are a second INSERT (on
 probe each). The campaign's own rows are not in the ledger yet while it is counted, so nothing
 has to be excluded from the counts. Python holds only the statements.
 
-The join runs from the ranked relations (materialised once) to the grouped counts, never the
-other way: a LEFT JOIN from the audience *to* the ranked window made SQLite rescan the window
-subquery for every person.
+Every join runs from the ranked relations (materialised once) to an index, never to an
+unindexed subquery: SQLite scanned a LEFT JOINed grouped subquery in full for every person
+when it guessed it small (no statistics), and a LEFT JOIN from the audience *to* the ranked
+window made it rescan the window for every person.
 
 The reach preview runs the very same statements in a savepoint and rolls them back, so the
 preview and the plan can never disagree.
@@ -42,13 +43,13 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    distinct,
     func,
     insert,
     literal,
     null,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -82,47 +83,50 @@ def _windows(limits: Limits) -> dict[str, Window]:
     return {name: w for name, w in named.items() if w.allowed is not None}
 
 
-def _counts(corp_id: uuid.UUID, target: str, windows: dict[str, Window]) -> Subquery:
-    """(target, one count per window) of the corp's counted sends: Siyu's own recipient rows
-    and the staff's own sends imported from WeCom, in one grouped pass over the span that
-    covers every window. `target` is the column: customer_id or chat_id."""
+def _join_ledgers(
+    source: Any, key: Any, corp_id: uuid.UUID, target: str, windows: dict[str, Window]
+) -> tuple[Any, dict[str, Any]]:
+    """LEFT JOINs from `source` to both ledgers (Siyu's counted rows and the staff's own sends
+    imported from WeCom) on `key` = their `target` column (customer_id or chat_id) inside the
+    windows' span, and per window the aggregate that counts the sends in it.
+
+    The joins go to the ledgers' own (corp_id, target, counted_at) indexes, so each person is
+    one index seek on SQLite whatever its statistics say (a join to a grouped subquery was
+    planned as a full scan of it per person when the table had no statistics yet) and a hash
+    join on PostgreSQL. The two joins multiply each other's rows, so each counts its rows by id.
+    """
     start = min(w.start for w in windows.values())
     end = max(w.end for w in windows.values())
-    ledger = union_all(
-        *(
-            select(t.c[target].label("target"), t.c.counted_at).where(
+    counts: dict[str, Any] = {name: literal(0) for name in windows}
+    for table, name in ((R, "ledger_siyu"), (S, "ledger_staff")):
+        t = table.alias(name)
+        source = source.outerjoin(
+            t,
+            and_(
                 t.c.corp_id == corp_id,
-                t.c[target].is_not(None),
+                t.c[target] == key,
                 t.c.counted_at >= start,
                 t.c.counted_at < end,
+            ),
+        )
+        for window_name, w in windows.items():
+            inside = and_(t.c.counted_at >= w.start, t.c.counted_at < w.end)
+            counts[window_name] = counts[window_name] + func.count(
+                distinct(case((inside, t.c.id), else_=null()))
             )
-            for t in (R, S)
-        )
-    ).subquery("ledger")
-    inside = {
-        name: func.sum(
-            case((and_(ledger.c.counted_at >= w.start, ledger.c.counted_at < w.end), 1), else_=0)
-        )
-        for name, w in windows.items()
-    }
-    return (
-        select(ledger.c.target, *(n.label(name) for name, n in inside.items()))
-        .group_by(ledger.c.target)
-        .subquery("counts")
-    )
+    return source, counts
 
 
-def _verdict(counts: Subquery | None, windows: dict[str, Window], opted: Any = None) -> Any:
+def _verdict(counts: dict[str, Any], windows: dict[str, Window], opted: Any = None) -> Any:
     """Why a candidate is left out (None: planned); the first rule that applies wins."""
     whens: list[tuple[Any, str]] = []
     if opted is not None:
         whens.append((opted.is_not(None), "opted_out"))
-    if counts is not None:
-        if "quota" in windows:
-            whens.append((counts.c.quota >= windows["quota"].allowed, "no_quota"))
-        capped = [counts.c[n] >= windows[n].allowed for n in ("daily", "weekly") if n in windows]
-        if capped:
-            whens.append((or_(*capped), "frequency_cap"))
+    if "quota" in windows:
+        whens.append((counts["quota"] >= windows["quota"].allowed, "no_quota"))
+    capped = [counts[n] >= windows[n].allowed for n in ("daily", "weekly") if n in windows]
+    if capped:
+        whens.append((or_(*capped), "frequency_cap"))
     return case(*whens, else_=null()) if whens else null()
 
 
@@ -160,11 +164,13 @@ def write_customers(
     person = people.c[0]
     ranked = customer_reach.owner_candidates(scope, select(person), rule=owner_rule).subquery("r")
     windows = _windows(limits)
-    counts = _counts(corp_id, "customer_id", windows) if windows else None
     opted = select(MassOptOut.customer_id).where(MassOptOut.corp_id == corp_id).subquery("opted")
     source: Any = ranked.outerjoin(opted, opted.c.customer_id == ranked.c.customer_id)
-    if counts is not None:
-        source = source.outerjoin(counts, counts.c.target == ranked.c.customer_id)
+    counts: dict[str, Any] = {}
+    if windows:
+        source, counts = _join_ledgers(
+            source, ranked.c.customer_id, corp_id, "customer_id", windows
+        )
     judged = (
         select(
             ranked.c.customer_id, null().label("chat_id"), ranked.c.external_userid,
@@ -173,6 +179,10 @@ def write_customers(
         )
         .select_from(source)
         .where(ranked.c.rank == 1)
+        .group_by(
+            ranked.c.customer_id, ranked.c.external_userid, ranked.c.staff_userid,
+            opted.c.customer_id,
+        )
         .subquery("judged")
     )  # fmt: skip
     rows = _judged_rows(campaign_id, corp_id, judged, send_at, chunk_size)
@@ -201,10 +211,10 @@ def write_groups(
     corp_id = scope.corp_id
     g = group_reach.live_groups(scope, chat_ids=chat_ids, owner_userids=owner_userids).subquery()
     windows = _windows(limits)
-    counts = _counts(corp_id, "chat_id", windows) if windows else None
     source: Any = g
-    if counts is not None:
-        source = g.outerjoin(counts, counts.c.target == g.c.chat_id)
+    counts: dict[str, Any] = {}
+    if windows:
+        source, counts = _join_ledgers(source, g.c.chat_id, corp_id, "chat_id", windows)
     judged = (
         select(
             # A typed NULL: PostgreSQL reads a bare NULL in a subquery as text, not uuid.
@@ -214,6 +224,7 @@ def write_groups(
             _verdict(counts, windows).label("reason"),
         )
         .select_from(source)
+        .group_by(g.c.chat_id, g.c.owner_userid)
         .subquery("judged")
     )  # fmt: skip
     rows = _judged_rows(campaign_id, corp_id, judged, send_at, chunk_size)
