@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 17:20:34.777245
+Create Date: 2026-12-01 18:15:22.488128
 """
 
 from collections.abc import Sequence
@@ -661,6 +661,64 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("corp_id", name=op.f("pk_mass_settings")),
     )
+    op.create_table(
+        "mass_staff_messages",
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("msgid", sa.String(length=128), nullable=False),
+        sa.Column("chat_type", sa.String(length=16), nullable=False),
+        sa.Column("creator", sa.String(length=64), nullable=True),
+        sa.Column("created_in_wecom_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_mass_staff_messages_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("corp_id", "msgid", name=op.f("pk_mass_staff_messages")),
+    )
+    op.create_table(
+        "mass_staff_receipts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("corp_id", sa.Uuid(), nullable=False),
+        sa.Column("msgid", sa.String(length=128), nullable=False),
+        sa.Column("staff_userid", sa.String(length=64), nullable=False),
+        sa.Column("target", sa.String(length=64), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=True),
+        sa.Column("chat_id", sa.String(length=64), nullable=True),
+        sa.Column("counted_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corp_id"],
+            ["corps.id"],
+            name=op.f("fk_mass_staff_receipts_corp_id_corps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mass_staff_receipts")),
+        sa.UniqueConstraint(
+            "corp_id",
+            "msgid",
+            "staff_userid",
+            "target",
+            name=op.f("uq_mass_staff_receipts_corp_id_msgid_staff_userid_target"),
+        ),
+    )
+    with op.batch_alter_table("mass_staff_receipts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_mass_staff_receipts_corp_id_chat_id_counted_at",
+            ["corp_id", "chat_id", "counted_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_mass_staff_receipts_corp_id_customer_id_counted_at",
+            ["corp_id", "customer_id", "counted_at"],
+            unique=False,
+        )
+
     op.create_table(
         "material_files",
         sa.Column("corp_id", sa.Uuid(), nullable=False),
@@ -2525,6 +2583,12 @@ def downgrade() -> None:
     op.drop_table("moment_posts")
     op.drop_table("material_folders")
     op.drop_table("material_files")
+    with op.batch_alter_table("mass_staff_receipts", schema=None) as batch_op:
+        batch_op.drop_index("ix_mass_staff_receipts_corp_id_customer_id_counted_at")
+        batch_op.drop_index("ix_mass_staff_receipts_corp_id_chat_id_counted_at")
+
+    op.drop_table("mass_staff_receipts")
+    op.drop_table("mass_staff_messages")
     op.drop_table("mass_settings")
     op.drop_table("mass_opt_outs")
     with op.batch_alter_table("mass_campaigns", schema=None) as batch_op:

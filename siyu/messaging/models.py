@@ -144,3 +144,44 @@ class MassOptOut(Base):
     )
     customer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffMassMessage(Base):
+    """A mass message a staff member made in their own WeCom client (get_groupmsg_list_v2
+    `create_type` 1), imported so its sends use up quota like Siyu's own (staff_sends.py)."""
+
+    __tablename__ = "mass_staff_messages"
+
+    corp_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("corps.id", ondelete="CASCADE"), primary_key=True
+    )
+    msgid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    chat_type: Mapped[str] = mapped_column(String(16))  # single | group
+    creator: Mapped[str | None] = mapped_column(String(64))
+    created_in_wecom_at: Mapped[datetime]
+    # Set once every task of it is sent and its results are read: it is not asked for again.
+    imported_at: Mapped[datetime | None]
+
+
+class StaffMassReceipt(Base):
+    """One target that received a staff member's own mass message: a counted send in the quota
+    ledger, next to the `MassRecipient` rows with `counted_at` (planner.py counts both)."""
+
+    __tablename__ = "mass_staff_receipts"
+    __table_args__ = (
+        UniqueConstraint("corp_id", "msgid", "staff_userid", "target"),
+        Index("ix_mass_staff_receipts_corp_id_customer_id_counted_at", "corp_id", "customer_id",
+              "counted_at"),
+        Index("ix_mass_staff_receipts_corp_id_chat_id_counted_at", "corp_id", "chat_id",
+              "counted_at"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
+    msgid: Mapped[str] = mapped_column(String(128))
+    staff_userid: Mapped[str] = mapped_column(String(64))
+    # external_userid or chat_id: the natural key of the receipt (both are never NULL here).
+    target: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[uuid.UUID | None]  # None: not (yet) a customer Siyu knows
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    counted_at: Mapped[datetime]

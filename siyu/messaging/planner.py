@@ -1,33 +1,63 @@
-"""Planning a campaign in SQL: choose each person's sender, leave out those without a slot, cut
-each sender's list into chunks. Every step is one statement over the campaign's rows.
+"""Planning a campaign in SQL: choose each person's sender, judge them against the quota, the
+caps and the opt-outs, and number each sender's chunks, all in the INSERT … SELECT that writes
+the rows.
 
-Why set-based steps: at 1,000,000 people a Python pass (or a query per person) costs minutes
-and gigabytes. Here the database ranks relations with a window function and inserts the chosen
-ones (one scan), adds the people without a live relation (one NOT EXISTS probe each), marks the
-left-out with `UPDATE … WHERE target IN (grouped counts HAVING n >= allowed)` (one grouped scan
-per rule), then numbers the chunks with a second window. Python holds only the statements.
-Small steps also keep both planners on simple plans (one big statement with LEFT JOINs to the
-ranked relations made SQLite rescan the window subquery for every person).
+Why one pass: at 1,000,000 people a Python pass (or a query per person) costs minutes and
+gigabytes, and so does touching the rows again after writing them (an UPDATE per rule and one
+for the chunk numbers rewrote a million rows four times). Here the database
 
-The reach preview runs the very same steps in a savepoint and rolls them back, so the preview
-and the plan can never disagree.
+1. ranks the live relations with a window function (rank 1 sends);
+2. left-joins each chosen relation to the opt-outs (a primary-key probe) and to its rows in
+   both ledgers (Siyu's counted rows and the staff's own sends imported from WeCom,
+   staff_sends.py) inside the windows' span, through the ledgers' own indexes, and groups
+   per person: one `count(DISTINCT case …)` per window;
+3. turns those counts into a verdict (`reason`, first rule wins: opted_out, no_quota,
+   frequency_cap) and numbers the planned rows per sender with a second window;
+
+and inserts the result. The people with no live relation are a second INSERT (one NOT EXISTS
+probe each). The campaign's own rows are not in the ledger yet while it is counted, so nothing
+has to be excluded from the counts. Python holds only the statements.
+
+Every join runs from the ranked relations (materialised once) to an index, never to an
+unindexed subquery: SQLite scanned a LEFT JOINed grouped subquery in full for every person
+when it guessed it small (no statistics), and a LEFT JOIN from the audience *to* the ranked
+window made it rescan the window for every person.
+
+The reach preview runs the very same statements in a savepoint and rolls them back, so the
+preview and the plan can never disagree.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, case, func, insert, literal, null, select, update
+from sqlalchemy import (
+    Select,
+    Subquery,
+    Table,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
 from siyu.customers import reach as customer_reach
 from siyu.db.types import IdType, UTCDateTime
 from siyu.groups import reach as group_reach
-from siyu.messaging.models import MassOptOut, MassRecipient
+from siyu.messaging.models import MassOptOut, MassRecipient, StaffMassReceipt
 from siyu.messaging.quota import Limits, Window
 
 # Any select, whatever its columns (Select is variadic in SQLAlchemy 2.1).
@@ -36,9 +66,10 @@ Rows = Select[*tuple[Any, ...]]
 CUSTOMER_CHUNK = 10_000  # add_msg_template external_userid ≤ 10,000 (D:92135)
 GROUP_CHUNK = 2_000  # chat_id_list ≤ 2000
 R: Table = MassRecipient.__table__  # type: ignore[assignment]
+S: Table = StaffMassReceipt.__table__  # type: ignore[assignment]
 _COLUMNS = [
     "campaign_id", "corp_id", "customer_id", "chat_id", "external_userid", "staff_userid",
-    "status", "reason", "counted_at",
+    "status", "reason", "counted_at", "chunk",
 ]  # fmt: skip
 
 
@@ -46,56 +77,75 @@ def _const(campaign_id: uuid.UUID, corp_id: uuid.UUID) -> tuple[Any, Any]:
     return literal(campaign_id, IdType), literal(corp_id, IdType)
 
 
-def _leave_out(
-    session: Session, campaign_id: uuid.UUID, column: Any, reason: str, targets: Rows
-) -> None:
-    """Planned rows whose target is in `targets` are left out for `reason` (first one wins)."""
-    session.execute(
-        update(R)
-        .where(R.c.campaign_id == campaign_id, R.c.status == "planned", column.in_(targets))
-        .values(status="left_out", reason=reason, counted_at=None)
-    )
+def _windows(limits: Limits) -> dict[str, Window]:
+    """The rules that limit anything, by name (a window with no limit needs no count)."""
+    named = {"quota": limits.quota, "daily": limits.daily, "weekly": limits.weekly}
+    return {name: w for name, w in named.items() if w.allowed is not None}
 
 
-def _over(corp_id: uuid.UUID, campaign_id: uuid.UUID, column: Any, window: Window) -> Rows:
-    """Targets that already have `window.allowed` counted sends in the window (other campaigns)."""
-    return (
-        select(column)
-        .where(
-            R.c.corp_id == corp_id,
-            column.is_not(None),
-            R.c.counted_at >= window.start,
-            R.c.counted_at < window.end,
-            R.c.campaign_id != campaign_id,
+def _join_ledgers(
+    source: Any, key: Any, corp_id: uuid.UUID, target: str, windows: dict[str, Window]
+) -> tuple[Any, dict[str, Any]]:
+    """LEFT JOINs from `source` to both ledgers (Siyu's counted rows and the staff's own sends
+    imported from WeCom) on `key` = their `target` column (customer_id or chat_id) inside the
+    windows' span, and per window the aggregate that counts the sends in it.
+
+    The joins go to the ledgers' own (corp_id, target, counted_at) indexes, so each person is
+    one index seek on SQLite whatever its statistics say (a join to a grouped subquery was
+    planned as a full scan of it per person when the table had no statistics yet) and a hash
+    join on PostgreSQL. The two joins multiply each other's rows, so each counts its rows by id.
+    """
+    start = min(w.start for w in windows.values())
+    end = max(w.end for w in windows.values())
+    counts: dict[str, Any] = {name: literal(0) for name in windows}
+    for table, name in ((R, "ledger_siyu"), (S, "ledger_staff")):
+        t = table.alias(name)
+        source = source.outerjoin(
+            t,
+            and_(
+                t.c.corp_id == corp_id,
+                t.c[target] == key,
+                t.c.counted_at >= start,
+                t.c.counted_at < end,
+            ),
         )
-        .group_by(column)
-        .having(func.count() >= window.allowed)
-    )
-
-
-def _apply_limits(
-    session: Session, campaign_id: uuid.UUID, corp_id: uuid.UUID, column: Any, limits: Limits
-) -> None:
-    for window, reason in (
-        (limits.quota, "no_quota"),
-        (limits.daily, "frequency_cap"),
-        (limits.weekly, "frequency_cap"),
-    ):
-        if window.allowed is not None:
-            _leave_out(
-                session, campaign_id, column, reason, _over(corp_id, campaign_id, column, window)
+        for window_name, w in windows.items():
+            inside = and_(t.c.counted_at >= w.start, t.c.counted_at < w.end)
+            counts[window_name] = counts[window_name] + func.count(
+                distinct(case((inside, t.c.id), else_=null()))
             )
+    return source, counts
 
 
-def _number_chunks(session: Session, campaign_id: uuid.UUID, size: int) -> None:
-    """Chunk k of a sender holds their planned rows k·size … (k+1)·size − 1, in row order."""
-    number = func.row_number().over(partition_by=R.c.staff_userid, order_by=R.c.id)
-    numbered = (
-        select(R.c.id.label("rid"), ((number - 1) // size).label("n"))
-        .where(R.c.campaign_id == campaign_id, R.c.status == "planned")
-        .subquery("numbered")
+def _verdict(counts: dict[str, Any], windows: dict[str, Window], opted: Any = None) -> Any:
+    """Why a candidate is left out (None: planned); the first rule that applies wins."""
+    whens: list[tuple[Any, str]] = []
+    if opted is not None:
+        whens.append((opted.is_not(None), "opted_out"))
+    if "quota" in windows:
+        whens.append((counts["quota"] >= windows["quota"].allowed, "no_quota"))
+    capped = [counts[n] >= windows[n].allowed for n in ("daily", "weekly") if n in windows]
+    if capped:
+        whens.append((or_(*capped), "frequency_cap"))
+    return case(*whens, else_=null()) if whens else null()
+
+
+def _judged_rows(
+    campaign_id: uuid.UUID, corp_id: uuid.UUID, judged: Subquery, send_at: datetime, size: int
+) -> Rows:
+    """The insert's rows: planned ones count from `send_at` and get their sender's chunk
+    (k holds that sender's planned rows k·size … (k+1)·size − 1 in target order)."""
+    campaign, corp = _const(campaign_id, corp_id)
+    planned = judged.c.reason.is_(None)
+    number = func.row_number().over(
+        partition_by=(judged.c.staff_userid, judged.c.reason), order_by=judged.c.target
     )
-    session.execute(update(R).where(R.c.id == numbered.c.rid).values(chunk=numbered.c.n))
+    return select(
+        campaign, corp, judged.c.customer_id, judged.c.chat_id, judged.c.external_userid,
+        judged.c.staff_userid, case((planned, "planned"), else_="left_out"), judged.c.reason,
+        case((planned, literal(send_at, UTCDateTime())), else_=null()),
+        case((planned, (number - 1) // size), else_=null()),
+    )  # fmt: skip
 
 
 def write_customers(
@@ -110,24 +160,39 @@ def write_customers(
     chunk_size: int = CUSTOMER_CHUNK,
 ) -> None:
     corp_id = scope.corp_id
-    campaign, corp = _const(campaign_id, corp_id)
     people = audience.subquery("people")
     person = people.c[0]
     ranked = customer_reach.owner_candidates(scope, select(person), rule=owner_rule).subquery("r")
-    chosen = select(
-        campaign, corp, ranked.c.customer_id, null(), ranked.c.external_userid,
-        ranked.c.staff_userid, literal("planned"), null(), literal(send_at, UTCDateTime()),
-    ).where(ranked.c.rank == 1)  # fmt: skip
-    session.execute(insert(R).from_select(_COLUMNS, chosen))
+    windows = _windows(limits)
+    opted = select(MassOptOut.customer_id).where(MassOptOut.corp_id == corp_id).subquery("opted")
+    source: Any = ranked.outerjoin(opted, opted.c.customer_id == ranked.c.customer_id)
+    counts: dict[str, Any] = {}
+    if windows:
+        source, counts = _join_ledgers(
+            source, ranked.c.customer_id, corp_id, "customer_id", windows
+        )
+    judged = (
+        select(
+            ranked.c.customer_id, null().label("chat_id"), ranked.c.external_userid,
+            ranked.c.staff_userid, ranked.c.customer_id.label("target"),
+            _verdict(counts, windows, opted.c.customer_id).label("reason"),
+        )
+        .select_from(source)
+        .where(ranked.c.rank == 1)
+        .group_by(
+            ranked.c.customer_id, ranked.c.external_userid, ranked.c.staff_userid,
+            opted.c.customer_id,
+        )
+        .subquery("judged")
+    )  # fmt: skip
+    rows = _judged_rows(campaign_id, corp_id, judged, send_at, chunk_size)
+    session.execute(insert(R).from_select(_COLUMNS, rows))
+    campaign, corp = _const(campaign_id, corp_id)
     lost = case((customer_reach.person_status(person) == "lost", "lost"), else_="no_relation")
     unrelated = select(
-        campaign, corp, person, null(), null(), null(), literal("left_out"), lost, null()
+        campaign, corp, person, null(), null(), null(), literal("left_out"), lost, null(), null()
     ).where(customer_reach.no_live_relation(scope, person))
     session.execute(insert(R).from_select(_COLUMNS, unrelated))
-    opted = select(MassOptOut.customer_id).where(MassOptOut.corp_id == corp_id)
-    _leave_out(session, campaign_id, R.c.customer_id, "opted_out", opted)
-    _apply_limits(session, campaign_id, corp_id, R.c.customer_id, limits)
-    _number_chunks(session, campaign_id, chunk_size)
 
 
 def write_groups(
@@ -144,12 +209,25 @@ def write_groups(
     """The live groups of the given owners (or chat ids) in scope, each sent by its owner;
     chat ids that are no live group in scope are left out as `no_relation`."""
     corp_id = scope.corp_id
-    campaign, corp = _const(campaign_id, corp_id)
     g = group_reach.live_groups(scope, chat_ids=chat_ids, owner_userids=owner_userids).subquery()
-    rows = select(
-        campaign, corp, null(), g.c.chat_id, null(), g.c.owner_userid, literal("planned"),
-        null(), literal(send_at, UTCDateTime()),
+    windows = _windows(limits)
+    source: Any = g
+    counts: dict[str, Any] = {}
+    if windows:
+        source, counts = _join_ledgers(source, g.c.chat_id, corp_id, "chat_id", windows)
+    judged = (
+        select(
+            # A typed NULL: PostgreSQL reads a bare NULL in a subquery as text, not uuid.
+            cast(null(), IdType).label("customer_id"), g.c.chat_id,
+            null().label("external_userid"),
+            g.c.owner_userid.label("staff_userid"), g.c.chat_id.label("target"),
+            _verdict(counts, windows).label("reason"),
+        )
+        .select_from(source)
+        .group_by(g.c.chat_id, g.c.owner_userid)
+        .subquery("judged")
     )  # fmt: skip
+    rows = _judged_rows(campaign_id, corp_id, judged, send_at, chunk_size)
     session.execute(insert(R).from_select(_COLUMNS, rows))
     if chat_ids:
         found = set(session.scalars(select(R.c.chat_id).where(R.c.campaign_id == campaign_id)))
@@ -163,36 +241,47 @@ def write_groups(
                     for c in missing
                 ],
             )  # fmt: skip
-    _apply_limits(session, campaign_id, corp_id, R.c.chat_id, limits)
-    _number_chunks(session, campaign_id, chunk_size)
 
 
-def summary(session: Session, campaign_id: uuid.UUID) -> tuple[int, int, dict[str, int]]:
-    """(audience, reachable, left out by reason) of a planned campaign: one GROUP BY."""
-    stmt = (
-        select(R.c.reason, func.count()).where(R.c.campaign_id == campaign_id).group_by(R.c.reason)
-    )
-    by_reason = {reason: int(n) for reason, n in session.execute(stmt)}
-    reachable = by_reason.pop(None, 0)
-    return reachable + sum(by_reason.values()), reachable, by_reason
+@dataclass
+class Tally:
+    """A planned campaign's counts from one GROUP BY (sender, reason): the totals, the
+    preview's per-sender breakdown and the tasks to create."""
+
+    left_out: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # sender → [reachable, left out]
+    per_staff: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+    @property
+    def reachable(self) -> int:
+        return sum(r for r, _ in self.per_staff.values())
+
+    @property
+    def audience(self) -> int:
+        return self.reachable + sum(self.left_out.values())
+
+    def chunks(self, size: int) -> list[tuple[str, int, int]]:
+        """(sender, chunk, recipients): chunk k holds planned rows k·size … as numbered by
+        `_judged_rows`, so its size follows from the sender's count."""
+        return [
+            (staff, k, min(size, reachable - k * size))
+            for staff, (reachable, _) in sorted(self.per_staff.items())
+            for k in range(-(-reachable // size))
+        ]
 
 
-def per_staff(session: Session, campaign_id: uuid.UUID) -> list[tuple[str | None, str | None, int]]:
-    """(staff_userid, reason, count): the preview's per-sender breakdown."""
+def tally(session: Session, campaign_id: uuid.UUID) -> Tally:
     stmt = (
         select(R.c.staff_userid, R.c.reason, func.count())
         .where(R.c.campaign_id == campaign_id)
         .group_by(R.c.staff_userid, R.c.reason)
     )
-    return [(s, r, int(n)) for s, r, n in session.execute(stmt)]
-
-
-def chunks(session: Session, campaign_id: uuid.UUID) -> list[tuple[str, int, int]]:
-    """(staff_userid, chunk, recipients) of the planned rows: the tasks to create."""
-    stmt = (
-        select(R.c.staff_userid, R.c.chunk, func.count())
-        .where(and_(R.c.campaign_id == campaign_id, R.c.status == "planned"))
-        .group_by(R.c.staff_userid, R.c.chunk)
-        .order_by(R.c.staff_userid, R.c.chunk)
-    )
-    return [(str(s), int(c), int(n)) for s, c, n in session.execute(stmt)]
+    out = Tally()
+    for sender, reason, n in session.execute(stmt):
+        if reason is None:
+            out.per_staff[sender or ""][0] += int(n)
+        else:
+            out.left_out[reason] += int(n)
+            if sender:
+                out.per_staff[sender][1] += int(n)
+    return out

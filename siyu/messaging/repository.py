@@ -11,7 +11,16 @@ from sqlalchemy import ColumnElement, Table, bindparam, exists, func, insert, se
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
-from siyu.messaging.models import MassCampaign, MassOptOut, MassRecipient, MassSettings, MassTask
+from siyu.db.dialect import insert_ignoring_conflicts, upsert
+from siyu.messaging.models import (
+    MassCampaign,
+    MassOptOut,
+    MassRecipient,
+    MassSettings,
+    MassTask,
+    StaffMassMessage,
+    StaffMassReceipt,
+)
 
 R: Table = MassRecipient.__table__  # type: ignore[assignment]
 # Results that mean the message never reached the person: their quota slot is given back.
@@ -270,3 +279,43 @@ class RecipientRepository:
 campaigns = CampaignRepository()
 tasks = TaskRepository()
 recipients = RecipientRepository()
+
+
+class StaffSendRepository:
+    """The staff's own mass messages imported from WeCom and the receipts they left."""
+
+    def pending_msgids(
+        self, session: Session, corp_id: uuid.UUID, msgids: Sequence[str]
+    ) -> set[str]:
+        """Those of `msgids` not fully imported yet (unknown, or a task still unsent)."""
+        done = select(StaffMassMessage.msgid).where(
+            StaffMassMessage.corp_id == corp_id,
+            StaffMassMessage.msgid.in_(list(msgids)),
+            StaffMassMessage.imported_at.is_not(None),
+        )
+        return set(msgids) - set(session.scalars(done))
+
+    def upsert_message(self, session: Session, row: dict[str, Any]) -> None:
+        stmt = upsert(
+            session, StaffMassMessage, conflict_columns=("corp_id", "msgid"),
+            update=lambda excluded: {"imported_at": excluded.imported_at},
+        )  # fmt: skip
+        session.execute(stmt, [row])
+
+    def add_receipts(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+        """Receipts keyed by (msgid, sender, target): importing one twice writes it once."""
+        if rows:
+            session.execute(
+                insert_ignoring_conflicts(
+                    session, StaffMassReceipt, None,
+                    conflict_columns=("corp_id", "msgid", "staff_userid", "target"),
+                ),
+                list(rows),
+            )  # fmt: skip
+
+    def receipts(self, session: Session, corp_id: uuid.UUID) -> list[StaffMassReceipt]:
+        stmt = select(StaffMassReceipt).where(StaffMassReceipt.corp_id == corp_id)
+        return list(session.scalars(stmt.order_by(StaffMassReceipt.id)))
+
+
+staff_sends = StaffSendRepository()

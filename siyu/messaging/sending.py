@@ -36,7 +36,7 @@ def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _pages(call: Any, key: str, **args: Any) -> list[dict[str, Any]]:
+def pages(call: Any, key: str, **args: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
@@ -53,7 +53,7 @@ def find_created(
     """The msgid of this task if an earlier attempt created it (see the module docstring)."""
     since = max(task.created_at - timedelta(minutes=1), now - LIST_SPAN)
     known = tasks.known_msgids(session, campaign.corp_id)
-    listed = _pages(
+    listed = pages(
         client.get_groupmsg_list_v2,
         "group_msg_list",
         chat_type=CHAT_TYPE[campaign.kind],
@@ -118,14 +118,14 @@ def track_task(client: WeComClient, session: Session, *, task: MassTask, now: da
     (get_groupmsg_send_result, paged): a confirmed task's results are final."""
     if task.status != "created" or not task.msgid:
         return
-    for row in _pages(client.get_groupmsg_task, "task_list", msgid=task.msgid, limit=1000):
+    for row in pages(client.get_groupmsg_task, "task_list", msgid=task.msgid, limit=1000):
         if row.get("userid") == task.staff_userid:
             task.wecom_status = int(row.get("status", 0))
             if row.get("send_time"):
                 task.confirmed_at = datetime.fromtimestamp(int(row["send_time"]), UTC)
     if task.wecom_status != 2:
         return
-    results = _pages(
+    results = pages(
         client.get_groupmsg_send_result,
         "send_list",
         msgid=task.msgid,

@@ -181,30 +181,20 @@ class MessagingService:
             session.add(draft)
             session.flush()
             self._write(session, draft, Limits.of(settings, send_at), send_at)
-            counts = planner.per_staff(session, draft.id)
-            tasks_per_staff: dict[str, int] = defaultdict(int)
-            for staff, _, _ in planner.chunks(session, draft.id):
-                tasks_per_staff[staff] += 1
+            counted = planner.tally(session, draft.id)
         finally:
             savepoint.rollback()
-        left_out: dict[str, int] = defaultdict(int)
-        per_staff: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for sender, reason, n in counts:
-            if reason is None:
-                per_staff[sender or ""][0] += n
-            else:
-                left_out[reason] += n
-                if sender:
-                    per_staff[sender][1] += n
+        tasks_per_staff: dict[str, int] = defaultdict(int)
+        for staff, _, _ in counted.chunks(CHUNK[draft.kind]):
+            tasks_per_staff[staff] += 1
         senders = [
             StaffReach(staff_userid=s, reachable=r, left_out=lo, tasks=tasks_per_staff[s])
-            for s, (r, lo) in sorted(per_staff.items())
+            for s, (r, lo) in sorted(counted.per_staff.items())
         ]
-        reachable = sum(s.reachable for s in senders)
         return ReachPreview(
-            audience=reachable + sum(left_out.values()),
-            reachable=reachable,
-            left_out=dict(left_out),
+            audience=counted.audience,
+            reachable=counted.reachable,
+            left_out=dict(counted.left_out),
             staff=senders,
             tasks=sum(s.tasks for s in senders),
             send_at=send_at,
@@ -320,16 +310,16 @@ class MessagingService:
 
     def finish_plan(self, session: Session, campaign: MassCampaign, now: datetime) -> None:
         """Totals, task rows and the first send job of each sender."""
-        audience, reachable, left_out = planner.summary(session, campaign.id)
-        campaign.audience_count, campaign.reachable_count = audience, reachable
-        campaign.left_out, campaign.planned_at = left_out, now
+        counted = planner.tally(session, campaign.id)
+        campaign.audience_count, campaign.reachable_count = counted.audience, counted.reachable
+        campaign.left_out, campaign.planned_at = dict(counted.left_out), now
         rows = [
             {
                 "id": new_id(), "campaign_id": campaign.id, "corp_id": campaign.corp_id,
                 "staff_userid": staff, "chunk": chunk, "recipients": n, "status": "pending",
                 "fail_count": 0, "reminders": [], "created_at": now, "updated_at": now,
             }
-            for staff, chunk, n in planner.chunks(session, campaign.id)
+            for staff, chunk, n in counted.chunks(CHUNK[campaign.kind])
         ]  # fmt: skip
         tasks.insert_many(session, rows)
         campaign.status = "sending" if rows else "finished"

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from siyu.corps.service import corp_service
 from siyu.jobs import JobContext, enqueue, job, periodic
-from siyu.messaging import sending, tracking
+from siyu.messaging import sending, staff_sends, tracking
 from siyu.messaging.repository import campaigns, recipients, tasks
 from siyu.messaging.service import DISPATCH_JOB, PLAN_JOB, SEND_JOB, messaging_service
 from siyu.wecom.client import client_for
 
 TRACK_JOB = "messaging.track_campaign"
+IMPORT_JOB = "messaging.import_staff_sends_corp"
 
 
 @job(PLAN_JOB, max_attempts=5, retry_base_seconds=10.0)
@@ -76,3 +77,23 @@ def track_open(ctx: JobContext) -> None:
             ctx.session, TRACK_JOB, key=f"{TRACK_JOB}:{campaign_id}:{ctx.now.isoformat()}",
             args={"campaign_id": str(campaign_id)},
         )  # fmt: skip
+
+
+@job(IMPORT_JOB, max_attempts=3)
+def import_staff_sends_corp(ctx: JobContext, corp_id: str) -> None:
+    corp = corp_service.get_or_404(ctx.session, uuid.UUID(corp_id))
+    staff_sends.import_corp(
+        client_for(ctx.runtime, corp), ctx.session, corp_id=corp.id, now=ctx.now
+    )
+
+
+@periodic("messaging.import_staff_sends", every=timedelta(minutes=30))
+def import_staff_sends(ctx: JobContext) -> None:
+    """Every 30 minutes, each corp with an app secret imports its staff's own mass messages
+    (staff_sends.py), so the next plan counts them."""
+    for corp in corp_service.list(ctx.session):
+        if corp.app_secret_ciphertext is not None:
+            enqueue(
+                ctx.session, IMPORT_JOB, key=f"{IMPORT_JOB}:{corp.id}:{ctx.now.isoformat()}",
+                args={"corp_id": str(corp.id)}, corp_id=corp.id,
+            )  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 
 from siyu.sandbox import behaviours as b
 from siyu.sandbox import groups as g
+from siyu.sandbox.api_mass import member_send
 from siyu.sandbox.live import scan_contact_way
 from siyu.sandbox.models import Corp, Customer
 from siyu.sandbox.state import SandboxState
@@ -190,6 +191,18 @@ def confirm_task(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[
     return {}
 
 
+def staff_mass_send(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
+    msgid = member_send(
+        state,
+        corp,
+        userid=body["userid"],
+        external_userids=body.get("external_userids"),
+        chat_ids=body.get("chat_ids"),
+        text=str(body.get("text", "")),
+    )
+    return {"msgid": msgid}
+
+
 def resign_staff(state: SandboxState, corp: Corp, body: dict[str, Any]) -> dict[str, Any]:
     b.resign_staff(state, corp, userid=body["userid"])
     return {}
@@ -210,5 +223,6 @@ ACTION_TABLE: dict[str, Action] = {
     "dismiss_group": dismiss_group,
     "tag_change": tag_change,
     "confirm_task": confirm_task,
+    "staff_mass_send": staff_mass_send,
     "resign_staff": resign_staff,
 }

@@ -142,6 +142,39 @@ def confirm_mass(state: SandboxState, corp: Corp, args: dict[str, Any]) -> None:
     task["status"], task["send_time"] = 2, now
 
 
+def member_send(
+    state: SandboxState,
+    corp: Corp,
+    *,
+    userid: str,
+    external_userids: list[str] | None = None,
+    chat_ids: list[str] | None = None,
+    text: str = "",
+) -> str:
+    """A member mass-sends from their own client (to customers, or to the groups they own):
+    get_groupmsg_list_v2 lists it with create_type 1, and it goes out at once under the same
+    quota as the enterprise's messages. `None` targets: all of the member's."""
+    member = get_staff(corp, userid)
+    chat_type = "group" if chat_ids is not None else "single"
+    content = {"content": text} if text else None
+    msg = MassMessage(state.new_id("msg", 30), chat_type, userid, 1, state.now(), content, [])
+    if chat_type == "group":
+        owned = [g for g in corp.groups.values() if g.owner == userid and not g.dismissed]
+        wanted = set(chat_ids or [])
+        picked = [g for g in owned if not wanted or g.chat_id in wanted]
+        records = [SendRecord("", g.chat_id, userid) for g in picked]
+    else:
+        exts = external_userids if external_userids is not None else list(member.follows)
+        records = [SendRecord(e, "", userid) for e in dict.fromkeys(exts) if e in member.follows]
+    if not records:
+        raise WeComError(41048)
+    msg.records[userid] = records
+    msg.tasks[userid] = {"status": 0, "send_time": None}
+    corp.mass_messages[msg.msgid] = msg
+    confirm_mass(state, corp, {"msgid": msg.msgid, "userid": userid})
+    return msg.msgid
+
+
 def _get_msg(ctx: Ctx) -> MassMessage:
     msgid = ctx.params.str("msgid", required=True, missing=41046)
     msg = ctx.corp.mass_messages.get(msgid)
