@@ -10,29 +10,24 @@ time, enterprise- and member-created together:
 
 A message WeCom would refuse (send result 3, "already received another") is a wasted send, so
 Siyu leaves such people out before the task exists and reports them. What counts is every
-`MassRecipient` row with `counted_at` set (planned, sent or delivered by Siyu), plus sends seen
-in WeCom's own list where known. A row stops counting when its result says it never arrived.
+`MassRecipient` row with `counted_at` set (planned, sent or delivered by Siyu), plus the
+receipts of mass messages staff sent from their own client (staff_sends.py). A row stops
+counting when its result says it never arrived.
 
-Counts are one grouped SQL query over an index range (`corp_id, customer_id, counted_at`),
-evaluated once for the whole audience: never a query, or a Python loop, per customer.
+This module gives the windows; the counting is part of the planner's INSERT … SELECT (one
+index seek per person into each ledger's `corp_id, target, counted_at` index, inside the
+plan's one statement): never a query, or a Python loop, per customer.
 """
 
 from __future__ import annotations
 
 import calendar
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import Select, and_, func, select
-
-from siyu.messaging.models import MassRecipient as R
 from siyu.messaging.models import MassSettings
 from siyu.profile.stages import CN_TZ
-
-# Any select, whatever its columns (Select is variadic in SQLAlchemy 2.1).
-Rows = Select[*tuple[Any, ...]]
 
 QuotaRule = Literal["days_in_month", "four_per_month", "seven_per_week", "one_per_day"]
 QUOTA_RULES: tuple[str, ...] = ("days_in_month", "four_per_month", "seven_per_week", "one_per_day")
@@ -118,19 +113,3 @@ def after_quiet_hours(settings: MassSettings, moment: datetime) -> datetime:
     if candidate <= local:
         candidate += timedelta(days=1)
     return candidate.astimezone(UTC)
-
-
-def received_counts(
-    *, corp_id: uuid.UUID, target: Literal["customer", "group"], window: Window
-) -> Rows:
-    """(target, how many counted sends in the window) for every target that has any."""
-    column = R.customer_id if target == "customer" else R.chat_id
-    return (
-        select(column.label("target"), func.count().label("n"))
-        .where(
-            R.corp_id == corp_id,
-            column.is_not(None),
-            and_(R.counted_at >= window.start, R.counted_at < window.end),
-        )
-        .group_by(column)
-    )

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Table, bindparam, exists, func, insert, se
 from sqlalchemy.orm import Session
 
 from siyu.auth.scope import DataScope
-from siyu.db.dialect import insert_ignoring_conflicts, upsert
+from siyu.db.dialect import insert_ignoring_conflicts, refresh_statistics, upsert
 from siyu.messaging.models import (
     MassCampaign,
     MassOptOut,
@@ -143,6 +143,9 @@ class TaskRepository:
 
 
 class RecipientRepository:
+    def refresh_statistics(self, session: Session) -> None:
+        refresh_statistics(session, MassRecipient.__tablename__)
+
     def targets(self, session: Session, task: MassTask) -> list[str]:
         """The chunk's external_userids (or chat ids) in planning order."""
         stmt = select(func.coalesce(R.c.external_userid, R.c.chat_id)).where(

@@ -322,6 +322,8 @@ class MessagingService:
             for staff, chunk, n in counted.chunks(CHUNK[campaign.kind])
         ]  # fmt: skip
         tasks.insert_many(session, rows)
+        # The next plan counts over these rows: its planner must know they exist.
+        recipients.refresh_statistics(session)
         campaign.status = "sending" if rows else "finished"
         if not rows:
             campaign.finished_at, campaign.error = now, "nobody in the audience could receive it"
