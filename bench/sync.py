@@ -253,7 +253,8 @@ def main() -> None:
             str(scenario),
         ]
         wanted = os.environ.get("SIYU_BENCH_SYNC_DATABASES", "sqlite,postgresql").split(",")
-        with server_process(command, url=base) as sandbox:
+        # Building a 100,000-customer world takes the sandbox a while on a loaded machine.
+        with server_process(command, url=base, start_timeout=600) as sandbox:
             if "sqlite" in wanted:
                 bench_database("sqlite", f"sqlite:///{Path(tmp) / 'sync.db'}", base, sandbox.pid)
             pg = os.environ.get("SIYU_BENCH_POSTGRES_URL")
