@@ -1,4 +1,4 @@
-"""Bulk INSERTs straight through the driver's executemany, for the million-row paths.
+"""Bulk INSERTs and upserts straight through the driver, for the million-row paths.
 
 SQLAlchemy's executemany spends most of its time building per-row parameter dicts and
 running generic bind processing; here the statement is compiled once, each column's bind
@@ -9,19 +9,24 @@ PostgreSQL gets them through COPY instead: psycopg's executemany is one statemen
 (pipelined), and the server's per-statement cost made a million-row insert take minutes.
 With `ignore_conflicts`, COPY fills a columns-only temporary table and one INSERT ... SELECT
 ... ON CONFLICT DO NOTHING moves the rows, so the outcome equals the row-by-row statement.
+Upserts (`bulk_upsert`, the full sync's contacts and relations) take the same two steps with
+ON CONFLICT DO UPDATE.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 from uuid import uuid4
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import Table
+from sqlalchemy import Table, select
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 
 from siyu.db.dialect import is_postgres
@@ -53,33 +58,13 @@ def bulk_insert(
         return
     connection = session.connection()
     dialect = connection.dialect
-    columns = list(rows[0].keys())
     stmt = insert_statement(session, table, ignore_conflicts=ignore_conflicts)
-    compiled = stmt.compile(dialect=dialect, column_keys=columns)
-    names = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
+    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0].keys()))
+    names = _bind_names(compiled)
     missing = [n for n in names if n not in rows[0]]
     if missing:  # SQLAlchemy would fill Python-side defaults; this path wants them given
         raise ValueError(f"bulk_insert rows lack {', '.join(missing)}")
-    processors = {name: table.c[name].type._cached_bind_processor(dialect) for name in names}
-
-    pick = itemgetter(*names)
-    converters = [(i, p) for i, n in enumerate(names) if (p := processors[n]) is not None]
-    params: list[Any] = []
-    # One-entry memo per column: corp ids, timestamps and kinds repeat down a batch.
-    last_in: list[Any] = [object()] * len(names)
-    last_out: list[Any] = [None] * len(names)
-    for row in rows:
-        values = list(pick(row)) if len(names) > 1 else [row[names[0]]]
-        for i, processor in converters:
-            value = values[i]
-            if value is None:
-                continue
-            if value is last_in[i]:
-                values[i] = last_out[i]
-            else:
-                last_in[i] = value
-                values[i] = last_out[i] = processor(value)
-        params.append(values)
+    params: list[Any] = _driver_params(compiled, names, rows)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if dialect.name == "postgresql":
@@ -91,6 +76,126 @@ def bulk_insert(
                 cursor.executemany(str(compiled), params)
     finally:
         cursor.close()
+
+
+def bulk_upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict_columns: Sequence[str],
+    update: Callable[[Any], Mapping[str, Any]],
+) -> None:
+    """INSERT … ON CONFLICT (cols) DO UPDATE SET `update(excluded)` for `rows` (same keys,
+    no conflict key twice), with the same meaning as `siyu.db.dialect.upsert` executed with
+    the rows as parameters, at a fraction of the Python cost per row.
+
+    SQLite: one driver executemany of the compiled statement (search triggers stay on: an
+    upsert updates rows as well as inserting them). PostgreSQL: COPY into a temporary table,
+    then one INSERT … SELECT … ON CONFLICT DO UPDATE.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0].keys())
+    if dialect.name == "postgresql":
+        _upsert_by_copy(session, table, columns, rows, conflict_columns, update)
+        return
+    insert = sqlite.insert(table)
+    stmt = insert.on_conflict_do_update(
+        index_elements=list(conflict_columns), set_=dict(update(insert.excluded))
+    )
+    compiled = stmt.compile(dialect=dialect, column_keys=columns)
+    names = _bind_names(compiled)
+    params: list[Any] = _driver_params(compiled, names, rows)
+    if not compiled.positional:
+        params = [dict(zip(names, values, strict=True)) for values in params]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(str(compiled), params)
+    finally:
+        cursor.close()
+
+
+def _upsert_by_copy(
+    session: Session,
+    table: Table,
+    columns: list[str],
+    rows: Sequence[Mapping[str, Any]],
+    conflict_columns: Sequence[str],
+    update: Callable[[Any], Mapping[str, Any]],
+) -> None:
+    connection = session.connection()
+    staging = f"_bulk_{uuid4().hex[:12]}"
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    # The staged values are bind-processed like the table's own columns, so the staging table
+    # takes the table's column types (no constraints, no defaults, no indexes).
+    compiled = postgresql.insert(table).compile(dialect=connection.dialect, column_keys=columns)
+    names = _bind_names(compiled)
+    params = _driver_params(compiled, names, rows)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(
+            f'CREATE TEMPORARY TABLE "{staging}" ON COMMIT DROP AS '
+            f'SELECT {quoted} FROM "{table.name}" WITH NO DATA'
+        )
+        _copy_into(cursor, f'"{staging}"', ", ".join(f'"{name}"' for name in names), params)
+    finally:
+        cursor.close()
+    staged = sql_table(staging, *(sql_column(name) for name in columns))
+    insert = postgresql.insert(table)
+    stmt = insert.from_select(columns, select(*staged.c)).on_conflict_do_update(
+        index_elements=list(conflict_columns), set_=dict(update(insert.excluded))
+    )
+    connection.execute(stmt)
+    connection.exec_driver_sql(f'DROP TABLE "{staging}"')
+
+
+def _bind_names(compiled: SQLCompiler) -> list[str]:
+    return list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
+
+
+def _driver_params(
+    compiled: SQLCompiler, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[list[Any]]:
+    """Each row as the driver's parameter list in `names` order, bind-processed exactly as
+    SQLAlchemy would. Names a row lacks are the statement's own bound values (a SET clause's
+    `now`), the same for every row."""
+    dialect = compiled.dialect
+    defaults = [c.key for c in compiled.insert_prefetch]
+    if defaults:  # SQLAlchemy would fill Python-side defaults; this path wants them given
+        raise ValueError(f"bulk rows lack {', '.join(defaults)}")
+    constants = {n: compiled.params[n] for n in names if n not in rows[0]}
+    processors = [compiled.binds[name].type._cached_bind_processor(dialect) for name in names]
+    taken = [n for n in names if n not in constants]
+    pick = itemgetter(*taken)
+    slots = [i for i, n in enumerate(names) if n not in constants]
+    template = [constants.get(n) for n in names]
+    converters = [(i, p) for i, p in enumerate(processors) if p is not None]
+    params: list[list[Any]] = []
+    # One-entry memo per column: corp ids, timestamps and kinds repeat down a batch.
+    last_in: list[Any] = [object()] * len(names)
+    last_out: list[Any] = [None] * len(names)
+    for row in rows:
+        picked = pick(row) if len(taken) > 1 else (row[taken[0]],)
+        if constants:
+            values = list(template)
+            for slot, value in zip(slots, picked, strict=True):
+                values[slot] = value
+        else:
+            values = list(picked)
+        for i, processor in converters:
+            value = values[i]
+            if value is None:
+                continue
+            if value is last_in[i]:
+                values[i] = last_out[i]
+            else:
+                last_in[i] = value
+                values[i] = last_out[i] = processor(value)
+        params.append(values)
+    return params
 
 
 def _copy(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from siyu.db.bulk import bulk_upsert
 from siyu.db.dialect import upsert
 from siyu.groups.models import CustomerGroup, GroupMember
 from siyu.kit.ids import new_id
@@ -130,19 +131,18 @@ class GroupMemberRepository:
                 }
                 for row in rows
             ]
-            session.connection().execute(
-                upsert(
-                    session,
-                    GroupMember,
-                    conflict_columns=("group_id", "member_id"),
-                    update=lambda excluded: {
-                        **{name: getattr(excluded, name) for name in MEMBER_FIELDS},
-                        "left_at": None,
-                        "quit_scene": None,
-                        "updated_at": now,
-                    },
-                ),
+            # Straight to the driver: the full sync writes every member of every group.
+            bulk_upsert(
+                session,
+                GroupMember.__table__,  # type: ignore[arg-type]
                 values,
+                conflict_columns=("group_id", "member_id"),
+                update=lambda excluded: {
+                    **{name: getattr(excluded, name) for name in MEMBER_FIELDS},
+                    "left_at": None,
+                    "quit_scene": None,
+                    "updated_at": now,
+                },
             )
         self.mark_left_except(session, group_id, [row["member_id"] for row in rows], now=now)
 

@@ -127,6 +127,7 @@ def apply_follows(
             relation_ids[key]: [tag_ids[t] for t in relation["wecom_tag_ids"] if t in tag_ids]
             for key, relation in relations.items()
         },
+        now=now,
     )
     # Core upserts bypass the ORM: tell the segment index whom they changed.
     segment_facts.touch(session, customer_ids.values())

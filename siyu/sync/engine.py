@@ -22,9 +22,11 @@ from functools import partial
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from siyu.customers.repository import customers, follow_relations
+from siyu.db.dialect import is_transient_write_conflict
 from siyu.db.session import Database
 from siyu.groups.repository import customer_groups
 from siyu.kit.clock import utcnow
@@ -326,14 +328,22 @@ class SyncEngine:
 
     def _retrying(self, call: Callable[[], Any]) -> Any:
         """The client already retried each call; a unit gets a few more rounds before the run
-        gives up, since a 10% fault rate makes a four-times failure happen in big syncs."""
+        gives up, since a 10% fault rate makes a four-times failure happen in big syncs.
+
+        A call also fails when the client's shared store (token, rate and slot rows) stayed
+        locked past the busy timeout on a loaded machine; nothing was written, so it is
+        retried the same way."""
         for attempt in range(1, self.options.unit_attempts + 1):
             try:
                 return call()
             except WeComApiError as exc:
                 if exc.errcode not in RETRYABLE or attempt == self.options.unit_attempts:
                     raise
-                time.sleep(min(2.0, 0.1 * 2**attempt))
+            except DBAPIError as exc:
+                if not is_transient_write_conflict(exc) or attempt == self.options.unit_attempts:
+                    raise
+                log.warning("sync_store_conflict_retry", attempt=attempt)
+            time.sleep(min(2.0, 0.1 * 2**attempt))
         raise AssertionError("unreachable")
 
     def _pool(self, units: list[SyncCheckpoint], work: Callable[[SyncCheckpoint], None]) -> None:
