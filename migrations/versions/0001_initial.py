@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:29:19.514336
+Create Date: 2026-12-01 17:22:36.279965
 """
 
 from collections.abc import Sequence
@@ -2241,6 +2241,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("staff_userid", sa.String(length=64), nullable=False),
         sa.Column("recipient_userid", sa.String(length=64), nullable=False),
+        sa.Column("deleted_by", sa.String(length=8), nullable=False),
         sa.Column("lost_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("batch_key", sa.String(length=160), nullable=False),
         sa.Column("sent_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),

@@ -144,6 +144,31 @@ class TestLostAlerts:
         _collect(world)
         assert world.wecom.app_messages == []
 
+    def test_a_staff_deletion_tells_the_manager_once(self, app: FastAPI, world: World) -> None:
+        team = make_department(world.db, corp=world.corp, wecom_dept_id=4)
+        make_staff(world.db, corp=world.corp, userid="alice", departments=[team])
+        member_client(
+            app,
+            world.db,
+            corp=world.corp,
+            role=Role.manager,
+            scope=ScopeKind.department,
+            staff_userid="carol",
+            department_ids=[4],
+        )
+        _enable(admin(app, world), world)
+        dropped = add_customer(world)
+        world.act("staff_deletes_customer", userid="alice", external_userid=dropped.external_userid)
+        events = world.deliver()
+        _collect(world)
+        world.deliver(events)  # WeCom retried the callback
+        _collect(world)
+        (to_manager,) = _alerts_to(world, "carol")
+        text = to_manager["body"]["text"]["content"]
+        assert "成员删除了 1 位客户" in text and dropped.name in text and "alice" in text
+        assert to_manager["body"]["enable_duplicate_check"] == 1
+        assert not _alerts_to(world, "alice")  # she deleted the customer herself
+
     def test_settings_are_admin_only(self, app: FastAPI, world: World) -> None:
         alice = member_client(app, world.db, corp=world.corp, role=Role.staff, staff_userid="alice")
         response = alice.client.put(url(world, "/lost-alert-settings"), json={"enabled": True})
