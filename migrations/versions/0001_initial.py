@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:15:22.488128
+Create Date: 2026-12-01 18:40:27.073030
 """
 
 from collections.abc import Sequence
@@ -2300,6 +2300,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("staff_userid", sa.String(length=64), nullable=False),
         sa.Column("recipient_userid", sa.String(length=64), nullable=False),
+        sa.Column("deleted_by", sa.String(length=8), nullable=False),
         sa.Column("lost_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("batch_key", sa.String(length=160), nullable=False),
         sa.Column("sent_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),

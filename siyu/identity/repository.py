@@ -9,11 +9,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from siyu.customers.models import Customer, FollowRelation
-from siyu.db.bulk import bulk_insert
+from siyu.db.bulk import bulk_insert, bulk_update_pairs
 from siyu.identity.models import (
     CONFLICT_OPEN,
     CustomerIdentity,
@@ -141,15 +141,11 @@ class PersonRepository:
     def set_merged_into(
         self, session: Session, pairs: Sequence[tuple[uuid.UUID, uuid.UUID | None]], now: datetime
     ) -> None:
-        """(person id, merged into) for many persons in one executemany."""
-        if not pairs:
-            return
-        stmt = (
-            update(Customer)
-            .where(Customer.id == bindparam("b_id"))
-            .values(merged_into_id=bindparam("b_into"), updated_at=now)
+        """(person id, merged into) for many persons in one set-based update."""
+        table: Table = Customer.__table__  # type: ignore[assignment]
+        bulk_update_pairs(
+            session, table, pairs, match="id", assign="merged_into_id", also={"updated_at": now}
         )
-        session.connection().execute(stmt, [{"b_id": p, "b_into": into} for p, into in pairs])
 
 
 class MoveRepository:
@@ -193,15 +189,7 @@ class MoveRepository:
         self, session: Session, mover: Mover, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
     ) -> None:
         """(from person, to person): every row of the column holding `from` now holds `to`."""
-        if not pairs:
-            return
-        column = mover.table.c[mover.column]
-        stmt = (
-            update(mover.table)
-            .where(column == bindparam("b_from"))
-            .values({mover.column: bindparam("b_to")})
-        )
-        session.connection().execute(stmt, [{"b_from": a, "b_to": b} for a, b in pairs])
+        bulk_update_pairs(session, mover.table, pairs, match=mover.column, assign=mover.column)
 
     def set_rows(
         self,

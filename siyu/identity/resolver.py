@@ -176,8 +176,9 @@ def resolve(
             outcome.persons[ref] = survivor
 
     persons.insert_many(session, new_people)
-    # A Core insert the ORM does not see: the new people need their segment index rows.
-    segment_facts.touch(session, [row["id"] for row in new_people])
+    # A Core insert the ORM does not see: the new people need their segment index rows, and
+    # they hold nothing yet, so the rows are written as they are instead of recomputed.
+    segment_facts.add_new_people(session, new_people)
     attach = [(key, root) for key, root in graph.unowned_keys() if root in person_of_root]
     rows = []
     for (key, root), identity_id in zip(attach, new_ids(len(attach)), strict=True):

@@ -1,8 +1,11 @@
 """Lost-alert settings per corp and the durable alert rows.
 
-An alert row is one (lost relation, recipient) pair. Rows are created once (unique key) and
-grouped into a batch per recipient and window (`batch_key`); the send job sends one app
-message per batch and stamps every row of it, so a re-run finds nothing left to send.
+An alert row is one (ended relation, recipient) pair: the customer deleted the staff member
+(`deleted_by` "customer": the member and their managers are told) or the staff member deleted
+the customer (`deleted_by` "staff": their managers are told; a transfer's deletion is not one).
+Rows are created once (unique key) and grouped into a batch per recipient and window
+(`batch_key`); the send job sends one app message per batch and stamps every row of it, so a
+re-run finds nothing left to send.
 """
 
 from __future__ import annotations
@@ -48,9 +51,11 @@ class LostAlert(IdMixin, Base):
         ForeignKey("follow_relations.id", ondelete="CASCADE")
     )
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    # The staff member the customer deleted, and who is told (them or their manager).
+    # The staff member of the relation, and who is told (them or their manager).
     staff_userid: Mapped[str] = mapped_column(String(64))
     recipient_userid: Mapped[str] = mapped_column(String(64))
+    # Who ended the relation: "customer" or "staff"; `lost_at` is when.
+    deleted_by: Mapped[str] = mapped_column(String(8), default="customer")
     lost_at: Mapped[datetime]
     batch_key: Mapped[str] = mapped_column(String(160))
     sent_at: Mapped[datetime | None]

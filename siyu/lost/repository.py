@@ -16,6 +16,8 @@ from siyu.customers.models import Customer, FollowRelation
 from siyu.db.dialect import insert_ignoring_conflicts
 from siyu.lost.models import LostAlert, LostAlertSetting
 
+# del_external_contact's Source when an in-service transfer (not the member) ended the relation.
+TRANSFER_SOURCE = "DELETE_BY_TRANSFER"
 # When the relation ended: the customer's deletion wins (it is what "lost" means).
 LOST_AT = func.coalesce(FollowRelation.deleted_by_customer_at, FollowRelation.deleted_by_staff_at)
 
@@ -98,12 +100,37 @@ class LostRepository:
         self, session: Session, *, corp_id: uuid.UUID, relation_ids: Sequence[uuid.UUID]
     ) -> list[FollowRelation]:
         """The relations among `relation_ids` that the customer ended."""
+        return self._ended(
+            session, corp_id, relation_ids, FollowRelation.deleted_by_customer_at.is_not(None)
+        )
+
+    def removed_since(
+        self, session: Session, *, corp_id: uuid.UUID, relation_ids: Sequence[uuid.UUID]
+    ) -> list[FollowRelation]:
+        """The relations among `relation_ids` that the staff member ended, the customer had
+        not ended first, and no transfer ended (WeCom's Source DELETE_BY_TRANSFER)."""
+        return self._ended(
+            session,
+            corp_id,
+            relation_ids,
+            FollowRelation.deleted_by_staff_at.is_not(None),
+            FollowRelation.deleted_by_customer_at.is_(None),
+            func.coalesce(FollowRelation.delete_source, "") != TRANSFER_SOURCE,
+        )
+
+    def _ended(
+        self,
+        session: Session,
+        corp_id: uuid.UUID,
+        relation_ids: Sequence[uuid.UUID],
+        *conditions: ColumnElement[bool],
+    ) -> list[FollowRelation]:
         if not relation_ids:
             return []
         stmt = select(FollowRelation).where(
             FollowRelation.corp_id == corp_id,
             FollowRelation.id.in_(list(relation_ids)),
-            FollowRelation.deleted_by_customer_at.is_not(None),
+            *conditions,
         )
         return list(session.scalars(stmt))
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -50,6 +50,29 @@ def tag_token(tag_id: uuid.UUID) -> str:
 def touch(session: Session, customer_ids: Iterable[uuid.UUID]) -> None:
     """Note people whose source rows a Core statement changed; refreshed before commit."""
     session.info.setdefault(_PEOPLE, set()).update(customer_ids)
+
+
+def add_new_people(session: Session, people: Sequence[Mapping[str, Any]]) -> None:
+    """Facts rows for people a Core statement just inserted (rows with `id`, `corp_id` and
+    optionally `first_added_at`) who hold no relations or tags yet: exactly what `refresh`
+    would compute for them, without its reads and delete. The identity resolver creates
+    hundreds of thousands of such people per batch; a relation or tag written later in the
+    transaction notes them as usual and the refresh recomputes them."""
+    none: list[str] = []  # one object: bulk_insert converts a repeated value once
+    facts: Table = CustomerFacts.__table__  # type: ignore[assignment]
+    rows = [
+        {
+            "customer_id": person["id"],
+            "corp_id": person["corp_id"],
+            "status": "lost",  # no live relation
+            "first_added_at": person.get("first_added_at"),
+            "tags": none,
+            "staff": none,
+            "channels": none,
+        }
+        for person in people
+    ]
+    bulk_insert(session, facts, rows)
 
 
 def _is_live(relation: Any) -> bool:

@@ -23,7 +23,7 @@ from siyu.customers.models import Customer
 from siyu.db.session import write_after_read
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import NotFound, Unprocessable
-from siyu.kit.pagination import decode_id_cursor, split_id_page
+from siyu.kit.pagination import decode_id_cursor, encode_cursor, split_id_page
 from siyu.segments.compiler import CompileContext, segment_compiler
 from siyu.segments.conditions import (
     AndNode,
@@ -39,6 +39,9 @@ from siyu.segments.schemas import CustomerFilters, SegmentCreate, SegmentUpdate
 from siyu.segments.validate import check_tree
 
 _condition_adapter: TypeAdapter[Condition] = TypeAdapter(Condition)
+
+# People a name search too short for the trigram index (1–2 characters) tests per list page.
+SCAN_WINDOW = 20_000
 
 
 def dump_condition(condition: Condition) -> dict[str, Any]:
@@ -203,9 +206,18 @@ class SegmentService:
         condition = self.list_condition(session, access=access, filters=filters)
         where = self.where(session, scope=access.scope, condition=condition)
         search = people.search_clause(session, filters.q) if filters.q else None
-        rows = people.page(
-            session, where, before_id=decode_id_cursor(cursor), limit=limit + 1, search=search
-        )
+        before = decode_id_cursor(cursor)
+        if search is not None and not search.indexed:
+            # Too short for the trigram index: each page tests a bounded window of people, and
+            # a page that is short but not the last says where the next window starts.
+            rows, edge = people.page_in_window(
+                session, where, before_id=before, limit=limit + 1, search=search, window=SCAN_WINDOW
+            )
+            page, next_cursor = split_id_page(rows, limit)
+            if next_cursor is None and edge is not None:
+                next_cursor = encode_cursor([edge])
+            return page, next_cursor
+        rows = people.page(session, where, before_id=before, limit=limit + 1, search=search)
         return split_id_page(rows, limit)
 
     # -- saved segments ----------------------------------------------------------------------------

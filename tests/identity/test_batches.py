@@ -92,3 +92,27 @@ class TestResume:
 
         assert shape(whole) == shape(crashed)
         assert len(merges(db, whole)) == 1
+
+    def test_the_segment_index_equals_a_recomputation(self, db: Database) -> None:
+        """New persons get their facts rows written directly, merged and surviving ones are
+        recomputed: either way the index is what a full rebuild makes of the sources."""
+        from sqlalchemy import select
+
+        from siyu.segments import facts
+        from siyu.segments.models import CustomerFacts
+
+        corp = make_corp(db)
+        run_batch(db.transaction, self._batch(db, corp.id), chunk=2)  # type: ignore[arg-type]
+
+        def index() -> list[tuple[object, ...]]:
+            with db.transaction(write=False) as session:
+                t = CustomerFacts
+                stmt = select(t.customer_id, t.status, t.first_added_at, t.tags, t.staff)
+                return sorted(tuple(r) for r in session.execute(stmt.where(t.corp_id == corp.id)))
+
+        written = index()
+        # The first chunk makes two persons, the third record merges them, the fourth is new.
+        assert len(written) == 2 and len(merges(db, corp)) == 1
+        with db.transaction() as session:
+            facts.rebuild_corp(session, corp.id)
+        assert index() == written

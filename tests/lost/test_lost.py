@@ -40,6 +40,21 @@ def _enable(client: TestClient, world: World, **body: Any) -> None:
     assert response.status_code == 200, response.text
 
 
+def _alice_managed_by_carol(app: FastAPI, world: World) -> None:
+    """alice in a department whose manager in Siyu is carol."""
+    team = make_department(world.db, corp=world.corp, wecom_dept_id=3)
+    make_staff(world.db, corp=world.corp, userid="alice", departments=[team])
+    member_client(
+        app,
+        world.db,
+        corp=world.corp,
+        role=Role.manager,
+        scope=ScopeKind.department,
+        staff_userid="carol",
+        department_ids=[3],
+    )
+
+
 class TestLostList:
     def test_who_deleted_whom_is_listed(self, app: FastAPI, world: World) -> None:
         gone = add_customer(world)
@@ -95,17 +110,7 @@ class TestLostList:
 
 class TestLostAlerts:
     def test_one_message_per_recipient_and_never_twice(self, app: FastAPI, world: World) -> None:
-        team = make_department(world.db, corp=world.corp, wecom_dept_id=3)
-        make_staff(world.db, corp=world.corp, userid="alice", departments=[team])
-        member_client(
-            app,
-            world.db,
-            corp=world.corp,
-            role=Role.manager,
-            scope=ScopeKind.department,
-            staff_userid="carol",
-            department_ids=[3],
-        )
+        _alice_managed_by_carol(app, world)
         _enable(admin(app, world), world)
         customers = [add_customer(world) for _ in range(2)]
         for customer in customers:
@@ -143,6 +148,21 @@ class TestLostAlerts:
         world.deliver()
         _collect(world)
         assert world.wecom.app_messages == []
+
+    def test_a_staff_deletion_tells_the_manager_once(self, app: FastAPI, world: World) -> None:
+        _alice_managed_by_carol(app, world)
+        _enable(admin(app, world), world)
+        dropped = add_customer(world)
+        world.act("staff_deletes_customer", userid="alice", external_userid=dropped.external_userid)
+        events = world.deliver()
+        _collect(world)
+        world.deliver(events)  # WeCom retried the callback
+        _collect(world)
+        (to_manager,) = _alerts_to(world, "carol")
+        text = to_manager["body"]["text"]["content"]
+        assert "成员删除了 1 位客户" in text and dropped.name in text and "alice" in text
+        assert to_manager["body"]["enable_duplicate_check"] == 1
+        assert not _alerts_to(world, "alice")  # she deleted the customer herself
 
     def test_settings_are_admin_only(self, app: FastAPI, world: World) -> None:
         alice = member_client(app, world.db, corp=world.corp, role=Role.staff, staff_userid="alice")

@@ -78,6 +78,27 @@ class TestSubstrings:
         names = [i["name"] for i in first["items"]] + [i["name"] for i in rest["items"]]
         assert names == [f"会员客户{i}" for i in (4, 3, 2, 1, 0)]
 
+    def test_short_queries_read_a_bounded_window_per_page(
+        self, admin: Member, town: Town, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from siyu.segments import service
+
+        monkeypatch.setattr(service, "SCAN_WINDOW", 3)
+        for i in range(8):  # newest first: 7 … 0; 小明 at 6, 5 and 1
+            town.person(f"小明{i}" if i in (1, 5, 6) else f"路人{i}")
+        url = f"/api/v1/corps/{town.corp.id}/customers"
+        pages, cursor = [], None
+        for _ in range(10):
+            params = {"q": "小明", "limit": 5} | ({"cursor": cursor} if cursor else {})
+            body = admin.client.get(url, params=params).json()
+            pages.append([i["name"] for i in body["items"]])
+            cursor = body["next_cursor"]
+            if cursor is None:
+                break
+        # Windows of three people (7 6 5 | 4 3 2 | 1 0): a short page still says where the
+        # next window starts, and together the pages list every match once, in order.
+        assert pages == [["小明6", "小明5"], [], ["小明1"]]
+
 
 class TestIndexFollowsWrites:
     def test_renames_through_the_orm_and_core(self, admin: Member, town: Town) -> None:

@@ -123,6 +123,53 @@ class TestSiyuTags:
         assert person_tags(town, risk) == 1
 
 
+class TestVisibility:
+    def test_every_member_who_sees_the_people_follows_the_job(
+        self, app: FastAPI, town: Town
+    ) -> None:
+        from tests.helpers.auth import make_department, make_staff
+
+        team = make_department(town.db, corp=town.corp, wecom_dept_id=5)
+        make_staff(town.db, corp=town.corp, userid="bob", departments=[team])
+        bob, alice = (
+            member_client(
+                app, town.db, corp=town.corp, role=Role.staff, scope=ScopeKind.own, staff_userid=u
+            )
+            for u in ("bob", "alice")
+        )
+        manager = member_client(
+            app,
+            town.db,
+            corp=town.corp,
+            role=Role.manager,
+            scope=ScopeKind.department,
+            staff_userid="carol",
+            department_ids=[5],
+        )
+        admin = member_client(app, town.db, corp=town.corp, role=Role.admin)
+        risk = town.tag("risk", siyu=True)
+        mine = town.person("b", staff="bob")
+        body = {"action": "add", "tag_ids": [str(risk)], "customer_ids": [str(mine)]}
+        bobs = post_job(bob, town.corp.id, body).json()["id"]
+        admins = post_job(admin, town.corp.id, body).json()["id"]
+        base = f"/api/v1/corps/{town.corp.id}/tag-jobs"
+
+        def readable(member: Member) -> set[str]:
+            listed = {j["id"] for j in member.client.get(base).json()["items"]}
+            for job_id in (bobs, admins):
+                one = member.client.get(f"{base}/{job_id}")
+                assert (one.status_code == 200) == (job_id in listed), one.text
+            return listed
+
+        assert readable(admin) == {bobs, admins}
+        assert readable(manager) == {bobs}  # bob's team: his job, not the corp-wide one
+        assert readable(bob) == {bobs}
+        assert readable(alice) == set()
+        done = manager.client.get(f"{base}/{bobs}").json()
+        assert (done["status"], done["processed"], done["total"]) == ("done", 1, 1)
+        assert alice.client.post(f"{base}/{bobs}/cancel").status_code == 404
+
+
 class TestValidation:
     def test_unknown_tag_and_selection_rules(self, app: FastAPI, town: Town) -> None:
         admin = member_client(app, town.db, corp=town.corp, role=Role.admin)

@@ -17,7 +17,8 @@ router = APIRouter(
     prefix="/corps/{corp_id}/tag-jobs", tags=["tags"], route_class=TransactionalRoute
 )
 
-# Any member may, on the people inside their data scope (the scope is kept on the job).
+# Any member may, on the people inside their data scope (the scope is kept on the job); every
+# member whose scope covers a job's may follow or cancel it, not only the one who started it.
 BulkTagger = Annotated[Access, Depends(require_api_scope("tags:write"))]
 TagReader = Annotated[Access, Depends(require_api_scope("tags:read"))]
 
@@ -35,9 +36,7 @@ def list_tag_jobs(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> BulkTagJobPage:
-    rows, next_cursor = bulk_tag_service.page(
-        session, corp_id=access.corp_id, cursor=cursor, limit=limit
-    )
+    rows, next_cursor = bulk_tag_service.page(session, access=access, cursor=cursor, limit=limit)
     return BulkTagJobPage(
         items=[BulkTagJob.model_validate(r) for r in rows], next_cursor=next_cursor
     )
@@ -46,11 +45,11 @@ def list_tag_jobs(
 @router.get("/{tag_job_id}", response_model=BulkTagJob)
 def get_tag_job(session: DbSession, access: TagReader, tag_job_id: uuid.UUID) -> BulkTagJob:
     return BulkTagJob.model_validate(
-        bulk_tag_service.get_or_404(session, corp_id=access.corp_id, job_id=tag_job_id)
+        bulk_tag_service.get_or_404(session, access=access, job_id=tag_job_id)
     )
 
 
 @router.post("/{tag_job_id}/cancel", response_model=BulkTagJob)
 def cancel_tag_job(session: DbSession, access: BulkTagger, tag_job_id: uuid.UUID) -> BulkTagJob:
-    job = bulk_tag_service.get_or_404(session, corp_id=access.corp_id, job_id=tag_job_id)
+    job = bulk_tag_service.get_or_404(session, access=access, job_id=tag_job_id)
     return BulkTagJob.model_validate(bulk_tag_service.cancel(session, job=job))

@@ -34,6 +34,7 @@ from siyu.segments.service import dump_condition, segment_service
 from siyu.tags.bulk.models import BulkTagJob, BulkTagStatus
 from siyu.tags.bulk.repository import bulk_tag_jobs
 from siyu.tags.bulk.schemas import BulkTagCreate
+from siyu.tags.bulk.visibility import covers
 from siyu.tags.models import ORIGIN_SIYU, TAG_TYPE_CORP, Tag
 from siyu.tags.queries import tag_queries
 from siyu.tags.service import tag_service
@@ -91,19 +92,27 @@ class BulkTagService:
         self._enqueue_step(session, job)
         return job
 
-    def get_or_404(self, session: Session, *, corp_id: uuid.UUID, job_id: uuid.UUID) -> BulkTagJob:
-        job = bulk_tag_jobs.get(session, corp_id, job_id)
-        if job is None:
+    def get_or_404(self, session: Session, *, access: Access, job_id: uuid.UUID) -> BulkTagJob:
+        """The job, for any member whose scope covers the job's (404 to the others)."""
+        job = bulk_tag_jobs.get(session, access.corp_id, job_id)
+        if job is None or not covers(session, access.scope, _scope_of(job)):
             raise NotFound(f"bulk tag job {job_id} does not exist")
         return job
 
     def page(
-        self, session: Session, *, corp_id: uuid.UUID, cursor: str | None, limit: int
+        self, session: Session, *, access: Access, cursor: str | None, limit: int
     ) -> tuple[list[BulkTagJob], str | None]:
-        rows = bulk_tag_jobs.page(
-            session, corp_id, before_id=decode_id_cursor(cursor), limit=limit + 1
-        )
-        return split_id_page(rows, limit)
+        """Newest first, the jobs `access` may read. Scopes are JSON snapshots, so the test
+        runs here over id-ordered slices (a corp's manual bulk jobs are few)."""
+        before = decode_id_cursor(cursor)
+        visible: list[BulkTagJob] = []
+        while len(visible) <= limit:
+            rows = bulk_tag_jobs.page(session, access.corp_id, before_id=before, limit=200)
+            visible += [j for j in rows if covers(session, access.scope, _scope_of(j))]
+            if len(rows) < 200:
+                break
+            before = rows[-1].id
+        return split_id_page(visible[: limit + 1], limit)
 
     def cancel(self, session: Session, *, job: BulkTagJob) -> BulkTagJob:
         if job.status in _FINISHED:
