@@ -1,0 +1,115 @@
+"""Plays the store opening's hour on the sandbox clock.
+
+Each customer scans their channel's contact way (WeCom picks one of the way's current users),
+and some join the store's group through the group code's join way a few minutes later. The
+sandbox clock is frozen and moved to each event's simulated time, so the hour passes as fast as
+Siyu keeps up. Siyu has to keep up: WeCom routes a scan to the way's users without asking Siyu,
+so a member at their cap leaves the way only once Siyu has handled the add and called
+update_contact_way. Real scans come seconds apart while Siyu answers in milliseconds; here
+the clock waits (`settle`) until Siyu has caught up before the next event, which is what keeps
+the simulated crowd as honest as a real one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from siyu.storeopening.plan import Plan
+from siyu.storeopening.siyu_side import StoreSetup
+from siyu.storeopening.wecom_side import SandboxError, SandboxSide
+
+
+@dataclass
+class Played:
+    started_at: float  # sandbox time of the opening
+    scans: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+    joins: int = 0
+    added: Counter[str] = field(default_factory=Counter)
+    max_members: dict[str, int] = field(default_factory=dict)
+    stalls: int = 0  # settles that timed out (Siyu did not catch up in time)
+    wall_seconds: float = 0.0
+
+
+def play(
+    plan: Plan,
+    setup: StoreSetup,
+    sandbox: SandboxSide,
+    *,
+    backlog: Callable[[], int],
+    settle_timeout: float = 60.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> Played:
+    started = time.perf_counter()
+    sandbox.clock(freeze=True)
+    opening = sandbox.now()
+    played = Played(started_at=opening)
+    # (time, order, kind, channel, customer); scans first, joins pushed as customers arrive.
+    events: list[tuple[float, int, str, int, str]] = [
+        (a.at, i, "scan", a.channel, "") for i, a in enumerate(plan.arrivals)
+    ]
+    heapq.heapify(events)
+    order = len(events)
+    done, total = 0, len(plan.arrivals) + sum(1 for a in plan.arrivals if a.join_after)
+    try:
+        while events:
+            at, index, kind, channel, customer = heapq.heappop(events)
+            target = opening + at
+            now = sandbox.now()
+            if target > now:
+                sandbox.clock(advance=target - now)
+            if kind == "scan":
+                code = setup.codes[channel]
+                try:
+                    got = sandbox.act("scan_contact_way", config_id=code.config_id)
+                except SandboxError as exc:
+                    played.refused[str(exc)[:80]] += 1
+                else:
+                    played.scans += 1
+                    played.added[str(got["userid"])] += 1
+                    join_after = plan.arrivals[index].join_after
+                    if join_after is not None:
+                        order += 1
+                        heapq.heappush(
+                            events,
+                            (at + join_after, order, "join", channel, str(got["external_userid"])),
+                        )
+            else:
+                try:
+                    got = sandbox.act(
+                        "join_group", config_id=setup.join_config_id, external_userid=customer
+                    )
+                except SandboxError as exc:
+                    played.refused[str(exc)[:80]] += 1
+                else:
+                    played.joins += 1
+                    chat = str(got["chat_id"])
+                    played.max_members[chat] = max(
+                        played.max_members.get(chat, 0), int(got["members"])
+                    )
+            if not settle(sandbox, backlog, timeout=settle_timeout):
+                played.stalls += 1
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    finally:
+        sandbox.clock(freeze=False)
+    played.wall_seconds = time.perf_counter() - started
+    return played
+
+
+def settle(sandbox: SandboxSide, backlog: Callable[[], int], *, timeout: float) -> bool:
+    """Wait until every callback is delivered and Siyu has handled it and its jobs."""
+    deadline = time.monotonic() + timeout
+    sandbox.drain()
+    pause = 0.005
+    while backlog() > 0:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(pause)
+        pause = min(0.05, pause * 1.5)
+    return True
