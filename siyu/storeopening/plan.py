@@ -104,20 +104,22 @@ BACKUPS = slice(18, 20)
 
 
 def _channels(demand: list[int]) -> tuple[ChannelPlan, ...]:
-    """Each pool takes 90 % of its channel's actual demand; the backups take the rest. With a
-    pool of at most 18 and two backups, (pool + 2) × cap ≥ demand always holds."""
+    """Each pool takes about 90 % of its channel's actual demand; the backups take the rest.
+    With two backups, (pool + 2) × cap ≥ demand holds whenever demand ≥ pool × (pool + 2) / 2
+    (40 for the poster's eight), which 100 customers or more always give."""
     staff = staff_userids()
     plans = []
     for (name, code_name, state, share, members), wanted in zip(LAYOUT, demand, strict=True):
         pool = tuple(staff[members])
-        cap = max(2, math.ceil(wanted * 0.9 / len(pool)))
+        # At most 90 % of the demand and always short of all of it, so the pool runs out.
+        cap = max(1, min(math.ceil(wanted * 0.9 / len(pool)), math.ceil(wanted / len(pool)) - 1))
         plans.append(ChannelPlan(name, code_name, state, share, pool, cap))
     return tuple(plans)
 
 
 def build_plan(customers: int = DEFAULT_CUSTOMERS, *, seed: int = 2026) -> Plan:
-    if customers < 20 or customers > 50_000:
-        raise ValueError("the store opening takes 20 to 50,000 customers")
+    if customers < 100 or customers > 50_000:
+        raise ValueError("the store opening takes 100 to 50,000 customers")
     rng = random.Random(f"store-opening:{seed}:{customers}")
     shares = [share for _, _, _, share, _ in LAYOUT]
     arrivals = tuple(
