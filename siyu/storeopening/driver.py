@@ -60,7 +60,7 @@ def play(
     heapq.heapify(events)
     order = len(events)
     done, total = 0, len(plan.arrivals) + sum(1 for a in plan.arrivals if a.join_after)
-    limits = _Limits(plan, window)
+    limits = _Limits(plan, setup, window)
     unsettled: list[float] = []  # simulated times of the events Siyu may not have handled yet
     dirty = False
     try:
@@ -104,7 +104,7 @@ def play(
                     played.max_members[chat] = max(
                         played.max_members.get(chat, 0), int(got["members"])
                     )
-                    dirty |= int(got["members"]) >= plan.threshold - limits.window
+                    dirty |= int(got["members"]) >= setup.threshold - limits.window
             unsettled.append(at)
             done += 1
             if progress is not None:
@@ -133,10 +133,10 @@ def settle(sandbox: SandboxSide, backlog: Callable[[], int], *, timeout: float) 
 class _Limits:
     """Each member's adds per code and in all, as the sandbox reported them."""
 
-    def __init__(self, plan: Plan, window: int) -> None:
+    def __init__(self, plan: Plan, setup: StoreSetup, window: int) -> None:
         caps = [c.daily_cap for c in plan.channels]
         # Where caps are small (a small crowd), the window shrinks to one: every event settles.
-        self.window = max(1, min(window, min(caps) // 4, plan.threshold // 4))
+        self.window = max(1, min(window, min(caps) // 4, setup.threshold // 4))
         self.caps = caps
         self.own_cap = plan.staff_daily_cap
         self.by_code: Counter[tuple[int, str]] = Counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from siyu.db.session import Database
@@ -51,9 +52,14 @@ def build_report(
         adds = repo.code_adds(session, code_ids)
         caps = repo.daily_caps(session, setup.corp_id, plan.staff)
         tags = repo.relation_tags(session, setup.corp_id, list(states))
-        welcomes = repo.welcome_latencies(session, code_ids)
+        opened = datetime.fromtimestamp(played.started_at - 1, UTC)
+        welcomes = repo.welcome_latencies(session, code_ids, opened)
         siyu_members = repo.group_members(session, setup.corp_id, list(setup.chat_ids))
         joins_recorded = repo.group_code_joins(session, uuid.UUID(setup.group_code_id))
+    # Only this hour's adds (a demo corp may have played the store opening before).
+    adds = [row for row in adds if row[3].timestamp() >= played.started_at - 1]
+    this_hour = {(userid, ext) for _, userid, ext, _ in adds}
+    tags = {key: value for key, value in tags.items() if key in this_hour}
     staff = _staff(plan, setup, adds, caps)
 
     # Tags in Siyu: every relation added through a code carries its channel's WeCom tag.
@@ -64,7 +70,10 @@ def build_report(
     )
     # Tags and adds in WeCom (the sandbox): the same relations, from batch/get_by_user.
     wecom_relations = [
-        item for item in sandbox.relations(plan.staff) if item["follow_info"].get("state") in states
+        item
+        for item in sandbox.relations(plan.staff)
+        if item["follow_info"].get("state") in states
+        and item["follow_info"]["createtime"] >= played.started_at - 1
     ]
     untagged_wecom = sum(
         1
@@ -84,8 +93,8 @@ def build_report(
                 "chat_id": chat_id,
                 "max_members": most,
                 "siyu_members": siyu_members.get(chat_id),
-                "cap": plan.group_cap,
-                "within_cap": most <= plan.group_cap,
+                "cap": setup.group_cap,
+                "within_cap": most <= setup.group_cap,
             }
         )
     sent = [ms for status, ms in welcomes if status == "sent" and ms is not None]
@@ -109,7 +118,7 @@ def build_report(
             "untagged_in_wecom": untagged_wecom,
         },
         "groups": groups,
-        "group_threshold": plan.threshold,
+        "group_threshold": setup.threshold,
         "welcomes": {
             "sent": len(sent),
             "other": len(welcomes) - len(sent),

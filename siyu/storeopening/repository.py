@@ -78,10 +78,13 @@ def relation_tags(
 
 
 def welcome_latencies(
-    session: Session, code_ids: Sequence[uuid.UUID]
+    session: Session, code_ids: Sequence[uuid.UUID], since: datetime
 ) -> list[tuple[str, float | None]]:
+    """(status, latency) of the codes' welcomes for adds at or after `since` (WeCom's time)."""
     rows = session.execute(
-        select(WelcomeSend.status, WelcomeSend.latency_ms).where(WelcomeSend.code_id.in_(code_ids))
+        select(WelcomeSend.status, WelcomeSend.latency_ms).where(
+            WelcomeSend.code_id.in_(code_ids), WelcomeSend.event_time >= since
+        )
     )
     return [(r[0], r[1]) for r in rows]
 

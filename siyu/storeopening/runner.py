@@ -21,11 +21,9 @@ import httpx
 import uvicorn
 
 from siyu.corps.schemas import CorpCreate
-from siyu.corps.service import corp_service
 from siyu.db.migrate import upgrade
 from siyu.db.session import Database
 from siyu.kit.clock import utcnow
-from siyu.kit.secrets import SecretBox
 from siyu.profile.stages import CN_TZ
 from siyu.sandbox.app import create_sandbox_app
 from siyu.sandbox.callbacks import CallbackEmitter
@@ -36,6 +34,7 @@ from siyu.storeopening import repository as repo
 from siyu.storeopening.driver import play
 from siyu.storeopening.plan import DURATION, Plan
 from siyu.storeopening.report import build_report
+from siyu.storeopening.showcase import seed_showcase
 from siyu.storeopening.siyu_side import SiyuApi, mint_key, set_up_store
 from siyu.storeopening.wecom_side import SandboxSide
 
@@ -66,7 +65,10 @@ def run_against(
     public_url: str,
     progress: Progress | None = None,
     play_hour: bool = True,
+    showcase: bool = False,
 ) -> dict[str, Any]:
+    """`play_hour=False` only sets the store up (the demo's start); `showcase` also adds the
+    materials, mass message and moment of the demo world."""
     sandbox = SandboxSide(sandbox_url, corp_id=corp_id, secret=secret)
     siyu_corp_id, key = mint_key(db, corp_id)
     api = SiyuApi(siyu_url, siyu_corp_id, key)
@@ -78,6 +80,8 @@ def run_against(
         setup = set_up_store(
             api, plan, corp_id=siyu_corp_id, chat_ids=chat_ids, public_url=public_url
         )
+        if showcase:
+            seed_showcase(api, setup, staff=plan.staff)
         if not play_hour:
             return {"setup": setup}
 
@@ -85,7 +89,8 @@ def run_against(
             with db.transaction(write=False) as session:
                 return repo.backlog(session, siyu_corp_id, utcnow())
 
-        played = play(plan, setup, sandbox, backlog=backlog, progress=progress)
+        with sandbox.live_paused():
+            played = play(plan, setup, sandbox, backlog=backlog, progress=progress)
         return build_report(db, plan, setup, sandbox, played)
     finally:
         api.close()
@@ -123,6 +128,7 @@ def run_standalone(
     plan: Plan, settings: Settings, *, progress: Progress | None = None
 ) -> dict[str, Any]:
     from siyu.app import create_app
+    from siyu.demo import ensure_sandbox_corp
     from siyu.runtime import build_runtime
 
     upgrade(settings.database_url)
@@ -140,21 +146,19 @@ def run_standalone(
     try:
         emitter.start()
         with _serve(create_sandbox_app(state, emitter=emitter), lifespan="off") as sandbox_url:
-            with runtime.db.transaction() as session:
-                corp = corp_service.get_by_wecom_id(session, CORP_ID) or corp_service.create(
-                    session,
-                    data=CorpCreate(
-                        wecom_corp_id=CORP_ID,
-                        name="思域新店开业（沙箱）",
-                        app_secret=SECRET,
-                        callback_token=TOKEN,
-                        callback_aes_key=AES_KEY,
-                        api_base_url=sandbox_url,
-                        is_sandbox=True,
-                    ),
-                    box=SecretBox(settings.secret_key),
-                )
-                callback_key = corp.callback_key
+            callback_key = ensure_sandbox_corp(
+                runtime.db,
+                settings,
+                data=CorpCreate(
+                    wecom_corp_id=CORP_ID,
+                    name="思域新店开业（沙箱）",
+                    app_secret=SECRET,
+                    callback_token=TOKEN,
+                    callback_aes_key=AES_KEY,
+                    api_base_url=sandbox_url,
+                    is_sandbox=True,
+                ),
+            )
             app = create_app(runtime=runtime, start_worker=True)
             with _serve(app) as siyu_url:
                 answer = httpx.post(

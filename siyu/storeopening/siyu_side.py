@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-
-import httpx
 
 from siyu.audit.context import AuditContext, bind_audit_context
 from siyu.auth.management import ApiKeyService
@@ -22,6 +21,7 @@ from siyu.corps.service import corp_service
 from siyu.db.session import Database
 from siyu.kit.clock import utcnow
 from siyu.storeopening.plan import ACTIVE_GROUPS, THRESHOLD_PERCENT, Plan
+from siyu.storeopening.wecom_side import keep_alive_client
 
 TAG_GROUP = "开业渠道"
 
@@ -49,6 +49,8 @@ class StoreSetup:
     join_config_id: str
     group_page: str
     chat_ids: tuple[str, ...]
+    group_cap: int  # the group code's, as it is (an existing demo code keeps its own)
+    threshold: int
 
 
 def mint_key(db: Database, wecom_corp_id: str) -> tuple[uuid.UUID, str]:
@@ -66,7 +68,7 @@ def mint_key(db: Database, wecom_corp_id: str) -> tuple[uuid.UUID, str]:
 
 class SiyuApi:
     def __init__(self, base_url: str, corp_id: uuid.UUID, key: str) -> None:
-        self.http = httpx.Client(
+        self.http = keep_alive_client(
             base_url=f"{base_url}/api/v1/corps/{corp_id}",
             headers={"Authorization": f"Bearer {key}"},
             timeout=60,
@@ -91,35 +93,48 @@ class SiyuApi:
         raise SiyuError(f"siyu: timed out waiting for {what}")
 
     def sync(self) -> None:
-        """A full sync (staff, tags, groups) and wait for it to finish."""
-        run = self.call("POST", "/sync")
-        done = self.wait(
-            "the directory sync",
-            lambda: (r := self.call("GET", f"/sync/runs/{run['id']}"))["status"] != "running" and r,
-            timeout=300,
+        """A full sync (staff, tags, groups), waited for. A sync already running (the demo's
+        first) may have listed the staff before the store's were added: wait for it to end,
+        then run one of our own."""
+        for _ in range(2):
+            answer = self.http.post("/sync")
+            error = answer.json().get("error", {}) if answer.status_code == 409 else {}
+            if error.get("code") == "sync_running":
+                self._wait_run(error["details"]["run_id"])
+                continue
+            if answer.status_code >= 400:
+                raise SiyuError(f"siyu: POST /sync → {answer.status_code} {answer.text[:300]}")
+            done = self._wait_run(answer.json()["id"])
+            if done["status"] != "done":
+                raise SiyuError(f"siyu: the sync ended {done['status']}")
+            return
+        raise SiyuError("siyu: another sync keeps running")
+
+    def _wait_run(self, run_id: str) -> dict[str, Any]:
+        return dict(
+            self.wait(
+                "the directory sync",
+                lambda: (
+                    (r := self.call("GET", f"/sync/runs/{run_id}"))["status"] != "running" and r
+                ),
+                timeout=300,
+            )
         )
-        if done["status"] != "done":
-            raise SiyuError(f"siyu: the sync ended {done['status']}")
+
+    def all_pages(self, path: str) -> Iterator[dict[str, Any]]:
+        cursor = None
+        while True:
+            page = self.call("GET", path, limit=200, **({"cursor": cursor} if cursor else {}))
+            yield from page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
 
     def staff_ids(self) -> dict[str, str]:
-        ids: dict[str, str] = {}
-        cursor = None
-        while True:
-            page = self.call("GET", "/staff", limit=200, **({"cursor": cursor} if cursor else {}))
-            ids.update({m["userid"]: m["id"] for m in page["items"]})
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return ids
+        return {m["userid"]: m["id"] for m in self.all_pages("/staff")}
 
     def group_ids(self, chat_ids: tuple[str, ...]) -> list[str]:
-        by_chat: dict[str, str] = {}
-        cursor = None
-        while True:
-            page = self.call("GET", "/groups", limit=200, **({"cursor": cursor} if cursor else {}))
-            by_chat.update({g["chat_id"]: g["id"] for g in page["items"]})
-            cursor = page.get("next_cursor")
-            if not cursor:
-                break
+        by_chat = {g["chat_id"]: g["id"] for g in self.all_pages("/groups")}
         missing = [c for c in chat_ids if c not in by_chat]
         if missing:
             raise SiyuError(f"siyu: groups not synced yet: {missing[:3]}")
@@ -216,6 +231,8 @@ def set_up_store(
         join_config_id=group_code["config_id"],
         group_page=page,
         chat_ids=tuple(chat_ids),
+        group_cap=int(group_code["group_cap"]),
+        threshold=int(group_code["threshold"]),
     )
 
 

@@ -4,6 +4,8 @@ sandbox in this process or a running `siyu demo`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -21,9 +23,24 @@ def _json(response: httpx.Response, what: str) -> Any:
     return response.json()
 
 
+def keep_alive_client(**kwargs: Any) -> httpx.Client:
+    """A client that resends a request once when the server had just closed the idle
+    keep-alive connection under it (uvicorn closes them after 5 s; the scenario often waits
+    longer than that for Siyu). Such a request never reached the server, so resending is safe."""
+
+    class _Resend(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            try:
+                return super().handle_request(request)
+            except httpx.RemoteProtocolError:
+                return super().handle_request(request)
+
+    return httpx.Client(transport=_Resend(), **kwargs)
+
+
 class SandboxSide:
     def __init__(self, base_url: str, *, corp_id: str, secret: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=60)
+        self.http = keep_alive_client(base_url=base_url, timeout=60)
         self.corp_id = corp_id
         self.secret = secret
         self._token = ""
@@ -99,6 +116,23 @@ class SandboxSide:
     def drain(self) -> bool:
         got = _json(self.http.post("/sandbox/callbacks/drain", json={"timeout": 30}), "drain")
         return bool(got["drained"])
+
+    @contextmanager
+    def live_paused(self) -> Iterator[None]:
+        """The demo's live arrivals scan every contact way of the corp, the store's too, and
+        would crowd in by the hundred as the clock jumps: they pause for the hour."""
+        drivers = _json(self.http.get("/sandbox/live"), "live")["drivers"]
+        running = any(d["corp_id"] == self.corp_id and d["running"] for d in drivers)
+        if running:
+            _json(
+                self.http.post("/sandbox/live", json={"corp_id": self.corp_id, "running": False}),
+                "pause live arrivals",
+            )
+        try:
+            yield
+        finally:
+            if running:
+                self.http.post("/sandbox/live", json={"corp_id": self.corp_id, "running": True})
 
     def ensure_staff(self, plan: Plan) -> None:
         """The twenty store staff (a restored demo world keeps the ones it has)."""

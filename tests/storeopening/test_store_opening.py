@@ -2,20 +2,25 @@
 callbacks over HTTP, Siyu routes, tags, welcomes and rotates, and the three acceptance
 properties hold in Siyu's database and in the sandbox's own state.
 
-The crowd is `SIYU_STORE_OPENING_CUSTOMERS` (default 150 here, so the test stays around a
+The crowd is `SIYU_STORE_OPENING_CUSTOMERS` (default 100 here, so the test stays around a
 minute on a loaded two-core machine; `siyu scenario store-opening` plays the full 5,000)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from siyu.storeopening.plan import build_plan, customers_from_env
 from siyu.storeopening.runner import run_standalone
 from tests.conftest import make_settings
 
 
+# Every add is a real round trip through both servers; on a loaded two-core machine the
+# suite's default 300 s per test is not enough for even a hundred customers on PostgreSQL.
+@pytest.mark.timeout(900)
 def test_store_opening_keeps_caps_tags_and_group_sizes(fresh_db_url: str, tmp_path: Path) -> None:
-    plan = build_plan(customers_from_env(default=150))
+    plan = build_plan(customers_from_env(default=100))
     settings = make_settings(
         fresh_db_url, queue_url=f"sqlite:///{tmp_path / 'queue.db'}", log_level="WARNING"
     )
@@ -35,9 +40,10 @@ def test_store_opening_keeps_caps_tags_and_group_sizes(fresh_db_url: str, tmp_pa
     for index, channel in enumerate(plan.channels):
         for userid in channel.pool:  # the caps bit: every pool member was filled to the cap
             assert staff[userid]["by_channel"][channel.name] == channel.daily_cap
-        overflow = sum(1 for a in plan.arrivals if a.channel == index) - len(
-            channel.pool
-        ) * channel.daily_cap
+        overflow = (
+            sum(1 for a in plan.arrivals if a.channel == index)
+            - len(channel.pool) * channel.daily_cap
+        )
         taken = sum(staff[b]["by_channel"][channel.name] for b in plan.backups)
         assert taken == overflow  # …and the way moved on to the backups for the rest
     for row in staff.values():
@@ -58,5 +64,8 @@ def test_store_opening_keeps_caps_tags_and_group_sizes(fresh_db_url: str, tmp_pa
     assert all(g["max_members"] <= plan.group_cap for g in groups)
     assert all(g["siyu_members"] == g["max_members"] for g in groups)
     used = [g for g in groups if g["max_members"] > 1]  # the owner is member 1
-    assert len(used) > 5  # more groups than the join way lists at once: rotation happened
+    full = [g for g in used if g["max_members"] == report["group_threshold"]]
+    # WeCom fills the first listed group with room; Siyu rotated each out at the threshold and
+    # the next one took over, so all used groups but the one still filling are exactly full.
+    assert len(used) >= 2 and len(full) >= len(used) - 1
     assert sum(g["max_members"] - 1 for g in groups) == joins
