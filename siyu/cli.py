@@ -329,6 +329,7 @@ for module_name, command_name in (
     ("siyu.inbox.cli", "inbox"),
     ("siyu.sync.cli", "sync"),
     ("siyu.segments.cli", "segments"),
+    ("siyu.storeopening.cli", "scenario"),
 ):
     try:
         module = importlib.import_module(module_name)

@@ -7,7 +7,9 @@
 4. create the first owner (printed once; kept in var/owner-credentials.txt);
 5. serve Siyu (console, API, worker) and, once it answers, point the sandbox's callback URL at
    Siyu's gateway (the sandbox verifies it like WeCom does) and run a first full sync, so staff,
-   customers, tags and groups appear within a minute and new arrivals flow in by callback.
+   customers, tags and groups appear within a minute and new arrivals flow in by callback;
+6. set up the store opening (siyu/storeopening): twenty staff, three channels with live codes,
+   a group code over twelve groups, plus a few materials, a mass message and a moment.
 """
 
 from __future__ import annotations
@@ -102,22 +104,28 @@ class SandboxThread:
 
 
 def ensure_demo_corp(db: Database, settings: Settings, *, sandbox_url: str) -> None:
+    ensure_sandbox_corp(
+        db,
+        settings,
+        data=CorpCreate(
+            wecom_corp_id=DEMO_CORP_ID,
+            name="思域演示公司（沙箱）",
+            app_secret=DEMO_SECRET,
+            callback_token=DEMO_TOKEN,
+            callback_aes_key=DEMO_AES_KEY,
+            api_base_url=sandbox_url,
+            is_sandbox=True,
+        ),
+    )
+
+
+def ensure_sandbox_corp(db: Database, settings: Settings, *, data: CorpCreate) -> str:
+    """Register a sandbox corp once; returns its callback key."""
     with db.transaction() as session:
-        corp = corp_service.get_by_wecom_id(session, DEMO_CORP_ID)
+        corp = corp_service.get_by_wecom_id(session, data.wecom_corp_id)
         if corp is None:
-            corp_service.create(
-                session,
-                data=CorpCreate(
-                    wecom_corp_id=DEMO_CORP_ID,
-                    name="思域演示公司（沙箱）",
-                    app_secret=DEMO_SECRET,
-                    callback_token=DEMO_TOKEN,
-                    callback_aes_key=DEMO_AES_KEY,
-                    api_base_url=sandbox_url,
-                    is_sandbox=True,
-                ),
-                box=SecretBox(settings.secret_key),
-            )
+            corp = corp_service.create(session, data=data, box=SecretBox(settings.secret_key))
+        return corp.callback_key
 
 
 def connect_when_serving(runtime: Runtime, *, siyu_url: str, sandbox_url: str) -> None:
@@ -149,6 +157,32 @@ def connect_when_serving(runtime: Runtime, *, siyu_url: str, sandbox_url: str) -
         with runtime.db.transaction() as session:
             sync_service.create_run(session, corp_id=corp_id, requested_by_label="demo")
     log.info("demo_connected", callback_url=callback, first_sync=not synced_before)
+    open_the_store(runtime, siyu_url=siyu_url, sandbox_url=sandbox_url)
+
+
+def open_the_store(runtime: Runtime, *, siyu_url: str, sandbox_url: str) -> None:
+    """The store opening's staff, groups, channels, live codes and group code in the demo corp,
+    plus a few materials, a mass message and a moment (docs/acquisition.md), so those console
+    pages show real data; `siyu scenario store-opening --demo` then plays the hour on it."""
+    from siyu.storeopening.plan import build_plan
+    from siyu.storeopening.runner import run_against
+
+    try:
+        run_against(
+            runtime.db,
+            build_plan(),
+            siyu_url=siyu_url,
+            sandbox_url=sandbox_url,
+            corp_id=DEMO_CORP_ID,
+            secret=DEMO_SECRET,
+            public_url=runtime.settings.public_url,
+            play_hour=False,
+            showcase=True,
+        )
+    except (RuntimeError, OSError, httpx.HTTPError) as exc:
+        log.error("demo_store_opening_not_set_up", error=str(exc))
+    else:
+        log.info("demo_store_opening_ready")
 
 
 def ensure_owner(db: Database, settings: Settings) -> OwnerCredentials:
