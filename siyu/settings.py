@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=4, ge=1, le=64)
     # Threads of the gateway process's urgent lane (siyu/inbox/lane.py: the welcome within
     # 20 s of an add). Each waits on one WeCom call at a time; 0 leaves it all to the worker.
-    urgent_senders: int = Field(default=4, ge=0, le=64)
+    # One by default: the lane shares the gateway's GIL, and with four the gateway acked only
+    # 650 of 1,000 callbacks/s (docs/inbox.md); raise it where welcomes matter more than bursts.
+    urgent_senders: int = Field(default=1, ge=0, le=64)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
