@@ -37,12 +37,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from bench._common import ROOT, emit
 from bench._massmsg_data import generate
-from bench.segments import _fresh_postgres, _make_corp
-from siyu.db.migrate import upgrade
+from bench.segments import _fresh_postgres, prepared_engines
 from siyu.db.session import Database
 
 BENCH = "massmsg"
@@ -141,13 +140,7 @@ def _child(url: str, corp_id: uuid.UUID) -> dict[str, Any]:
 
 def load(urls: dict[str, str], corp_id: uuid.UUID) -> None:
     """Migrate each database and write the benchmark's people into all of them at once."""
-    engines: dict[str, Engine] = {}
-    for label, url in urls.items():
-        upgrade(url)
-        db = Database(url)
-        _make_corp(db, corp_id)
-        db.dispose()
-        engines[label] = create_engine(url)
+    engines = prepared_engines(list(urls.items()), corp_id)
     started = time.perf_counter()
     generate(engines, corp_id=corp_id, customers=CUSTOMERS, seed=7)
     emit(BENCH, "generate_seconds", time.perf_counter() - started, "s",

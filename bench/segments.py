@@ -205,6 +205,19 @@ def _make_corp(db: Database, corp_id: uuid.UUID) -> None:
         )
 
 
+def prepared_engines(targets: list[tuple[str, str]], corp_id: uuid.UUID) -> dict[str, Engine]:
+    """Migrate each (label, url) database, add the benchmark corp, and return an engine per
+    label for the data generators."""
+    engines: dict[str, Engine] = {}
+    for label, url in targets:
+        upgrade(url)
+        db = Database(url)
+        _make_corp(db, corp_id)
+        db.dispose()
+        engines[label] = create_engine(url)
+    return engines
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # SIYU_BENCH_SEGMENT_DATABASES=postgresql re-measures one database alone.
@@ -219,14 +232,8 @@ def main() -> None:
             targets.append(("postgresql", url))
             cleanups.append(drop)
         try:
-            engines: dict[str, Engine] = {}
             corp_id = uuid.uuid4()
-            for label, url in targets:
-                upgrade(url)
-                db = Database(url)
-                _make_corp(db, corp_id)
-                db.dispose()
-                engines[label] = create_engine(url)
+            engines = prepared_engines(targets, corp_id)
             started = time.perf_counter()
             spec = generate(engines, corp_id=corp_id, customers=CUSTOMERS, seed=5)
             emit(
