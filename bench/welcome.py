@@ -12,7 +12,8 @@ Targets: p50 ≤ 100 ms, p99 ≤ 500 ms, zero expired welcome codes, at 200 adds
 PostgreSQL too (database and queue) when `SIYU_BENCH_POSTGRES_URL` names a server (a scratch
 database is created on it and dropped afterwards); `SIYU_BENCH_WELCOME_SQLITE=0` skips SQLite.
 Each record carries the Siyu server's CPU seconds over the run and the load average, since
-this machine is shared and wall-clock numbers alone say little.
+this machine is shared and wall-clock numbers alone say little. `SIYU_BENCH_PROFILE=<file>`
+records the server with py-spy during the load (collapsed stacks, every thread).
 """
 
 from __future__ import annotations
@@ -153,6 +154,20 @@ def loadavg() -> str:
         return ""
 
 
+def profile_process(pid: int, seconds: int) -> subprocess.Popen[bytes] | None:
+    """With `SIYU_BENCH_PROFILE=<file>`, py-spy samples the server (every thread) during the
+    load and writes collapsed stacks there; py-spy must be installed (it is not a dependency)."""
+    target = os.environ.get("SIYU_BENCH_PROFILE")
+    if not target:
+        return None
+    command = ["py-spy", "record", "-p", str(pid), "-d", str(seconds), "-r", "100"]
+    return subprocess.Popen(
+        [*command, "-f", "raw", "-o", target, "--threads", "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
     sandbox_port, siyu_port = free_port(), free_port()
     sandbox = f"http://127.0.0.1:{sandbox_port}"
@@ -179,7 +194,7 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
         *[sys.executable, "-m", "siyu.sandbox.cli", "serve", "--port", str(sandbox_port)],
         *["--callback-senders", "16"],
     ]
-    with server_process(sandbox_cmd, url=sandbox, start_timeout=300):
+    with server_process(sandbox_cmd, url=sandbox, start_timeout=300) as sandbox_server:
         control = httpx.Client(base_url=sandbox, timeout=30)
         corp = {"corp_id": CORP_ID, "secret": SECRET, "callback_token": TOKEN}
         control.post(
@@ -228,6 +243,8 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
             scan = build_request("POST", scan_url, body, {"Content-Type": "application/json"})
             run_load(sandbox, [[scan] * 20 for _ in range(2)])  # warm-up, not measured
             load_before, cpu_before = loadavg(), cpu_seconds(server.pid)
+            sandbox_before = cpu_seconds(sandbox_server.pid)
+            profiler = profile_process(server.pid, SECONDS)
             per_connection = RATE * SECONDS // CONNECTIONS
             started = time.perf_counter()
             load = run_load(
@@ -237,6 +254,9 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
             )
             offered = time.perf_counter() - started
             cpu_load = cpu_seconds(server.pid) - cpu_before
+            sandbox_load = cpu_seconds(sandbox_server.pid) - sandbox_before
+            if profiler is not None:
+                profiler.wait()
             total = load.requests + 40
             # Every welcome done, or give up after DRAIN seconds and report what happened: the
             # adds still unhandled then are counted, not hidden.
@@ -270,6 +290,7 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
         cpu_total,
         "s",
         cpu_during_load=round(cpu_load, 2),
+        sandbox_cpu_during_load=round(sandbox_load, 2),
         wall_during_load=round(offered, 2),
         wall_until_drained=round(drained, 2),
         loadavg_before=load_before,

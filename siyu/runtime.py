@@ -33,7 +33,11 @@ class Runtime:
         if self.urgent is None:
             with self._urgent_lock:
                 if self.urgent is None:
-                    self.urgent = UrgentLane(self, senders=self.settings.urgent_senders)
+                    self.urgent = UrgentLane(
+                        self,
+                        senders=self.settings.urgent_senders,
+                        calls=self.settings.urgent_calls,
+                    )
         return self.urgent
 
     def start_worker(self, *, threads: int | None = None) -> Worker:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # One by default: the lane shares the gateway's GIL, and with four the gateway acked only
     # 650 of 1,000 callbacks/s (docs/inbox.md); raise it where welcomes matter more than bursts.
     urgent_senders: int = Field(default=1, ge=0, le=64)
+    # WeCom calls each urgent sender has in flight at once: a sender takes every add that
+    # queued up since its last turn, and sends their welcomes together.
+    urgent_calls: int = Field(default=8, ge=1, le=64)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -7,12 +7,12 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from siyu.acquisition.models import Channel, CodeAdd, LiveCode, WelcomeDefault, WelcomeSend
 from siyu.db.dialect import insert_ignoring_conflicts
-from siyu.kit.ids import new_id
+from siyu.kit.ids import new_id, new_ids
 
 
 class AcquisitionRepository:
@@ -81,24 +81,40 @@ class AcquisitionRepository:
         return list(session.scalars(stmt.order_by(WelcomeDefault.staff_userid)))
 
     # -- the welcome path --------------------------------------------------------------------
-    def claim_welcome(self, session: Session, values: dict[str, Any]) -> bool:
-        """Insert the claim for one WelcomeCode; False when someone already holds it."""
+    def claim_welcomes(self, session: Session, rows: list[dict[str, Any]]) -> set[str]:
+        """Insert the claims for several WelcomeCodes in one statement, executed many (compiled
+        once whatever the batch's size); the codes this call claimed (a code someone already
+        holds is left out). Every row has the same keys."""
+        if not rows:
+            return set()
         stmt = insert_ignoring_conflicts(
-            session,
-            WelcomeSend,
-            {"id": new_id(), **values},
-            conflict_columns=["corp_id", "welcome_code"],
-        ).returning(WelcomeSend.id)
-        return session.execute(stmt).first() is not None
+            session, WelcomeSend, None, conflict_columns=["corp_id", "welcome_code"]
+        ).returning(WelcomeSend.welcome_code)
+        params = [{"id": id_, **row} for id_, row in zip(new_ids(len(rows)), rows, strict=True)]
+        return set(session.scalars(stmt, params))
 
-    def finish_welcome(
-        self, session: Session, corp_id: uuid.UUID, welcome_code: str, **values: Any
+    def finish_welcomes(
+        self, session: Session, corp_id: uuid.UUID, outcomes: list[dict[str, Any]]
     ) -> None:
-        session.execute(
-            update(WelcomeSend)
-            .where(WelcomeSend.corp_id == corp_id, WelcomeSend.welcome_code == welcome_code)
-            .values(**values)
+        """Record what WeCom answered for several claims (each dict: `welcome_code` and the
+        same columns as the others): one statement, executed many."""
+        if not outcomes:
+            return
+        table: Table = WelcomeSend.__table__  # type: ignore[assignment]
+        columns = [name for name in outcomes[0] if name != "welcome_code"]
+        stmt = (
+            table.update()
+            .where(
+                table.c.corp_id == bindparam("b_corp_id"),
+                table.c.welcome_code == bindparam("b_welcome_code"),
+            )
+            .values({name: bindparam(f"b_{name}") for name in columns})
         )
+        params = [
+            {"b_corp_id": corp_id, **{f"b_{name}": value for name, value in row.items()}}
+            for row in outcomes
+        ]
+        session.connection().execute(stmt, params)
 
     def settle_welcomes(self, session: Session, *, claimed_before: datetime) -> int:
         """Mark claims still `sending` since before `claimed_before` as `uncertain`."""
@@ -116,6 +132,17 @@ class AcquisitionRepository:
             WelcomeSend.corp_id == corp_id, WelcomeSend.welcome_code == welcome_code
         )
         return session.scalar(stmt)
+
+    def claimed_welcome_codes(
+        self, session: Session, corp_id: uuid.UUID, welcome_codes: Collection[str]
+    ) -> set[str]:
+        """Which of these WelcomeCodes already have a claim."""
+        if not welcome_codes:
+            return set()
+        stmt = select(WelcomeSend.welcome_code).where(
+            WelcomeSend.corp_id == corp_id, WelcomeSend.welcome_code.in_(list(welcome_codes))
+        )
+        return set(session.scalars(stmt))
 
     def record_add(self, session: Session, values: dict[str, Any]) -> bool:
         stmt = insert_ignoring_conflicts(

@@ -13,7 +13,8 @@ the customer is already chatting, or another app used the half-add's code: API-F
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ from siyu.inbox.handlers import PrefetchContext
 from siyu.kit.clock import utcnow
 from siyu.profile.stages import CN_TZ
 from siyu.staff.repository import staff_members
-from siyu.wecom.client import client_for
+from siyu.wecom.client import WeComClient, client_for
 from siyu.wecom.events import AddExternalContact
 from siyu.wecom.exceptions import WeComApiError
 
@@ -52,7 +53,7 @@ class WelcomePlan:
     code: str = ""
     staff_name: str = ""
     fields: set[str] = field(default_factory=set)
-    # Planned without its library materials (`plan_welcome(materials=False)`): plan again.
+    # Planned without its library materials (`WelcomePlanner(materials=False)`): plan again.
     needs_materials: bool = False
 
 
@@ -77,115 +78,217 @@ def live_code(session: Session, corp_id: Any, state: str | None, now: datetime) 
     return code
 
 
-def plan_welcome(
-    session: Session, ctx: PrefetchContext, event: AddExternalContact, *, materials: bool
-) -> WelcomePlan | None:
-    """The code's welcome, else the staff member's default, else the corp's; None: none set.
+class WelcomePlanner:
+    """The welcome for each of a batch of adds: the code's, else the staff member's default,
+    else the corp's (None: none set). Lookups the adds share (the code behind a `state`, a
+    staff member's default, the staff names) are made once per planner.
 
     Library materials are resolved only with `materials` (it writes their use counts, so it
-    needs a write session); without, a plan that has some says so in `needs_materials`."""
-    corp_id, now = ctx.corp.id, ctx.now
-    member = staff_members.get_by_userid(session, corp_id, event.user_id)
-    staff_name = member.name if member is not None else event.user_id
-    code = live_code(session, corp_id, event.state, now)
-    if code is not None and (
-        code.welcome_text or code.welcome_attachments or code.welcome_material_ids
-    ):
-        channel = session.get(Channel, code.channel_id)
-        pending = bool(code.welcome_material_ids) and not materials
-        return WelcomePlan(
-            "code",
-            code.id,
-            code.welcome_text,
-            []
-            if pending
-            else attachments.of_code(session, code, corp=ctx.corp, runtime=ctx.runtime),
-            channel=channel.name if channel is not None else "",
-            code=code.name,
-            staff_name=staff_name,
-            needs_materials=pending,
-        )
-    for source, userid in (("staff", event.user_id), ("corp", "")):
-        default = repo.welcome_default(session, corp_id, userid)
-        if default is not None:
-            pending = bool(default.material_ids) and not materials
-            return WelcomePlan(
-                source,
-                code.id if code is not None else None,
-                default.text,
+    needs a write session, and nothing is shared: each welcome counts); without, a plan that
+    has some says so in `needs_materials`."""
+
+    def __init__(
+        self, session: Session, ctx: PrefetchContext, *, materials: bool, userids: Sequence[str]
+    ) -> None:
+        self._session, self._ctx, self._materials = session, ctx, materials
+        self._names = staff_members.names_of(session, ctx.corp.id, sorted(set(userids)))
+        self._codes: dict[str | None, tuple[LiveCode | None, WelcomePlan | None]] = {}
+        self._defaults: dict[str, WelcomePlan | None] = {}
+
+    def plan(self, event: AddExternalContact) -> WelcomePlan | None:
+        staff_name = self._names.get(event.user_id, event.user_id)
+        code, plan = self._code_plan(event.state)
+        if plan is None:
+            plan = self._default_plan(event.user_id)
+            if plan is not None and code is not None:
+                plan = replace(plan, code_id=code.id)
+        return replace(plan, staff_name=staff_name) if plan is not None else None
+
+    def _code_plan(self, state: str | None) -> tuple[LiveCode | None, WelcomePlan | None]:
+        if not self._materials and state in self._codes:
+            return self._codes[state]
+        session, ctx = self._session, self._ctx
+        code = live_code(session, ctx.corp.id, state, ctx.now)
+        plan = None
+        if code is not None and (
+            code.welcome_text or code.welcome_attachments or code.welcome_material_ids
+        ):
+            channel = session.get(Channel, code.channel_id)
+            pending = bool(code.welcome_material_ids) and not self._materials
+            plan = WelcomePlan(
+                "code",
+                code.id,
+                code.welcome_text,
                 []
                 if pending
-                else attachments.of_default(session, default, corp=ctx.corp, runtime=ctx.runtime),
-                staff_name=staff_name,
+                else attachments.of_code(session, code, corp=ctx.corp, runtime=ctx.runtime),
+                channel=channel.name if channel is not None else "",
+                code=code.name,
                 needs_materials=pending,
             )
-    return None
+        self._codes[state] = (code, plan)
+        return code, plan
+
+    def _default_plan(self, userid: str) -> WelcomePlan | None:
+        if not self._materials and userid in self._defaults:
+            return self._defaults[userid]
+        session, ctx = self._session, self._ctx
+        plan = None
+        for source, owner in (("staff", userid), ("corp", "")):
+            default = repo.welcome_default(session, ctx.corp.id, owner)
+            if default is not None:
+                pending = bool(default.material_ids) and not self._materials
+                plan = WelcomePlan(
+                    source,
+                    None,
+                    default.text,
+                    []
+                    if pending
+                    else attachments.of_default(
+                        session, default, corp=ctx.corp, runtime=ctx.runtime
+                    ),
+                    needs_materials=pending,
+                )
+                break
+        self._defaults[userid] = plan
+        return plan
 
 
-def _nickname(ctx: PrefetchContext, event: AddExternalContact) -> str:
+def _nickname(client: WeComClient, event: AddExternalContact) -> str:
     """Only fetched when the text uses {nickname}: the callback does not carry the name."""
     try:
-        answer = client_for(ctx.runtime, ctx.corp).externalcontact_get(
-            external_userid=event.external_user_id
-        )
+        answer = client.externalcontact_get(external_userid=event.external_user_id)
     except WeComApiError:
         return ""
     return answer.external_contact.name
 
 
+Welcome = tuple[PrefetchContext, AddExternalContact]
+
+
 def send_welcome(ctx: PrefetchContext, event: AddExternalContact) -> WelcomeOutcome | None:
-    if not event.welcome_code:
-        return None
-    corp_id = ctx.corp.id
+    """One add's welcome (the handler's prefetch, the durable path)."""
+    return send_welcomes([(ctx, event)])[0]
+
+
+def send_welcomes(welcomes: Sequence[Welcome]) -> list[WelcomeOutcome | None]:
+    """The welcomes of several adds, in order (None where nothing was sent by this call).
+
+    The urgent lane hands over whatever has queued up since its last turn: under a burst of
+    adds, three short transactions for the whole batch (read, claim, record) instead of three
+    per add leave the senders' time to the sends themselves."""
+    outcomes: list[WelcomeOutcome | None] = [None] * len(welcomes)
+    by_corp: dict[Any, list[int]] = {}
+    for index, (ctx, event) in enumerate(welcomes):
+        if event.welcome_code:
+            by_corp.setdefault(ctx.corp.id, []).append(index)
+    for indexes in by_corp.values():
+        sent = _send_for_corp([welcomes[i] for i in indexes])
+        for index, outcome in zip(indexes, sent, strict=True):
+            outcomes[index] = outcome
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Add:
+    ctx: PrefetchContext
+    event: AddExternalContact
+    welcome_code: str
+
+
+def _send_for_corp(welcomes: list[Welcome]) -> list[WelcomeOutcome | None]:
+    adds = [_Add(ctx, event, event.welcome_code or "") for ctx, event in welcomes]
+    first = adds[0].ctx
+    corp_id, runtime = first.corp.id, first.runtime
+    plans: dict[str, WelcomePlan | None] = {}
     # Read first, holding no write lock (on SQLite the one every sender and the gateway need):
     # the durable path's second run (the prefetch, after the urgent lane sent it) ends here,
     # and a welcome without library materials is planned here too.
-    with ctx.runtime.db.transaction(write=False) as session:
-        if repo.welcome_of(session, corp_id, event.welcome_code) is not None:
-            return None
-        plan = plan_welcome(session, ctx, event, materials=False)
-    event_time = from_timestamp(event.create_time)
-    # Past WeCom's window the call can only fail (41050): claim the code as `expired` instead,
-    # so nobody tries, and the senders' time goes to welcomes that can still arrive.
-    late = event_time is not None and ctx.now > event_time + WINDOW
-    with ctx.runtime.db.transaction() as session:
-        if plan is not None and plan.needs_materials:
-            # Library attachments count their use (a write): planned again with the claim.
-            plan = plan_welcome(session, ctx, event, materials=True)
-        if plan is None:
-            return None
-        claimed = repo.claim_welcome(
-            session,
-            {
-                "corp_id": corp_id,
-                "welcome_code": event.welcome_code,
-                "inbox_event_id": ctx.inbox_event_id,
-                "code_id": plan.code_id,
-                "staff_userid": event.user_id,
-                "external_userid": event.external_user_id,
-                "source": plan.source,
-                "status": "expired" if late else "sending",
-                "event_time": event_time,
-                "received_at": ctx.received_at,
-            },
-        )
-    if not claimed:
-        return None  # a duplicate: the first delivery owns this WelcomeCode
-    if late:
-        log.info("welcome_too_late", staff_userid=event.user_id)
-        return None
+    with runtime.db.transaction(write=False) as session:
+        taken = repo.claimed_welcome_codes(session, corp_id, [add.welcome_code for add in adds])
+        userids = [add.event.user_id for add in adds]
+        planner = WelcomePlanner(session, first, materials=False, userids=userids)
+        for add in adds:
+            if add.welcome_code not in taken:
+                plans[add.welcome_code] = planner.plan(add.event)
+    chosen: dict[str, WelcomePlan] = {}
+    late: set[str] = set()
+    claims: list[dict[str, Any]] = []
+    with runtime.db.transaction() as session:
+        for add in adds:
+            code, event = add.welcome_code, add.event
+            plan = plans.get(code)
+            if code in taken or code in chosen or plan is None:
+                continue
+            if plan.needs_materials:
+                # Library attachments count their use (a write): planned again, per welcome.
+                planner = WelcomePlanner(session, add.ctx, materials=True, userids=[event.user_id])
+                plan = planner.plan(event)
+                if plan is None:
+                    continue
+            event_time = from_timestamp(event.create_time)
+            # Past WeCom's window the call can only fail (41050): claim the code as `expired`
+            # instead, so nobody tries, and the senders' time goes to welcomes that can still
+            # arrive.
+            if event_time is not None and add.ctx.now > event_time + WINDOW:
+                late.add(code)
+                log.info("welcome_too_late", staff_userid=event.user_id)
+            chosen[code] = plan
+            claims.append(
+                {
+                    "corp_id": corp_id,
+                    "welcome_code": code,
+                    "inbox_event_id": add.ctx.inbox_event_id,
+                    "code_id": plan.code_id,
+                    "staff_userid": event.user_id,
+                    "external_userid": event.external_user_id,
+                    "source": plan.source,
+                    "status": "expired" if code in late else "sending",
+                    "event_time": event_time,
+                    "received_at": add.ctx.received_at,
+                }
+            )
+        claimed = repo.claim_welcomes(session, claims) - late
+    # Ours to send: claimed by this call (not a duplicate the first delivery owns), in time,
+    # and once each even if the batch repeats a code.
+    to_send: dict[str, _Add] = {}
+    for add in adds:
+        if add.welcome_code in claimed:
+            to_send.setdefault(add.welcome_code, add)
+    sent: dict[str, WelcomeOutcome] = {}
+    if to_send:
+        client = client_for(runtime, first.corp)
+        pending = list(to_send.values())
+
+        def send(add: _Add) -> WelcomeOutcome:
+            return _send(add, chosen[add.welcome_code], client)
+
+        lane = runtime.urgent
+        results = lane.fan_out(send, pending) if lane is not None else map(send, pending)
+        sent = {outcome.welcome_code: outcome for outcome in results}
+        # Recorded at once, in a short transaction of its own: whatever happens to the handler
+        # afterwards (a failed contact fetch, a retry, a crash of its transaction), the row
+        # says what WeCom answered. Only a crash between the send and this commit leaves it
+        # `sending`; `settle_stale` turns such rows `uncertain` (never resent either way).
+        with runtime.db.transaction() as session:
+            record_outcomes(session, corp_id, list(sent.values()))
+    return [sent.pop(add.welcome_code, None) for add in adds]
+
+
+def _send(add: _Add, plan: WelcomePlan, client: WeComClient) -> WelcomeOutcome:
+    ctx, event = add.ctx, add.event
     values = TemplateValues(
         channel=plan.channel,
         code=plan.code,
-        nickname=_nickname(ctx, event) if "{nickname" in plan.text else "",
+        nickname=_nickname(client, event) if "{nickname" in plan.text else "",
         staff_name=plan.staff_name,
         at=ctx.now.astimezone(CN_TZ),
     )
     text = render_welcome(plan.text, values) or None
     errcode: int | None = None
     try:
-        client_for(ctx.runtime, ctx.corp).send_welcome_msg(
-            welcome_code=event.welcome_code, text=text, attachments=plan.attachments or None
+        client.send_welcome_msg(
+            welcome_code=add.welcome_code, text=text, attachments=plan.attachments or None
         )
     except WeComApiError as exc:
         errcode = exc.errcode
@@ -197,33 +300,32 @@ def send_welcome(ctx: PrefetchContext, event: AddExternalContact) -> WelcomeOutc
     latency = (sent_at - received).total_seconds() * 1000 if received is not None else None
     if errcode is not None:
         log.warning("welcome_failed", errcode=errcode, staff_userid=event.user_id)
-    outcome = WelcomeOutcome(
-        event.welcome_code,
+    return WelcomeOutcome(
+        add.welcome_code,
         "sent" if errcode is None else "failed",
         errcode,
         sent_at if errcode is None else None,
         latency,
     )
-    # Recorded at once, in a short transaction of its own: whatever happens to the handler
-    # afterwards (a failed contact fetch, a retry, a crash of its transaction), the row says
-    # what WeCom answered. Only a crash between the send and this commit leaves it `sending`;
-    # `settle_stale` turns such rows `uncertain` (never resent either way).
-    with ctx.runtime.db.transaction() as session:
-        record_outcome(session, corp_id, outcome)
-    return outcome
 
 
-def record_outcome(session: Session, corp_id: Any, outcome: WelcomeOutcome | None) -> None:
-    if outcome is None:
-        return
-    repo.finish_welcome(
+def record_outcomes(
+    session: Session, corp_id: Any, outcomes: Sequence[WelcomeOutcome | None]
+) -> None:
+    repo.finish_welcomes(
         session,
         corp_id,
-        outcome.welcome_code,
-        status=outcome.status,
-        errcode=outcome.errcode,
-        sent_at=outcome.sent_at,
-        latency_ms=outcome.latency_ms,
+        [
+            {
+                "welcome_code": outcome.welcome_code,
+                "status": outcome.status,
+                "errcode": outcome.errcode,
+                "sent_at": outcome.sent_at,
+                "latency_ms": outcome.latency_ms,
+            }
+            for outcome in outcomes
+            if outcome is not None
+        ],
     )
 
 

@@ -113,7 +113,10 @@ def before_add(ctx: PrefetchContext, event: AddExternalContact) -> ContactPrefet
 
 
 @callback_handler(
-    "change_external_contact", "add_external_contact", prefetch=before_add, urgent=hooks.run_before
+    "change_external_contact",
+    "add_external_contact",
+    prefetch=before_add,
+    urgent=hooks.run_before_many,
 )
 def on_add(ctx: HandlerContext, event: AddExternalContact) -> None:
     sync = sync_from_wecom(ctx, event)
@@ -133,7 +136,7 @@ def on_add(ctx: HandlerContext, event: AddExternalContact) -> None:
     "change_external_contact",
     "add_half_external_contact",
     prefetch=before_add,
-    urgent=hooks.run_before,
+    urgent=hooks.run_before_many,
 )
 def on_half_add(ctx: HandlerContext, event: AddHalfExternalContact) -> None:
     """The customer added a member who has not confirmed yet: mirror whatever WeCom has; the

@@ -2,11 +2,92 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+BUSY_TIMEOUT_SECONDS = 15
+
+
+class _WriteGate:
+    """One process's queue for a SQLite database's only write lock.
+
+    SQLite lets a writer that finds the lock taken sleep and poll (1, 2, 5 … 100 ms apart), so
+    under steady writing a waiter keeps missing the moments the lock is free, and a welcome
+    claim could wait seconds behind the gateway's inbox batches. Threads of one process
+    instead queue here, and the next one takes the lock the moment the last one commits; other
+    processes still meet SQLite's own wait. A thread that waits here longer than the busy
+    timeout goes on to SQLite's wait (which then answers "database is locked" as usual): the
+    gate orders writers, it never decides whether one may write."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def acquire(self) -> bool:
+        return self._lock.acquire(timeout=BUSY_TIMEOUT_SECONDS)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def held(self) -> bool:
+        return self._lock.locked()
+
+
+_gates: dict[str, _WriteGate] = {}
+_gates_lock = threading.Lock()
+
+
+def gate_for(database: str) -> _WriteGate:
+    key = str(Path(database).resolve())
+    with _gates_lock:
+        return _gates.setdefault(key, _WriteGate())
+
+
+class _GatedConnection(sqlite3.Connection):
+    """A sqlite3 connection that holds its database's `_WriteGate` from BEGIN IMMEDIATE to
+    the end of the transaction, however it ends (commit, rollback, close)."""
+
+    gate: _WriteGate | None = None
+    _holds_gate = False
+
+    def enter_gate(self) -> None:
+        if self.gate is not None and not self._holds_gate:
+            self._holds_gate = self.gate.acquire()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.leave_gate()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.leave_gate()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.leave_gate()
+
+    def leave_gate(self) -> None:
+        if self._holds_gate and self.gate is not None:
+            self._holds_gate = False
+            self.gate.release()
+
+
+def _gated_factory(url: str) -> type[sqlite3.Connection]:
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return sqlite3.Connection
+    gate = gate_for(database)
+    return type("GatedConnection", (_GatedConnection,), {"gate": gate})
 
 
 def _prepare_sqlite_path(url: str) -> None:
@@ -28,7 +109,7 @@ def _harden_sqlite(engine: Engine) -> None:
         # SQLite ignores foreign keys unless told otherwise, per connection.
         cursor.execute("PRAGMA foreign_keys=ON")
         # Wait up to 15 s for another writer instead of failing at once with "database is locked".
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         # NORMAL is durable across application crashes in WAL mode and only risks the last
         # transactions on power loss; FULL would fsync every commit and halve write throughput.
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -40,7 +121,16 @@ def _harden_sqlite(engine: Engine) -> None:
         # that reads and then writes can fail with SQLITE_BUSY_SNAPSHOT without waiting for the
         # busy timeout; read-only sessions opt out through the `sqlite_begin` option.
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        dbapi_connection = connection.connection.dbapi_connection
+        gated = mode != "DEFERRED" and isinstance(dbapi_connection, _GatedConnection)
+        if gated:
+            dbapi_connection.enter_gate()
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            if gated:
+                dbapi_connection.leave_gate()
+            raise
 
 
 def build_engine(url: str, *, echo: bool = False) -> Engine:
@@ -49,7 +139,11 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 15},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": BUSY_TIMEOUT_SECONDS,
+                "factory": _gated_factory(url),
+            },
             pool_size=8,
             max_overflow=8,
         )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -84,6 +84,9 @@ class PrefetchContext:
 
 HandlerFunction = Callable[[HandlerContext, Any], None]
 PrefetchFunction = Callable[[PrefetchContext, Any], Any]
+# The urgent lane's work takes every event that queued up since its last turn (a batch of one
+# under light load): see siyu/inbox/lane.py.
+UrgentFunction = Callable[[Sequence[tuple[PrefetchContext, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Registration:
     handle: HandlerFunction
     prefetch: PrefetchFunction | None = None
     # Run by the urgent lane (siyu/inbox/lane.py) as soon as the event is stored.
-    urgent: PrefetchFunction | None = None
+    urgent: UrgentFunction | None = None
 
 
 class UnsupportedCallbackEvent(Exception):
@@ -111,13 +114,14 @@ def callback_handler(
     change_type: str | None = None,
     *,
     prefetch: PrefetchFunction | None = None,
-    urgent: PrefetchFunction | None = None,
+    urgent: UrgentFunction | None = None,
 ) -> Callable[[HandlerFunction], HandlerFunction]:
     """Register `fn(ctx, event)` for one (Event, ChangeType); one handler per pair.
 
-    `urgent(ctx, event)` is started by the gateway's process the moment the event is stored
-    (siyu/inbox/lane.py), ahead of any job backlog. It is best-effort, so the prefetch must do
-    the same work again, idempotently (the durable path)."""
+    `urgent([(ctx, event), ...])` is started by the gateway's process the moment the event is
+    stored (siyu/inbox/lane.py), ahead of any job backlog, with whatever else queued up
+    meanwhile. It is best-effort, so the prefetch must do the same work again, idempotently
+    (the durable path)."""
 
     def register(fn: HandlerFunction) -> HandlerFunction:
         existing = _handlers.get((event, change_type))

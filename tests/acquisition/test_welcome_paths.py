@@ -14,8 +14,9 @@ from fastapi import FastAPI
 
 from siyu.acquisition import welcome
 from siyu.acquisition.repository import acquisition_repository
+from siyu.corps.service import corp_service
 from siyu.customers.hooks import AddHook, register_add_hook, remove_add_hook
-from siyu.inbox.handlers import get_registration
+from siyu.inbox.handlers import PrefetchContext, get_registration
 from siyu.inbox.lane import UrgentItem, UrgentLane
 from siyu.inbox.models import InboxStatus
 from siyu.inbox.service import inbox_service
@@ -84,16 +85,18 @@ class TestSettle:
         """A sender that died between send_welcome_msg and recording WeCom's answer."""
         event = scanned(app, world, "hi")
         with world.db.transaction() as session:
-            acquisition_repository.claim_welcome(
+            acquisition_repository.claim_welcomes(
                 session,
-                {
-                    "corp_id": world.corp.id,
-                    "welcome_code": event.welcome_code,  # type: ignore[attr-defined]
-                    "staff_userid": event.user_id,  # type: ignore[attr-defined]
-                    "external_userid": event.external_user_id,  # type: ignore[attr-defined]
-                    "source": "code",
-                    "status": "sending",
-                },
+                [
+                    {
+                        "corp_id": world.corp.id,
+                        "welcome_code": event.welcome_code,  # type: ignore[attr-defined]
+                        "staff_userid": event.user_id,  # type: ignore[attr-defined]
+                        "external_userid": event.external_user_id,  # type: ignore[attr-defined]
+                        "source": "code",
+                        "status": "sending",
+                    }
+                ],
             )
         world.deliver([event])
         assert welcomes(world) == []
@@ -126,6 +129,51 @@ class TestUrgentLane:
         world.deliver([event])
         assert _add_status(world) == InboxStatus.handled
         assert_sent_once(world)
+
+    def test_a_batch_sends_each_unclaimed_code_once(
+        self, app: FastAPI, world: World, runtime: Runtime
+    ) -> None:
+        """What queued up goes as one batch: a code someone holds and a code the batch repeats
+        are not sent (again); the others are, each recorded with WeCom's answer."""
+        _, code = setup(app, world, welcome_text="hi")
+        for _ in range(3):
+            world.act("scan_contact_way", config_id=code["config_id"])
+        first, held, third = (parse_event(e.to_xml()) for e in world.take())
+        with world.db.transaction() as session:
+            acquisition_repository.claim_welcomes(
+                session,
+                [
+                    {
+                        "corp_id": world.corp.id,
+                        "welcome_code": held.welcome_code,  # type: ignore[attr-defined]
+                        "staff_userid": held.user_id,  # type: ignore[attr-defined]
+                        "external_userid": held.external_user_id,  # type: ignore[attr-defined]
+                        "source": "code",
+                        "status": "sending",
+                    }
+                ],
+            )
+        urgent = get_registration(first).urgent
+        assert urgent is not None
+        received = utcnow()
+        with world.db.transaction(write=False) as session:
+            corp = corp_service.get_or_404(session, world.corp.id)
+            session.expunge(corp)
+
+        def context() -> PrefetchContext:
+            return PrefetchContext(corp, runtime, utcnow(), uuid.uuid4(), received)
+
+        urgent([(context(), e) for e in (first, held, third, first)])
+        sent = sorted(w["welcome_code"] for w in welcomes(world))
+        assert sent == sorted([first.welcome_code, third.welcome_code])  # type: ignore[attr-defined]
+        statuses = sorted((r.welcome_code, r.status) for r in welcome_rows(world))
+        assert statuses == sorted(
+            [
+                (first.welcome_code, "sent"),  # type: ignore[attr-defined]
+                (held.welcome_code, "sending"),  # type: ignore[attr-defined]
+                (third.welcome_code, "sent"),  # type: ignore[attr-defined]
+            ]
+        )
 
 
 class TestTooLate:

@@ -1,11 +1,11 @@
-"""The urgent lane on real threads: newest first, the worker's hold while events wait, and a
-failing item that does not stop its sender."""
+"""The urgent lane on real threads: newest first, what queued up taken as one batch, the
+worker's hold while events wait, and a failing item that fails alone."""
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -31,17 +31,21 @@ class TestUrgentLane:
         corp = make_corp(lane_runtime.db)
         started, release = threading.Event(), threading.Event()
         done: list[str] = []
+        batches: list[list[str]] = []
         finished = threading.Semaphore(0)
 
-        def run(ctx: PrefetchContext, event: Any) -> None:
-            assert ctx.corp.id == corp.id
-            if event == "first":
+        def run(items: Sequence[tuple[PrefetchContext, Any]]) -> None:
+            events = [event for _, event in items]
+            batches.append(events)
+            assert all(ctx.corp.id == corp.id for ctx, _ in items)
+            if events == ["first"]:
                 started.set()
                 release.wait(30)
-            if event == "boom":
-                finished.release()
+            if "boom" in events:
+                if len(events) == 1:
+                    finished.release()
                 raise RuntimeError("an urgent function failed")
-            done.append(event)
+            done.extend(events)
             finished.release()
 
         def item(name: str) -> UrgentItem:
@@ -59,6 +63,8 @@ class TestUrgentLane:
             for _ in range(5):
                 assert finished.acquire(timeout=30)
             assert done == ["first", "c", "b", "a"]  # newest first; "boom" did not stop it
+            # What waited went as one batch; failing, it was run again one event at a time.
+            assert batches == [["first"], ["c", "b", "boom", "a"], ["c"], ["b"], ["boom"], ["a"]]
             assert lane.wait_idle(0.05) is True
         finally:
             lane.close()
