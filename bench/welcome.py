@@ -13,7 +13,8 @@ PostgreSQL too (database and queue) when `SIYU_BENCH_POSTGRES_URL` names a serve
 database is created on it and dropped afterwards); `SIYU_BENCH_WELCOME_SQLITE=0` skips SQLite.
 Each record carries the Siyu server's CPU seconds over the run and the load average, since
 this machine is shared and wall-clock numbers alone say little. `SIYU_BENCH_PROFILE=<file>`
-records the server with py-spy during the load (collapsed stacks, every thread).
+(and `SIYU_BENCH_PROFILE_SANDBOX=<file>`) record Siyu's server (the sandbox) with py-spy during
+the load (collapsed stacks, every thread).
 """
 
 from __future__ import annotations
@@ -154,13 +155,16 @@ def loadavg() -> str:
         return ""
 
 
-def profile_process(pid: int, seconds: int) -> subprocess.Popen[bytes] | None:
-    """With `SIYU_BENCH_PROFILE=<file>`, py-spy samples the server (every thread) during the
-    load and writes collapsed stacks there; py-spy must be installed (it is not a dependency)."""
-    target = os.environ.get("SIYU_BENCH_PROFILE")
+def profile_process(pid: int, seconds: int, variable: str) -> subprocess.Popen[bytes] | None:
+    """With `<variable>=<file>`, py-spy samples the process (every thread) during the load and
+    writes collapsed stacks there; py-spy must be installed (it is not a dependency).
+    `SIYU_BENCH_PROFILE_GIL=1` samples only the thread holding the GIL (where the CPU goes)."""
+    target = os.environ.get(variable)
     if not target:
         return None
     command = ["py-spy", "record", "-p", str(pid), "-d", str(seconds), "-r", "100"]
+    if os.environ.get("SIYU_BENCH_PROFILE_GIL") == "1":
+        command.append("--gil")
     return subprocess.Popen(
         [*command, "-f", "raw", "-o", target, "--threads", "--nonblocking"],
         stdout=subprocess.DEVNULL,
@@ -244,7 +248,10 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
             run_load(sandbox, [[scan] * 20 for _ in range(2)])  # warm-up, not measured
             load_before, cpu_before = loadavg(), cpu_seconds(server.pid)
             sandbox_before = cpu_seconds(sandbox_server.pid)
-            profiler = profile_process(server.pid, SECONDS)
+            profilers = [
+                profile_process(server.pid, SECONDS, "SIYU_BENCH_PROFILE"),
+                profile_process(sandbox_server.pid, SECONDS, "SIYU_BENCH_PROFILE_SANDBOX"),
+            ]
             per_connection = RATE * SECONDS // CONNECTIONS
             started = time.perf_counter()
             load = run_load(
@@ -255,8 +262,9 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
             offered = time.perf_counter() - started
             cpu_load = cpu_seconds(server.pid) - cpu_before
             sandbox_load = cpu_seconds(sandbox_server.pid) - sandbox_before
-            if profiler is not None:
-                profiler.wait()
+            for profiler in profilers:
+                if profiler is not None:
+                    profiler.wait()
             total = load.requests + 40
             # Every welcome done, or give up after DRAIN seconds and report what happened: the
             # adds still unhandled then are counted, not hidden.
