@@ -133,6 +133,18 @@ def _harden_sqlite(engine: Engine) -> None:
             raise
 
 
+def _tune_postgres(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # No JIT: Siyu's queries are short, and a prepared statement's generic plan (psycopg
+        # prepares a query from its sixth run) over a million-row table is costed high enough
+        # to be compiled on every run, which added about 20 ms to a 25 ms customer list page.
+        # The segment count, the longest everyday scan, runs as fast without it (0.10 s at 1 M).
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+
 def build_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_path(url)
@@ -149,4 +161,6 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _harden_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    _tune_postgres(engine)
+    return engine

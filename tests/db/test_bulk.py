@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.dialects import postgresql
 
 from siyu.corps.models import Corp
 from siyu.customers.models import Customer
 from siyu.db.bulk import bulk_insert
 from siyu.db.dialect import is_postgres
+from siyu.db.pgcopy import binary_oids
 from siyu.db.search import fts_table, indexed_contains
 from siyu.db.session import Database
 from siyu.identity.models import CustomerIdentity, IdentityMerge
 from siyu.kit.ids import new_id
+from siyu.segments.models import CustomerFacts
 from tests.helpers.auth import make_corp
 
 NOW = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -126,3 +129,50 @@ def test_bulk_inserted_names_are_searchable(db: Database) -> None:
         if not is_postgres(session):
             fts = fts_table("customers", "name")
             session.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))
+
+
+def test_token_sets_read_back(db: Database) -> None:
+    corp = make_corp(db)
+    person = _person(corp, "甲")
+    with db.transaction() as session:
+        bulk_insert(session, Customer.__table__, [person])  # type: ignore[arg-type]
+        bulk_insert(
+            session,
+            CustomerFacts.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "customer_id": person["id"],
+                    "corp_id": corp.id,
+                    "status": "active",
+                    "first_added_at": NOW,
+                    "tags": ["b", "a"],
+                    "staff": [],
+                    "channels": ['po"ster'],
+                }
+            ],
+        )
+    with db.transaction(write=False) as session:
+        row = session.get(CustomerFacts, person["id"])
+        assert row is not None
+        assert (row.tags, row.staff, row.channels, row.first_added_at) == (
+            ["a", "b"],
+            [],
+            ['po"ster'],
+            NOW,
+        )
+
+
+class TestBinaryOids:
+    """A PostgreSQL COPY is binary only when every value has its column's exact type."""
+
+    dialect = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
+    table: Table = CustomerIdentity.__table__  # type: ignore[assignment]
+    names = ("id", "verified", "created_at")
+
+    def test_exact_types_are_binary(self) -> None:
+        rows = [[new_id(), True, NOW], [new_id(), None, None]]
+        assert binary_oids(self.dialect, self.table, self.names, rows) == [2950, 16, 1184]
+
+    def test_a_str_id_or_a_naive_timestamp_is_text(self) -> None:
+        for row in ([str(new_id()), True, NOW], [new_id(), True, NOW.replace(tzinfo=None)]):
+            assert binary_oids(self.dialect, self.table, self.names, [row]) is None
