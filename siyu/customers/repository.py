@@ -22,7 +22,8 @@ from siyu.customers.models import (
     FollowRelationTag,
 )
 from siyu.db.bulk import bulk_insert, bulk_upsert
-from siyu.kit.ids import new_id
+from siyu.db.dialect import in_values
+from siyu.kit.ids import new_ids
 
 # Contact fields WeCom owns; a sync or a callback overwrites them.
 CONTACT_FIELDS = (
@@ -80,14 +81,14 @@ class CustomerRepository:
         values = [
             {
                 **row,
-                "id": new_id(),
+                "id": id_,
                 "corp_id": corp_id,
                 "status": CUSTOMER_ACTIVE,
                 "synced_at": now,
                 "created_at": now,
                 "updated_at": now,
             }
-            for row in rows
+            for row, id_ in zip(rows, new_ids(len(rows)), strict=True)
         ]
 
         def set_clause(excluded: Any) -> dict[str, Any]:
@@ -120,7 +121,8 @@ class CustomerRepository:
         """external_userid → the person now holding the contact (the survivor once merged)."""
         person = func.coalesce(Customer.merged_into_id, Customer.id)
         stmt = select(Customer.external_userid, person).where(
-            Customer.corp_id == corp_id, Customer.external_userid.in_(list(external_userids))
+            Customer.corp_id == corp_id,
+            in_values(session, Customer.external_userid, external_userids),
         )
         return {row[0]: row[1] for row in session.execute(stmt) if row[0] is not None}
 
@@ -187,13 +189,13 @@ class FollowRelationRepository:
         values = [
             {
                 **row,
-                "id": new_id(),
+                "id": id_,
                 "corp_id": corp_id,
                 "synced_at": now,
                 "created_at": now,
                 "updated_at": now,
             }
-            for row in rows
+            for row, id_ in zip(rows, new_ids(len(rows)), strict=True)
         ]
 
         def set_clause(excluded: Any) -> dict[str, Any]:
@@ -225,7 +227,7 @@ class FollowRelationRepository:
                 FollowRelation.staff_userid, FollowRelation.external_userid, FollowRelation.id
             ).where(
                 FollowRelation.corp_id == corp_id,
-                FollowRelation.customer_id.in_({row["customer_id"] for row in rows}),
+                in_values(session, FollowRelation.customer_id, {r["customer_id"] for r in rows}),
             )
         )
         return {(staff, ext): id_ for staff, ext, id_ in found if (staff, ext) in wanted}
@@ -243,19 +245,19 @@ class FollowRelationRepository:
             return
         session.execute(
             delete(FollowRelationTag)
-            .where(FollowRelationTag.relation_id.in_(list(tags)))
+            .where(in_values(session, FollowRelationTag.relation_id, tags))
             .execution_options(synchronize_session=False)
         )
+        pairs = [(relation_id, tag_id) for relation_id, ids in tags.items() for tag_id in set(ids)]
         rows: list[Mapping[str, Any]] = [
             {
-                "id": new_id(),
+                "id": id_,
                 "corp_id": corp_id,
                 "relation_id": relation_id,
                 "tag_id": tag_id,
                 "created_at": now,
             }
-            for relation_id, tag_ids in tags.items()
-            for tag_id in set(tag_ids)
+            for (relation_id, tag_id), id_ in zip(pairs, new_ids(len(pairs)), strict=True)
         ]
         bulk_insert(
             session,

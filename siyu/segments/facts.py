@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
 from siyu.db.bulk import bulk_insert
+from siyu.db.dialect import in_values
 from siyu.segments.models import CustomerFacts
 from siyu.tags.models import CustomerTag
 
@@ -92,14 +93,14 @@ def refresh(session: Session, customer_ids: Iterable[uuid.UUID]) -> None:
 
 def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
     merged = Customer.__table__.c.get("merged_into_id")
-    people = select(Customer.id, Customer.corp_id, Customer.first_added_at).where(
-        Customer.id.in_(ids)
-    )
-    if merged is not None:
-        people = people.add_columns(merged.label("merged_into_id"))
     # Core on the session's connection: the ORM's row loading cost more than the queries on
     # the full sync's hot path, and nothing here needs ORM objects.
     connection = session.connection()
+    people = select(Customer.id, Customer.corp_id, Customer.first_added_at).where(
+        in_values(connection, Customer.id, ids)
+    )
+    if merged is not None:
+        people = people.add_columns(merged.label("merged_into_id"))
     # A merged person lives on in the survivor's facts only. Filtered here, not in SQL:
     # with `merged_into_id IS NULL` in the WHERE, SQLite's planner walks the (huge) NULL
     # range of that column's index instead of the primary key, once per batch (quadratic).
@@ -116,7 +117,7 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
             FollowRelation.missing_since,
             FollowRelation.deleted_by_staff_at,
             FollowRelation.deleted_by_customer_at,
-        ).where(FollowRelation.customer_id.in_(ids))
+        ).where(in_values(connection, FollowRelation.customer_id, ids))
     )
     tags: dict[uuid.UUID, set[str]] = defaultdict(set)
     staff: dict[uuid.UUID, set[str]] = defaultdict(set)
@@ -132,18 +133,18 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
         connection.execute(
             select(FollowRelation.customer_id, FollowRelationTag.tag_id)
             .join(FollowRelationTag, FollowRelationTag.relation_id == FollowRelation.id)
-            .where(FollowRelation.customer_id.in_(ids))
+            .where(in_values(connection, FollowRelation.customer_id, ids))
         ),
         connection.execute(
             select(CustomerTag.customer_id, CustomerTag.tag_id).where(
-                CustomerTag.customer_id.in_(ids)
+                in_values(connection, CustomerTag.customer_id, ids)
             )
         ),
     )
     for customer_id, tag_id in linked:
         tags[customer_id].add(tag_token(tag_id))
     facts: Table = CustomerFacts.__table__  # type: ignore[assignment]
-    connection.execute(delete(facts).where(facts.c.customer_id.in_(ids)))
+    connection.execute(delete(facts).where(in_values(connection, facts.c.customer_id, ids)))
     values = [
         {
             "customer_id": customer_id,
@@ -204,7 +205,9 @@ def _refresh_noted(session: Session) -> None:
         ordered = list(relations)
         for start in range(0, len(ordered), _BATCH):
             batch = ordered[start : start + _BATCH]
-            owners = select(FollowRelation.customer_id).where(FollowRelation.id.in_(batch))
+            owners = select(FollowRelation.customer_id).where(
+                in_values(session, FollowRelation.id, batch)
+            )
             people |= set(session.scalars(owners))
         if not people:
             return
