@@ -232,9 +232,35 @@ def apply_group(
     session: Session, corp_id: uuid.UUID, chat: Mapping[str, Any], *, status: int = 0, now: datetime
 ) -> uuid.UUID:
     """A groupchat/get answer (`group_chat`): the group and exactly its current members."""
-    group_id = customer_groups.upsert_many(
-        session, corp_id, [group_row(chat, status=status)], now=now
-    )[chat["chat_id"]]
-    members = {m["userid"]: member_row(m) for m in chat.get("member_list") or []}
-    group_members.replace_members(session, corp_id, group_id, list(members.values()), now=now)
-    return group_id
+    return apply_groups(session, corp_id, [(chat, status)], now=now)[chat["chat_id"]]
+
+
+def apply_groups(
+    session: Session,
+    corp_id: uuid.UUID,
+    chats: Sequence[tuple[Mapping[str, Any], int]],
+    *,
+    now: datetime,
+) -> dict[str, uuid.UUID]:
+    """groupchat/get answers with their list status, written together (one statement per
+    table, not per chat); returns chat_id → group id. A chat given twice counts once, as
+    its last answer."""
+    latest = {chat["chat_id"]: (chat, status) for chat, status in chats}
+    group_ids = customer_groups.upsert_many(
+        session,
+        corp_id,
+        [group_row(chat, status=status) for chat, status in latest.values()],
+        now=now,
+    )
+    group_members.replace_members(
+        session,
+        corp_id,
+        {
+            group_ids[chat_id]: list(
+                {m["userid"]: member_row(m) for m in chat.get("member_list") or []}.values()
+            )
+            for chat_id, (chat, _) in latest.items()
+        },
+        now=now,
+    )
+    return group_ids
