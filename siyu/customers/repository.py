@@ -70,14 +70,16 @@ class CustomerRepository:
         rows: Sequence[Mapping[str, Any]],
         *,
         now: datetime,
-    ) -> dict[str, uuid.UUID]:
-        """Insert or refresh contacts; returns external_userid → customer id.
+    ) -> tuple[dict[str, uuid.UUID], set[uuid.UUID]]:
+        """Insert or refresh contacts; returns external_userid → customer id, and the ids of
+        the contacts this statement inserted (the others existed).
 
         `rows` carry CONTACT_FIELDS plus external_userid and first_added_at, one per contact.
         Being seen clears `missing_since`; `first_added_at` only ever moves earlier.
         """
         if not rows:
-            return {}
+            return {}, set()
+        ids = new_ids(len(rows))
         values = [
             {
                 **row,
@@ -88,7 +90,7 @@ class CustomerRepository:
                 "created_at": now,
                 "updated_at": now,
             }
-            for row, id_ in zip(rows, new_ids(len(rows)), strict=True)
+            for row, id_ in zip(rows, ids, strict=True)
         ]
 
         def set_clause(excluded: Any) -> dict[str, Any]:
@@ -111,9 +113,11 @@ class CustomerRepository:
             conflict_columns=("corp_id", "external_userid"),
             update=set_clause,
         )
-        return self.ids_by_external_userid(
+        found = self.ids_by_external_userid(
             session, corp_id, [row["external_userid"] for row in rows]
         )
+        # A row holding the id generated here was inserted now (UUIDv7s are never reused).
+        return found, set(found.values()).intersection(ids)
 
     def ids_by_external_userid(
         self, session: Session, corp_id: uuid.UUID, external_userids: Collection[str]
@@ -177,15 +181,17 @@ class FollowRelationRepository:
         rows: Sequence[Mapping[str, Any]],
         *,
         now: datetime,
-    ) -> dict[tuple[str, str], uuid.UUID]:
-        """Insert or refresh relations; returns (staff_userid, external_userid) → relation id.
+    ) -> tuple[dict[tuple[str, str], uuid.UUID], set[uuid.UUID]]:
+        """Insert or refresh relations; returns (staff_userid, external_userid) → relation id,
+        and the ids of the relations this statement inserted (the others existed).
 
         `rows` carry RELATION_FIELDS plus customer_id, staff_userid and external_userid, one per
         relation. WeCom listing a relation proves it exists: `missing_since` and a staff-side
         deletion are cleared; a customer-side deletion stays unless the relation is newer.
         """
         if not rows:
-            return {}
+            return {}, set()
+        ids = new_ids(len(rows))
         values = [
             {
                 **row,
@@ -195,7 +201,7 @@ class FollowRelationRepository:
                 "created_at": now,
                 "updated_at": now,
             }
-            for row, id_ in zip(rows, new_ids(len(rows)), strict=True)
+            for row, id_ in zip(rows, ids, strict=True)
         ]
 
         def set_clause(excluded: Any) -> dict[str, Any]:
@@ -230,7 +236,8 @@ class FollowRelationRepository:
                 in_values(session, FollowRelation.customer_id, {r["customer_id"] for r in rows}),
             )
         )
-        return {(staff, ext): id_ for staff, ext, id_ in found if (staff, ext) in wanted}
+        result = {(staff, ext): id_ for staff, ext, id_ in found if (staff, ext) in wanted}
+        return result, set(result.values()).intersection(ids)
 
     def replace_tags(
         self,
