@@ -23,7 +23,7 @@ from siyu.customers.models import (
 )
 from siyu.db.bulk import bulk_insert, bulk_upsert
 from siyu.db.dialect import in_values
-from siyu.kit.ids import new_ids
+from siyu.kit.ids import with_new_ids
 
 # Contact fields WeCom owns; a sync or a callback overwrites them.
 CONTACT_FIELDS = (
@@ -79,19 +79,14 @@ class CustomerRepository:
         """
         if not rows:
             return {}, set()
-        ids = new_ids(len(rows))
-        values = [
-            {
-                **row,
-                "id": id_,
-                "corp_id": corp_id,
-                "status": CUSTOMER_ACTIVE,
-                "synced_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for row, id_ in zip(rows, ids, strict=True)
-        ]
+        values = with_new_ids(
+            rows,
+            corp_id=corp_id,
+            status=CUSTOMER_ACTIVE,
+            synced_at=now,
+            created_at=now,
+            updated_at=now,
+        )
 
         def set_clause(excluded: Any) -> dict[str, Any]:
             first = Customer.__table__.c.first_added_at
@@ -117,7 +112,7 @@ class CustomerRepository:
             session, corp_id, [row["external_userid"] for row in rows]
         )
         # A row holding the id generated here was inserted now (UUIDv7s are never reused).
-        return found, set(found.values()).intersection(ids)
+        return found, set(found.values()).intersection(v["id"] for v in values)
 
     def ids_by_external_userid(
         self, session: Session, corp_id: uuid.UUID, external_userids: Collection[str]
@@ -191,18 +186,7 @@ class FollowRelationRepository:
         """
         if not rows:
             return {}, set()
-        ids = new_ids(len(rows))
-        values = [
-            {
-                **row,
-                "id": id_,
-                "corp_id": corp_id,
-                "synced_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for row, id_ in zip(rows, ids, strict=True)
-        ]
+        values = with_new_ids(rows, corp_id=corp_id, synced_at=now, created_at=now, updated_at=now)
 
         def set_clause(excluded: Any) -> dict[str, Any]:
             deleted_by_customer = FollowRelation.__table__.c.deleted_by_customer_at
@@ -237,7 +221,7 @@ class FollowRelationRepository:
             )
         )
         result = {(staff, ext): id_ for staff, ext, id_ in found if (staff, ext) in wanted}
-        return result, set(result.values()).intersection(ids)
+        return result, set(result.values()).intersection(v["id"] for v in values)
 
     def replace_tags(
         self,
@@ -255,17 +239,15 @@ class FollowRelationRepository:
             .where(in_values(session, FollowRelationTag.relation_id, tags))
             .execution_options(synchronize_session=False)
         )
-        pairs = [(relation_id, tag_id) for relation_id, ids in tags.items() for tag_id in set(ids)]
-        rows: list[Mapping[str, Any]] = [
-            {
-                "id": id_,
-                "corp_id": corp_id,
-                "relation_id": relation_id,
-                "tag_id": tag_id,
-                "created_at": now,
-            }
-            for (relation_id, tag_id), id_ in zip(pairs, new_ids(len(pairs)), strict=True)
-        ]
+        rows = with_new_ids(
+            (
+                {"relation_id": relation_id, "tag_id": tag_id}
+                for relation_id, tag_ids in tags.items()
+                for tag_id in set(tag_ids)
+            ),
+            corp_id=corp_id,
+            created_at=now,
+        )
         bulk_insert(
             session,
             FollowRelationTag.__table__,  # type: ignore[arg-type]

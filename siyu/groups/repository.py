@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from siyu.db.bulk import bulk_upsert
 from siyu.db.dialect import in_values, upsert
 from siyu.groups.models import CustomerGroup, GroupMember
-from siyu.kit.ids import new_ids
+from siyu.kit.ids import with_new_ids
 
 GROUP_FIELDS = (
     "name",
@@ -51,17 +51,7 @@ class CustomerGroupRepository:
         """
         if not rows:
             return {}
-        values = [
-            {
-                **row,
-                "id": id_,
-                "corp_id": corp_id,
-                "synced_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for row, id_ in zip(rows, new_ids(len(rows)), strict=True)
-        ]
+        values = with_new_ids(rows, corp_id=corp_id, synced_at=now, created_at=now, updated_at=now)
         table = CustomerGroup.__table__.c
         stmt = upsert(
             session,
@@ -133,18 +123,13 @@ class GroupMemberRepository:
         flat = [(group_id, row) for group_id, rows in members.items() for row in rows]
         listed = {(group_id, row["member_id"]) for group_id, row in flat}
         gone = [id_ for id_, group_id, member_id in present if (group_id, member_id) not in listed]
-        values = [
-            {
-                **row,
-                "id": id_,
-                "corp_id": corp_id,
-                "group_id": group_id,
-                "left_at": None,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for (group_id, row), id_ in zip(flat, new_ids(len(flat)), strict=True)
-        ]
+        values = with_new_ids(
+            ({**row, "group_id": group_id} for group_id, row in flat),
+            corp_id=corp_id,
+            left_at=None,
+            created_at=now,
+            updated_at=now,
+        )
         # Straight to the driver: the full sync writes every member of every group.
         bulk_upsert(
             session,

@@ -175,8 +175,8 @@ def refresh_contact_statistics(session: Session) -> None:
 
     A first sync grows them from nothing, and with no statistics (autovacuum off, or not yet
     past its naptime) PostgreSQL planned the identity lookup as a scan of every identity of
-    the corp filtered by the page's values: 5.2 s per page at 45,000 contacts instead of
-    37 ms once analyzed, so the writer's cost grew with the table."""
+    the corp filtered by the page's values, so each page cost more as the table grew (at
+    45,000 contacts, 2,000 values as one array parameter: 5.2 s before ANALYZE, 37 ms after)."""
     for model in (Customer, CustomerIdentity, FollowRelation, FollowRelationTag, CustomerFacts):
         refresh_statistics(session, model.__tablename__)
 
