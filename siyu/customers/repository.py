@@ -22,7 +22,8 @@ from siyu.customers.models import (
     FollowRelationTag,
 )
 from siyu.db.bulk import bulk_insert, bulk_upsert
-from siyu.kit.ids import new_id
+from siyu.db.dialect import in_values
+from siyu.kit.ids import with_new_ids
 
 # Contact fields WeCom owns; a sync or a callback overwrites them.
 CONTACT_FIELDS = (
@@ -69,26 +70,23 @@ class CustomerRepository:
         rows: Sequence[Mapping[str, Any]],
         *,
         now: datetime,
-    ) -> dict[str, uuid.UUID]:
-        """Insert or refresh contacts; returns external_userid → customer id.
+    ) -> tuple[dict[str, uuid.UUID], set[uuid.UUID]]:
+        """Insert or refresh contacts; returns external_userid → customer id, and the ids of
+        the contacts this statement inserted (the others existed).
 
         `rows` carry CONTACT_FIELDS plus external_userid and first_added_at, one per contact.
         Being seen clears `missing_since`; `first_added_at` only ever moves earlier.
         """
         if not rows:
-            return {}
-        values = [
-            {
-                **row,
-                "id": new_id(),
-                "corp_id": corp_id,
-                "status": CUSTOMER_ACTIVE,
-                "synced_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for row in rows
-        ]
+            return {}, set()
+        values = with_new_ids(
+            rows,
+            corp_id=corp_id,
+            status=CUSTOMER_ACTIVE,
+            synced_at=now,
+            created_at=now,
+            updated_at=now,
+        )
 
         def set_clause(excluded: Any) -> dict[str, Any]:
             first = Customer.__table__.c.first_added_at
@@ -110,9 +108,11 @@ class CustomerRepository:
             conflict_columns=("corp_id", "external_userid"),
             update=set_clause,
         )
-        return self.ids_by_external_userid(
+        found = self.ids_by_external_userid(
             session, corp_id, [row["external_userid"] for row in rows]
         )
+        # A row holding the id generated here was inserted now (UUIDv7s are never reused).
+        return found, set(found.values()).intersection(v["id"] for v in values)
 
     def ids_by_external_userid(
         self, session: Session, corp_id: uuid.UUID, external_userids: Collection[str]
@@ -120,7 +120,8 @@ class CustomerRepository:
         """external_userid → the person now holding the contact (the survivor once merged)."""
         person = func.coalesce(Customer.merged_into_id, Customer.id)
         stmt = select(Customer.external_userid, person).where(
-            Customer.corp_id == corp_id, Customer.external_userid.in_(list(external_userids))
+            Customer.corp_id == corp_id,
+            in_values(session, Customer.external_userid, external_userids),
         )
         return {row[0]: row[1] for row in session.execute(stmt) if row[0] is not None}
 
@@ -175,26 +176,17 @@ class FollowRelationRepository:
         rows: Sequence[Mapping[str, Any]],
         *,
         now: datetime,
-    ) -> dict[tuple[str, str], uuid.UUID]:
-        """Insert or refresh relations; returns (staff_userid, external_userid) → relation id.
+    ) -> tuple[dict[tuple[str, str], uuid.UUID], set[uuid.UUID]]:
+        """Insert or refresh relations; returns (staff_userid, external_userid) → relation id,
+        and the ids of the relations this statement inserted (the others existed).
 
         `rows` carry RELATION_FIELDS plus customer_id, staff_userid and external_userid, one per
         relation. WeCom listing a relation proves it exists: `missing_since` and a staff-side
         deletion are cleared; a customer-side deletion stays unless the relation is newer.
         """
         if not rows:
-            return {}
-        values = [
-            {
-                **row,
-                "id": new_id(),
-                "corp_id": corp_id,
-                "synced_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for row in rows
-        ]
+            return {}, set()
+        values = with_new_ids(rows, corp_id=corp_id, synced_at=now, created_at=now, updated_at=now)
 
         def set_clause(excluded: Any) -> dict[str, Any]:
             deleted_by_customer = FollowRelation.__table__.c.deleted_by_customer_at
@@ -225,10 +217,11 @@ class FollowRelationRepository:
                 FollowRelation.staff_userid, FollowRelation.external_userid, FollowRelation.id
             ).where(
                 FollowRelation.corp_id == corp_id,
-                FollowRelation.customer_id.in_({row["customer_id"] for row in rows}),
+                in_values(session, FollowRelation.customer_id, {r["customer_id"] for r in rows}),
             )
         )
-        return {(staff, ext): id_ for staff, ext, id_ in found if (staff, ext) in wanted}
+        result = {(staff, ext): id_ for staff, ext, id_ in found if (staff, ext) in wanted}
+        return result, set(result.values()).intersection(v["id"] for v in values)
 
     def replace_tags(
         self,
@@ -243,20 +236,18 @@ class FollowRelationRepository:
             return
         session.execute(
             delete(FollowRelationTag)
-            .where(FollowRelationTag.relation_id.in_(list(tags)))
+            .where(in_values(session, FollowRelationTag.relation_id, tags))
             .execution_options(synchronize_session=False)
         )
-        rows: list[Mapping[str, Any]] = [
-            {
-                "id": new_id(),
-                "corp_id": corp_id,
-                "relation_id": relation_id,
-                "tag_id": tag_id,
-                "created_at": now,
-            }
-            for relation_id, tag_ids in tags.items()
-            for tag_id in set(tag_ids)
-        ]
+        rows = with_new_ids(
+            (
+                {"relation_id": relation_id, "tag_id": tag_id}
+                for relation_id, tag_ids in tags.items()
+                for tag_id in set(tag_ids)
+            ),
+            corp_id=corp_id,
+            created_at=now,
+        )
         bulk_insert(
             session,
             FollowRelationTag.__table__,  # type: ignore[arg-type]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from siyu.db.bulk import bulk_upsert
-from siyu.db.dialect import upsert
+from siyu.db.dialect import in_values, upsert
 from siyu.groups.models import CustomerGroup, GroupMember
-from siyu.kit.ids import new_id
+from siyu.kit.ids import with_new_ids
 
 GROUP_FIELDS = (
     "name",
@@ -51,17 +51,7 @@ class CustomerGroupRepository:
         """
         if not rows:
             return {}
-        values = [
-            {
-                **row,
-                "id": new_id(),
-                "corp_id": corp_id,
-                "synced_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for row in rows
-        ]
+        values = with_new_ids(rows, corp_id=corp_id, synced_at=now, created_at=now, updated_at=now)
         table = CustomerGroup.__table__.c
         stmt = upsert(
             session,
@@ -108,57 +98,59 @@ class GroupMemberRepository:
         self,
         session: Session,
         corp_id: uuid.UUID,
-        group_id: uuid.UUID,
-        rows: Sequence[Mapping[str, Any]],
+        members: Mapping[uuid.UUID, Sequence[Mapping[str, Any]]],
         *,
         now: datetime,
-    ) -> None:
-        """Make the group's present members exactly `rows` (member_id + MEMBER_FIELDS).
+    ) -> int:
+        """Make each group's present members exactly its rows (group id → member_id +
+        MEMBER_FIELDS, no member twice); returns how many members were marked left.
 
         Members no longer listed get `left_at` (history is kept for analytics); listed ones
-        are present again.
+        are present again. A fixed number of statements for any number of groups: the full
+        sync writes 50 chats per unit, and per-chat statements were most of its groups stage.
         """
-        if rows:
-            values = [
-                {
-                    **row,
-                    "id": new_id(),
-                    "corp_id": corp_id,
-                    "group_id": group_id,
-                    "left_at": None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for row in rows
-            ]
-            # Straight to the driver: the full sync writes every member of every group.
-            bulk_upsert(
-                session,
-                GroupMember.__table__,  # type: ignore[arg-type]
-                values,
-                conflict_columns=("group_id", "member_id"),
-                update=lambda excluded: {
-                    **{name: getattr(excluded, name) for name in MEMBER_FIELDS},
-                    "left_at": None,
-                    "quit_scene": None,
-                    "updated_at": now,
-                },
+        if not members:
+            return 0
+        t = GroupMember.__table__.c
+        # Who is present now, to mark the unlisted ones left by id afterwards: on a first sync
+        # nobody is, and on a re-sync few leave, so this beats an anti-join over every listed
+        # (group, member) pair, which SQLite would need as one bound parameter pair each.
+        present = session.connection().execute(
+            select(t.id, t.group_id, t.member_id).where(
+                in_values(session, t.group_id, members), t.left_at.is_(None)
             )
-        self.mark_left_except(session, group_id, [row["member_id"] for row in rows], now=now)
-
-    def mark_left_except(
-        self, session: Session, group_id: uuid.UUID, keep: Collection[str], *, now: datetime
-    ) -> int:
-        condition = and_(GroupMember.group_id == group_id, GroupMember.left_at.is_(None))
-        if keep:
-            condition = and_(condition, GroupMember.member_id.not_in(list(keep)))
-        stmt = (
-            update(GroupMember)
-            .where(condition)
-            .values(left_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
         )
-        return session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+        flat = [(group_id, row) for group_id, rows in members.items() for row in rows]
+        listed = {(group_id, row["member_id"]) for group_id, row in flat}
+        gone = [id_ for id_, group_id, member_id in present if (group_id, member_id) not in listed]
+        values = with_new_ids(
+            ({**row, "group_id": group_id} for group_id, row in flat),
+            corp_id=corp_id,
+            left_at=None,
+            created_at=now,
+            updated_at=now,
+        )
+        # Straight to the driver: the full sync writes every member of every group.
+        bulk_upsert(
+            session,
+            GroupMember.__table__,  # type: ignore[arg-type]
+            values,
+            conflict_columns=("group_id", "member_id"),
+            update=lambda excluded: {
+                **{name: getattr(excluded, name) for name in MEMBER_FIELDS},
+                "left_at": None,
+                "quit_scene": None,
+                "updated_at": now,
+            },
+        )
+        if gone:
+            session.execute(
+                update(GroupMember)
+                .where(in_values(session, GroupMember.id, gone))
+                .values(left_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        return len(gone)
 
 
 customer_groups = CustomerGroupRepository()

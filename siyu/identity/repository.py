@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from siyu.customers.models import Customer, FollowRelation
 from siyu.db.bulk import bulk_insert, bulk_update_pairs
+from siyu.db.dialect import in_values
 from siyu.identity.models import (
     CONFLICT_OPEN,
     CustomerIdentity,
@@ -51,7 +52,7 @@ class IdentityRepository:
                     t.corp_id == corp_id,
                     t.kind == kind,
                     t.namespace == namespace,
-                    t.value.in_(part),
+                    in_values(session, t.value, part),
                 )
                 for value, customer_id, verified in session.connection().execute(stmt):
                     found[(kind, namespace, value)] = (customer_id, verified)

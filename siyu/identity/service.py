@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,15 @@ from siyu.kit.pagination import decode_id_cursor, split_id_page
 from siyu.segments import facts as segment_facts
 
 
+@dataclass(frozen=True)
+class RecordedContacts:
+    # external_userid → the person the contact belongs to after resolution.
+    persons: dict[str, uuid.UUID]
+    # Some contact needed the resolver, which may have merged persons (new ones too): the
+    # caller cannot assume who holds what, only `persons`.
+    resolved: bool
+
+
 class IdentityService:
     # -- rules -----------------------------------------------------------------------------------
     def rules_for(self, session: Session, corp_id: uuid.UUID) -> IdentityRuleSet:
@@ -67,7 +77,7 @@ class IdentityService:
         contacts_: Sequence[tuple[uuid.UUID, str, str | None]],
         *,
         now: datetime,
-    ) -> dict[str, uuid.UUID]:
+    ) -> RecordedContacts:
         """(person id, external_userid, unionid) of synced contacts → their identities, verified
         (WeCom vouches for both), in the caller's transaction; returns external_userid → the
         person the contact belongs to after resolution (a unionid may join it to another).
@@ -107,7 +117,7 @@ class IdentityService:
             for record in rest:
                 person_id, ext, _ = contacts_[record.ref]
                 result[ext] = outcome.persons.get(record.ref, person_id)
-        return result
+        return RecordedContacts(result, resolved=bool(rest))
 
     def resolve(
         self, session: Session, *, corp_id: uuid.UUID, records: Sequence[Record]

@@ -10,6 +10,8 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -62,3 +64,13 @@ def new_ids(count: int) -> list[uuid.UUID]:
         value |= int.from_bytes(randomness[8 * i : 8 * i + 8], "big") & ((1 << 62) - 1)
         ids.append(uuid.UUID(int=value))
     return ids
+
+
+def with_new_ids(rows: Iterable[Mapping[str, Any]], **constants: Any) -> list[dict[str, Any]]:
+    """Each row with a fresh `id` (all from one `new_ids` call) and the constant columns, as
+    the bulk upserts want them."""
+    listed = list(rows)
+    return [
+        {**row, "id": id_, **constants}
+        for row, id_ in zip(listed, new_ids(len(listed)), strict=True)
+    ]

@@ -19,7 +19,8 @@ from __future__ import annotations
 import base64
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from siyu.customers.models import Customer, FollowRelation, FollowRelationTag
 from siyu.db.bulk import bulk_insert
+from siyu.db.dialect import in_values
 from siyu.segments.models import CustomerFacts
 from siyu.tags.models import CustomerTag
 
@@ -50,6 +52,44 @@ def tag_token(tag_id: uuid.UUID) -> str:
 def touch(session: Session, customer_ids: Iterable[uuid.UUID]) -> None:
     """Note people whose source rows a Core statement changed; refreshed before commit."""
     session.info.setdefault(_PEOPLE, set()).update(customer_ids)
+
+
+def add_created_people(
+    session: Session,
+    corp_id: uuid.UUID,
+    people: Mapping[uuid.UUID, datetime | None],
+    relations: Iterable[tuple[uuid.UUID, str, str | None, Collection[uuid.UUID]]],
+) -> None:
+    """Facts rows for people whose every source row the caller's statements just inserted:
+    `people` (id → first_added_at) were created in this transaction and hold no Siyu tags,
+    and `relations` (customer id, staff userid, state, tag ids) are all their relations,
+    inserted live. Exactly what `refresh` would compute, without its four reads and delete
+    (about a third of the full sync's writer on a first sync). Anything written to them later
+    in the transaction notes them as usual, and the refresh recomputes them."""
+    staff: dict[uuid.UUID, set[str]] = defaultdict(set)
+    channels: dict[uuid.UUID, set[str]] = defaultdict(set)
+    tags: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for customer_id, staff_userid, state, tag_ids in relations:
+        if customer_id not in people:
+            continue
+        staff[customer_id].add(staff_userid)
+        if state:
+            channels[customer_id].add(state)
+        tags[customer_id].update(tag_token(tag_id) for tag_id in tag_ids)
+    facts: Table = CustomerFacts.__table__  # type: ignore[assignment]
+    rows = [
+        {
+            "customer_id": customer_id,
+            "corp_id": corp_id,
+            "status": "active" if staff[customer_id] else "lost",
+            "first_added_at": first_added_at,
+            "tags": sorted(tags[customer_id]),
+            "staff": sorted(staff[customer_id]),
+            "channels": sorted(channels[customer_id]),
+        }
+        for customer_id, first_added_at in people.items()
+    ]
+    bulk_insert(session, facts, rows)
 
 
 def add_new_people(session: Session, people: Sequence[Mapping[str, Any]]) -> None:
@@ -92,14 +132,14 @@ def refresh(session: Session, customer_ids: Iterable[uuid.UUID]) -> None:
 
 def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
     merged = Customer.__table__.c.get("merged_into_id")
-    people = select(Customer.id, Customer.corp_id, Customer.first_added_at).where(
-        Customer.id.in_(ids)
-    )
-    if merged is not None:
-        people = people.add_columns(merged.label("merged_into_id"))
     # Core on the session's connection: the ORM's row loading cost more than the queries on
     # the full sync's hot path, and nothing here needs ORM objects.
     connection = session.connection()
+    people = select(Customer.id, Customer.corp_id, Customer.first_added_at).where(
+        in_values(connection, Customer.id, ids)
+    )
+    if merged is not None:
+        people = people.add_columns(merged.label("merged_into_id"))
     # A merged person lives on in the survivor's facts only. Filtered here, not in SQL:
     # with `merged_into_id IS NULL` in the WHERE, SQLite's planner walks the (huge) NULL
     # range of that column's index instead of the primary key, once per batch (quadratic).
@@ -116,7 +156,7 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
             FollowRelation.missing_since,
             FollowRelation.deleted_by_staff_at,
             FollowRelation.deleted_by_customer_at,
-        ).where(FollowRelation.customer_id.in_(ids))
+        ).where(in_values(connection, FollowRelation.customer_id, ids))
     )
     tags: dict[uuid.UUID, set[str]] = defaultdict(set)
     staff: dict[uuid.UUID, set[str]] = defaultdict(set)
@@ -132,18 +172,18 @@ def _refresh_batch(session: Session, ids: list[uuid.UUID]) -> None:
         connection.execute(
             select(FollowRelation.customer_id, FollowRelationTag.tag_id)
             .join(FollowRelationTag, FollowRelationTag.relation_id == FollowRelation.id)
-            .where(FollowRelation.customer_id.in_(ids))
+            .where(in_values(connection, FollowRelation.customer_id, ids))
         ),
         connection.execute(
             select(CustomerTag.customer_id, CustomerTag.tag_id).where(
-                CustomerTag.customer_id.in_(ids)
+                in_values(connection, CustomerTag.customer_id, ids)
             )
         ),
     )
     for customer_id, tag_id in linked:
         tags[customer_id].add(tag_token(tag_id))
     facts: Table = CustomerFacts.__table__  # type: ignore[assignment]
-    connection.execute(delete(facts).where(facts.c.customer_id.in_(ids)))
+    connection.execute(delete(facts).where(in_values(connection, facts.c.customer_id, ids)))
     values = [
         {
             "customer_id": customer_id,
@@ -204,7 +244,9 @@ def _refresh_noted(session: Session) -> None:
         ordered = list(relations)
         for start in range(0, len(ordered), _BATCH):
             batch = ordered[start : start + _BATCH]
-            owners = select(FollowRelation.customer_id).where(FollowRelation.id.in_(batch))
+            owners = select(FollowRelation.customer_id).where(
+                in_values(session, FollowRelation.id, batch)
+            )
             people |= set(session.scalars(owners))
         if not people:
             return

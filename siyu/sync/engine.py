@@ -32,7 +32,7 @@ from siyu.groups.repository import customer_groups
 from siyu.kit.clock import utcnow
 from siyu.segments import facts as segment_facts
 from siyu.staff.sync import apply_directory, fetch_directory
-from siyu.sync.apply import apply_corp_tags, apply_group
+from siyu.sync.apply import apply_corp_tags, apply_groups
 from siyu.sync.models import RUN_DONE, RUN_FAILED, RUN_INTERRUPTED, RUN_RUNNING, SyncCheckpoint
 from siyu.sync.repository import checkpoints, sync_runs
 from siyu.sync.writer import Page, PageWriter
@@ -313,8 +313,7 @@ class SyncEngine:
             fetched.append((answer.group_chat.model_dump(), int(status)))
         with self._writing() as session:
             now = utcnow()
-            for chat, status in fetched:
-                apply_group(session, self.corp_id, chat, status=status, now=now)
+            apply_groups(session, self.corp_id, fetched, now=now)
             checkpoints.advance(
                 session, unit.id, cursor=None, items=len(fetched), done=True, now=now
             )

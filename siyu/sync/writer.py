@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from siyu.db.dialect import is_transient_write_conflict
 from siyu.kit.clock import utcnow
-from siyu.sync.apply import apply_follows
+from siyu.sync.apply import apply_follows, refresh_contact_statistics
 from siyu.sync.repository import checkpoints
 
 log = structlog.get_logger("siyu.sync")
@@ -34,6 +34,11 @@ MAX_PAGES_PER_COMMIT = 32
 # PostgreSQL deadlock) is written again: it is one transaction, so nothing half-landed. Only
 # after this many attempts does the run fail (resumable from the last written checkpoint).
 WRITE_ATTEMPTS = 5
+# The tables' statistics are refreshed once this many relations are written, and again each
+# time the count has grown this many times over: estimates need the tables' shape, not
+# exact counts (the planner scales them by the current size), so a few rounds suffice.
+ANALYZE_FIRST_AT = 2_000
+ANALYZE_GROWTH = 8
 
 
 @dataclass
@@ -60,6 +65,8 @@ class PageWriter:
         # Bounded: fetchers wait when the writer falls behind instead of filling memory.
         self.queue: queue.Queue[Page | None] = queue.Queue(maxsize=capacity)
         self.error: BaseException | None = None
+        self.written = 0
+        self.analyze_at = ANALYZE_FIRST_AT
         self.thread = threading.Thread(target=self._run, name="sync-writer", daemon=True)
         self.thread.start()
 
@@ -120,6 +127,9 @@ class PageWriter:
             now = utcnow()
             pairs = [pair for page in batch for pair in page.pairs]
             apply_follows(session, self.corp_id, pairs, tag_ids=self.tag_ids, now=now)
+            analyze = self.written + len(pairs) >= self.analyze_at
+            if analyze:
+                refresh_contact_statistics(session)
             for page in batch:
                 checkpoints.advance(
                     session,
@@ -129,4 +139,7 @@ class PageWriter:
                     done=page.cursor is None,
                     now=now,
                 )
+        self.written += len(pairs)
+        if analyze:
+            self.analyze_at = self.written * ANALYZE_GROWTH
         self.on_written(len(pairs))

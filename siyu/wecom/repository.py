@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from siyu.db.dialect import insert_ignoring_conflicts
+from siyu.db.dialect import insert_ignoring_conflicts, lock_for_claim
 from siyu.db.session import Database
 from siyu.kit.clock import utcnow
 from siyu.wecom.models import WeComCall, WeComRateWindow, WeComSlot, WeComToken
@@ -133,17 +133,20 @@ class DbStore:
                     conflict_columns=["corp", "api", "slot"],
                 )
             )
-            free = session.scalars(
-                select(WeComSlot.slot).where(
-                    WeComSlot.corp == corp,
-                    WeComSlot.api == api,
-                    WeComSlot.slot < cap,
-                    or_(WeComSlot.lease_until.is_(None), WeComSlot.lease_until < now),
-                )
-            ).all()
+            # PostgreSQL: the first free slot no other transaction is claiming (SKIP LOCKED).
+            # Without it, threads leasing at once all went for the lowest free slot and queued
+            # on its row lock, each loser waiting for the winner's commit and trying the next.
+            claim = select(WeComSlot.slot).where(
+                WeComSlot.corp == corp,
+                WeComSlot.api == api,
+                WeComSlot.slot < cap,
+                or_(WeComSlot.lease_until.is_(None), WeComSlot.lease_until < now),
+            )
+            claim = lock_for_claim(session, claim.order_by(WeComSlot.slot).limit(1))
+            free: list[int] = list(session.scalars(claim))
             for slot in free:
-                # The lease predicate is re-checked on the locked row, so of two processes
-                # racing for one slot exactly one updates it.
+                # The lease predicate is re-checked on the row, so of two processes racing for
+                # one slot (SQLite's writers take turns anyway) exactly one updates it.
                 result = session.execute(
                     update(WeComSlot)
                     .where(

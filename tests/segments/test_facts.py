@@ -11,12 +11,17 @@ from typing import Any
 from sqlalchemy import create_engine, select
 
 from siyu.corps.models import Corp
+from siyu.customers.models import FollowRelation
 from siyu.db.session import Database
+from siyu.kit.clock import utcnow
 from siyu.sandbox.state import SandboxState
 from siyu.segments import facts
 from siyu.segments.models import CustomerFacts
+from siyu.sync.apply import apply_corp_tags, apply_follows, from_unix
 from siyu.sync.models import RUN_DONE
+from siyu.tags.repository import tags
 from tests.customers.world import World
+from tests.helpers.auth import make_corp
 from tests.sync.conftest import CORP_ID, RunSync
 
 Snapshot = dict[uuid.UUID, tuple[Any, ...]]
@@ -80,6 +85,76 @@ class TestFullSync:
         assert run_sync()[1] == RUN_DONE
         after = assert_index_is_exact(sync_db, corp_id)
         assert after != index
+
+
+def follow(ext: str, staff: str, *, unionid: str = "", **extra: Any) -> tuple[Any, Any]:
+    contact = {"external_userid": ext, "name": ext, "unionid": unionid}
+    return contact, {"userid": staff, "createtime": 1_700_000_000, **extra}
+
+
+class TestApplyFollows:
+    """The writer builds the facts of people it created from what it holds; every other
+    person is recomputed. Both must equal a recomputation."""
+
+    def test_new_existing_and_resolved_people_in_one_batch(self, db: Database) -> None:
+        corp = make_corp(db, wecom_corp_id="wwfactsapply0001")
+        group = {"group_id": "g1", "group_name": "等级", "tag": [{"id": "t1", "name": "VIP"}]}
+        with db.transaction() as session:
+            apply_corp_tags(session, corp.id, [group], now=utcnow())
+            tag_ids = tags.ids_by_wecom_id(session, corp.id)
+        with db.transaction() as session:
+            # Known before the batch: a person holding unionid U1, and a relation the
+            # customer deleted (its mark stays when WeCom lists it again with an older add).
+            apply_follows(
+                session,
+                corp.id,
+                [follow("wm-old", "alice", unionid="U1"), follow("wm-gone", "bob")],
+                tag_ids=tag_ids,
+                now=utcnow(),
+            )
+        with db.transaction() as session:
+            gone = session.scalar(
+                select(FollowRelation).where(FollowRelation.external_userid == "wm-gone")
+            )
+            assert gone is not None
+            gone.deleted_by_customer_at = utcnow() + timedelta(days=1)
+        with db.transaction() as session:
+            applied = apply_follows(
+                session,
+                corp.id,
+                [
+                    # new, two staff, a channel and a tag
+                    follow("wm-new", "alice", state="poster", tag_id=["t1", "personal"]),
+                    follow("wm-new", "bob"),
+                    # new contact whose unionid another person holds: the resolver joins them
+                    follow("wm-joined", "carol", unionid="U1"),
+                    # existing contact with a new relation, and a deleted one listed again
+                    follow("wm-old", "bob", state="shop"),
+                    follow("wm-gone", "bob"),
+                ],
+                tag_ids=tag_ids,
+                now=utcnow(),
+            )
+        index = assert_index_is_exact(db, corp.id)
+        new = index[applied.customer_ids["wm-new"]]
+        assert (new[0], new[3], new[4]) == ("active", ["alice", "bob"], ["poster"])
+        assert len(new[2]) == 1
+        assert index[applied.customer_ids["wm-gone"]][0] == "lost"
+
+    def test_a_batch_of_only_new_people(self, db: Database) -> None:
+        corp = make_corp(db, wecom_corp_id="wwfactsapply0002")
+        with db.transaction() as session:
+            applied = apply_follows(
+                session,
+                corp.id,
+                [follow(f"wm-{i}", "alice", unionid=f"U{i}", state="s") for i in range(5)],
+                tag_ids={},
+                now=utcnow(),
+            )
+        index = assert_index_is_exact(db, corp.id)
+        assert len(index) == 5
+        added = from_unix(1_700_000_000)
+        assert index[applied.customer_ids["wm-0"]] == ("active", added, [], ["alice"], ["s"])
 
 
 class TestBenchGenerator:
