@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:40:27.073030
+Create Date: 2026-12-01 22:49:07.025292
 """
 
 from collections.abc import Sequence
@@ -1797,12 +1797,6 @@ def upgrade() -> None:
         sa.Column("staff", siyu.db.types.TokenSet(), nullable=False),
         sa.Column("channels", siyu.db.types.TokenSet(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["corp_id"],
-            ["corps.id"],
-            name=op.f("fk_customer_facts_corp_id_corps"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
             name=op.f("fk_customer_facts_customer_id_customers"),
@@ -1909,12 +1903,6 @@ def upgrade() -> None:
         sa.Column("verified", sa.Boolean(), nullable=False),
         sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["corp_id"],
-            ["corps.id"],
-            name=op.f("fk_customer_identities_corp_id_corps"),
-            ondelete="CASCADE",
-        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -2072,12 +2060,6 @@ def upgrade() -> None:
         sa.Column("resolved_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["corp_id"],
-            ["corps.id"],
-            name=op.f("fk_identity_conflicts_corp_id_corps"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["person_a_id"],
             ["customers.id"],
             name=op.f("fk_identity_conflicts_person_a_id_customers"),
@@ -2117,12 +2099,6 @@ def upgrade() -> None:
         sa.Column("created_at", siyu.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("undone_at", siyu.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["corp_id"],
-            ["corps.id"],
-            name=op.f("fk_identity_merges_corp_id_corps"),
-            ondelete="CASCADE",
-        ),
         sa.ForeignKeyConstraint(
             ["merged_id"],
             ["customers.id"],

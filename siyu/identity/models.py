@@ -38,7 +38,10 @@ class CustomerIdentity(IdMixin, Base):
         Index("ix_customer_identities_customer_id", "customer_id"),
     )
 
-    corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
+    # No corps FK: the customer_id FK already cascades from customers (which cascades from
+    # corps), and the FK check on every COPY was the largest cost of an identity load
+    # (decision 0007).
+    corp_id: Mapped[uuid.UUID]
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     # The appid for openids (one user has one openid per app); '' for every other kind.
@@ -75,7 +78,10 @@ class IdentityMerge(IdMixin, Base):
         Index("ix_identity_merges_corp_id_merged_id", "corp_id", "merged_id"),
     )
 
-    corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
+    # No corps FK: the customer_id FK already cascades from customers (which cascades from
+    # corps), and the FK check on every COPY was the largest cost of an identity load
+    # (decision 0007).
+    corp_id: Mapped[uuid.UUID]
     survivor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     merged_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     # "auto" (the resolver, with the shared identifier) or "manual" (a person, audited).
@@ -98,7 +104,10 @@ class IdentityConflict(IdMixin, Base):
         Index("ix_identity_conflicts_corp_id_status", "corp_id", "status"),
     )
 
-    corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
+    # No corps FK: the customer_id FK already cascades from customers (which cascades from
+    # corps), and the FK check on every COPY was the largest cost of an identity load
+    # (decision 0007).
+    corp_id: Mapped[uuid.UUID]
     person_a_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     person_b_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))

@@ -104,7 +104,10 @@ class CustomerFacts(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
     )
-    corp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corps.id", ondelete="CASCADE"))
+    # No corps FK: the customer_id FK already cascades from customers (which cascades from
+    # corps), and the FK check on every COPY was the largest cost of an identity load
+    # (decision 0007).
+    corp_id: Mapped[uuid.UUID]
     # "active" while any relation is live, else "lost" (the rule of customers.status).
     status: Mapped[str] = mapped_column(String(16))
     first_added_at: Mapped[datetime | None]
