@@ -11,6 +11,7 @@ Targets: p50 ≤ 100 ms, p99 ≤ 500 ms, zero expired welcome codes, at 200 adds
 `SIYU_BENCH_WELCOME_SECONDS` shortens the run (e.g. 10 while developing). SQLite always;
 PostgreSQL too (database and queue) when `SIYU_BENCH_POSTGRES_URL` names a server (a scratch
 database is created on it and dropped afterwards); `SIYU_BENCH_WELCOME_SQLITE=0` skips SQLite.
+`SIYU_BENCH_WELCOME_SEPARATE_WORKER=1` runs the worker as a process of its own.
 Each record carries the Siyu server's CPU seconds over the run and the load average, since
 this machine is shared and wall-clock numbers alone say little. `SIYU_BENCH_PROFILE=<file>`
 (and `SIYU_BENCH_PROFILE_SANDBOX=<file>`) record Siyu's server (the sandbox) with py-spy during
@@ -19,12 +20,14 @@ the load (collapsed stacks, every thread).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -43,6 +46,7 @@ RATE = 200
 SECONDS = int(os.environ.get("SIYU_BENCH_WELCOME_SECONDS", "60"))
 CONNECTIONS = 8
 DRAIN = float(os.environ.get("SIYU_BENCH_WELCOME_DRAIN", "90"))
+SEPARATE_WORKER = os.environ.get("SIYU_BENCH_WELCOME_SEPARATE_WORKER") == "1"
 STAFF = 60
 CORP_ID = "wwwelcomebench001"
 SECRET = "w" * 43
@@ -172,6 +176,26 @@ def profile_process(pid: int, seconds: int, variable: str) -> subprocess.Popen[b
     )
 
 
+@contextlib.contextmanager
+def separate_worker(env: dict[str, str], log_file: str) -> Iterator[None]:
+    """With `SIYU_BENCH_WELCOME_SEPARATE_WORKER=1`, `siyu serve --no-worker` plus a `siyu worker`
+    process (the scaled-out deployment) instead of the default in-process worker."""
+    if not SEPARATE_WORKER:
+        yield
+        return
+    command = [sys.executable, "-m", "siyu.cli", "worker"]
+    process = subprocess.Popen(
+        ["bash", "-c", f'exec "$@" 2>>{log_file}', "_", *command],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
     sandbox_port, siyu_port = free_port(), free_port()
     sandbox = f"http://127.0.0.1:{sandbox_port}"
@@ -234,8 +258,12 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
             f'exec "$@" 2>>{log_file}',
             "_",
             *[sys.executable, "-m", "siyu.cli", "serve", "--port", str(siyu_port)],
+            *(["--no-worker"] if SEPARATE_WORKER else []),
         ]
-        with server_process(siyu_cmd, url=siyu, env=env, start_timeout=300) as server:
+        with (
+            server_process(siyu_cmd, url=siyu, env=env, start_timeout=300) as server,
+            separate_worker(env, log_file),
+        ):
             wait_for("the contact way", lambda: results(env)["config_id"], 60)
             config_id = str(results(env)["config_id"])
             callback = f"{siyu}/wecom/callback/{setup['callback_key']}"
@@ -289,6 +317,7 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
         "offered_rate": RATE,
         "seconds": SECONDS,
         "adds": load.requests,
+        "worker": "separate process" if SEPARATE_WORKER else "in-process",
     }
     still_sending = sum(1 for status, _, _ in rows if status == "sending")  # type: ignore[attr-defined]
     pending = [count for status, count in done["inbox"] if status != "handled"]  # type: ignore[attr-defined]
