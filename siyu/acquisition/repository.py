@@ -76,6 +76,16 @@ class AcquisitionRepository:
         )
         return session.scalar(stmt)
 
+    def welcome_defaults_of(
+        self, session: Session, corp_id: uuid.UUID, staff_userids: Collection[str]
+    ) -> dict[str, WelcomeDefault]:
+        """The defaults of these staff members ("" is the corp's own), by staff userid."""
+        stmt = select(WelcomeDefault).where(
+            WelcomeDefault.corp_id == corp_id,
+            WelcomeDefault.staff_userid.in_(list(staff_userids)),
+        )
+        return {row.staff_userid: row for row in session.scalars(stmt)}
+
     def welcome_defaults(self, session: Session, corp_id: uuid.UUID) -> list[WelcomeDefault]:
         stmt = select(WelcomeDefault).where(WelcomeDefault.corp_id == corp_id)
         return list(session.scalars(stmt.order_by(WelcomeDefault.staff_userid)))

@@ -22,7 +22,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from siyu.acquisition import attachments
-from siyu.acquisition.models import Channel, LiveCode
+from siyu.acquisition.models import Channel, LiveCode, WelcomeDefault
 from siyu.acquisition.repository import acquisition_repository as repo
 from siyu.acquisition.templates import TemplateValues, render_welcome
 from siyu.customers.service import from_timestamp
@@ -91,18 +91,25 @@ class WelcomePlanner:
         self, session: Session, ctx: PrefetchContext, *, materials: bool, userids: Sequence[str]
     ) -> None:
         self._session, self._ctx, self._materials = session, ctx, materials
-        self._names = staff_members.names_of(session, ctx.corp.id, sorted(set(userids)))
+        self._userids = sorted(set(userids))
+        # Read once for the whole batch, and only when needed: most adds of a burst share a
+        # code, and a corp without welcomes costs one query per batch, not one per add.
+        self._names: dict[str, str] | None = None
+        self._default_rows: dict[str, WelcomeDefault] | None = None
         self._codes: dict[str | None, tuple[LiveCode | None, WelcomePlan | None]] = {}
         self._defaults: dict[str, WelcomePlan | None] = {}
 
     def plan(self, event: AddExternalContact) -> WelcomePlan | None:
-        staff_name = self._names.get(event.user_id, event.user_id)
         code, plan = self._code_plan(event.state)
         if plan is None:
             plan = self._default_plan(event.user_id)
             if plan is not None and code is not None:
                 plan = replace(plan, code_id=code.id)
-        return replace(plan, staff_name=staff_name) if plan is not None else None
+        if plan is None:
+            return None
+        if self._names is None:
+            self._names = staff_members.names_of(self._session, self._ctx.corp.id, self._userids)
+        return replace(plan, staff_name=self._names.get(event.user_id, event.user_id))
 
     def _code_plan(self, state: str | None) -> tuple[LiveCode | None, WelcomePlan | None]:
         if not self._materials and state in self._codes:
@@ -133,9 +140,12 @@ class WelcomePlanner:
         if not self._materials and userid in self._defaults:
             return self._defaults[userid]
         session, ctx = self._session, self._ctx
+        if self._default_rows is None:
+            owners = [*self._userids, ""]  # "" is the corp's own default
+            self._default_rows = repo.welcome_defaults_of(session, ctx.corp.id, owners)
         plan = None
         for source, owner in (("staff", userid), ("corp", "")):
-            default = repo.welcome_default(session, ctx.corp.id, owner)
+            default = self._default_rows.get(owner)
             if default is not None:
                 pending = bool(default.material_ids) and not self._materials
                 plan = WelcomePlan(
