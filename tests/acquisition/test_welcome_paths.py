@@ -53,6 +53,24 @@ def assert_sent_once(world: World) -> None:
     assert [r.status for r in welcome_rows(world)] == ["sent"]
 
 
+def hold_claim(world: World, event: Any) -> None:
+    """A claim left `sending` for this add's WelcomeCode, as a sender that died would leave it."""
+    with world.db.transaction() as session:
+        acquisition_repository.claim_welcomes(
+            session,
+            [
+                {
+                    "corp_id": world.corp.id,
+                    "welcome_code": event.welcome_code,
+                    "staff_userid": event.user_id,
+                    "external_userid": event.external_user_id,
+                    "source": "code",
+                    "status": "sending",
+                }
+            ],
+        )
+
+
 def _add_status(world: World) -> InboxStatus:
     with world.db.transaction(write=False) as session:
         [row] = inbox_service.search(
@@ -84,20 +102,7 @@ class TestSettle:
     ) -> None:
         """A sender that died between send_welcome_msg and recording WeCom's answer."""
         event = scanned(app, world, "hi")
-        with world.db.transaction() as session:
-            acquisition_repository.claim_welcomes(
-                session,
-                [
-                    {
-                        "corp_id": world.corp.id,
-                        "welcome_code": event.welcome_code,  # type: ignore[attr-defined]
-                        "staff_userid": event.user_id,  # type: ignore[attr-defined]
-                        "external_userid": event.external_user_id,  # type: ignore[attr-defined]
-                        "source": "code",
-                        "status": "sending",
-                    }
-                ],
-            )
+        hold_claim(world, event)
         world.deliver([event])
         assert welcomes(world) == []
         with world.db.transaction() as session:
@@ -139,20 +144,7 @@ class TestUrgentLane:
         for _ in range(3):
             world.act("scan_contact_way", config_id=code["config_id"])
         first, held, third = (parse_event(e.to_xml()) for e in world.take())
-        with world.db.transaction() as session:
-            acquisition_repository.claim_welcomes(
-                session,
-                [
-                    {
-                        "corp_id": world.corp.id,
-                        "welcome_code": held.welcome_code,  # type: ignore[attr-defined]
-                        "staff_userid": held.user_id,  # type: ignore[attr-defined]
-                        "external_userid": held.external_user_id,  # type: ignore[attr-defined]
-                        "source": "code",
-                        "status": "sending",
-                    }
-                ],
-            )
+        hold_claim(world, held)
         urgent = get_registration(first).urgent
         assert urgent is not None
         received = utcnow()
