@@ -13,7 +13,8 @@ the customer is already chatting, or another app used the half-add's code: API-F
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -164,10 +165,10 @@ class WelcomePlanner:
         return plan
 
 
-def _nickname(client: WeComClient, event: AddExternalContact) -> str:
+def _nickname(client: Callable[[], WeComClient], event: AddExternalContact) -> str:
     """Only fetched when the text uses {nickname}: the callback does not carry the name."""
     try:
-        answer = client.externalcontact_get(external_userid=event.external_user_id)
+        answer = client().externalcontact_get(external_userid=event.external_user_id)
     except WeComApiError:
         return ""
     return answer.external_contact.name
@@ -267,7 +268,9 @@ def _send_for_corp(welcomes: list[Welcome]) -> list[WelcomeOutcome | None]:
             to_send.setdefault(add.welcome_code, add)
     sent: dict[str, WelcomeOutcome] = {}
     if to_send:
-        client = client_for(runtime, first.corp)
+        # Made on first use inside each send's error handling: a corp whose app secret is
+        # missing gets its claims recorded `failed` (41004), not left `sending`.
+        client = functools.cache(lambda: client_for(runtime, first.corp))
         pending = list(to_send.values())
 
         def send(add: _Add) -> WelcomeOutcome:
@@ -285,7 +288,7 @@ def _send_for_corp(welcomes: list[Welcome]) -> list[WelcomeOutcome | None]:
     return [sent.pop(add.welcome_code, None) for add in adds]
 
 
-def _send(add: _Add, plan: WelcomePlan, client: WeComClient) -> WelcomeOutcome:
+def _send(add: _Add, plan: WelcomePlan, client: Callable[[], WeComClient]) -> WelcomeOutcome:
     ctx, event = add.ctx, add.event
     values = TemplateValues(
         channel=plan.channel,
@@ -297,7 +300,7 @@ def _send(add: _Add, plan: WelcomePlan, client: WeComClient) -> WelcomeOutcome:
     text = render_welcome(plan.text, values) or None
     errcode: int | None = None
     try:
-        client.send_welcome_msg(
+        client().send_welcome_msg(
             welcome_code=add.welcome_code, text=text, attachments=plan.attachments or None
         )
     except WeComApiError as exc:

@@ -167,6 +167,25 @@ class TestUrgentLane:
             ]
         )
 
+    def test_a_corp_without_an_app_secret_records_the_claim_failed(
+        self, app: FastAPI, world: World, runtime: Runtime
+    ) -> None:
+        """The client cannot be made: the claim says so (41004) instead of staying `sending`."""
+        event = scanned(app, world, "hi")
+        with world.db.transaction() as session:
+            corp = corp_service.get_or_404(session, world.corp.id)
+            corp.app_secret_ciphertext = None
+        with world.db.transaction(write=False) as session:
+            corp = corp_service.get_or_404(session, world.corp.id)
+            session.expunge(corp)
+        parsed = parse_event(event.to_xml())
+        urgent = get_registration(parsed).urgent
+        assert urgent is not None
+        urgent([(PrefetchContext(corp, runtime, utcnow(), uuid.uuid4(), utcnow()), parsed)])
+        assert welcomes(world) == []
+        [row] = welcome_rows(world)
+        assert (row.status, row.errcode) == ("failed", 41004)
+
 
 class TestTooLate:
     def test_a_code_past_its_window_is_claimed_expired_and_not_tried(
