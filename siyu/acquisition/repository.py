@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from siyu.acquisition.models import Channel, CodeAdd, LiveCode, WelcomeDefault, WelcomeSend
@@ -89,6 +89,13 @@ class AcquisitionRepository:
     def welcome_defaults(self, session: Session, corp_id: uuid.UUID) -> list[WelcomeDefault]:
         stmt = select(WelcomeDefault).where(WelcomeDefault.corp_id == corp_id)
         return list(session.scalars(stmt.order_by(WelcomeDefault.staff_userid)))
+
+    def has_welcome_sources(self, session: Session, corp_id: uuid.UUID) -> bool:
+        """Whether anything could welcome this corp's adds: an enabled code (most carry a
+        welcome; the planner decides) or any default."""
+        codes = select(LiveCode.id).where(LiveCode.corp_id == corp_id, LiveCode.enabled)
+        defaults = select(WelcomeDefault.staff_userid).where(WelcomeDefault.corp_id == corp_id)
+        return bool(session.scalar(select(or_(codes.exists(), defaults.exists()))))
 
     # -- the welcome path --------------------------------------------------------------------
     def claim_welcomes(self, session: Session, rows: list[dict[str, Any]]) -> set[str]:

@@ -26,7 +26,9 @@ from siyu.acquisition.schemas import (
 )
 from siyu.acquisition.templates import WELCOME_MAX_BYTES, check_template
 from siyu.acquisition.validate import check_code, check_tags
+from siyu.acquisition.welcome import welcome_sources
 from siyu.audit.service import audit_service
+from siyu.db.session import on_commit
 from siyu.jobs import enqueue
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import Conflict, NotFound, Unprocessable
@@ -138,6 +140,7 @@ class AcquisitionService:
         session.flush()
         attachments.prepare(session, corp_id, code.welcome_material_ids)
         self._audit(session, "code.create", code, {"name": code.name, "state": state})
+        _welcomes_changed(session, corp_id)
         self.request_sync(session, code=code, reason="create")
         return code
 
@@ -174,6 +177,7 @@ class AcquisitionService:
             attachments.prepare(session, code.corp_id, code.welcome_material_ids)
         session.flush()
         self._audit(session, "code.update", code, data.model_dump(mode="json", exclude_unset=True))
+        _welcomes_changed(session, code.corp_id)
         self.request_sync(session, code=code, reason="update")
         return code
 
@@ -189,6 +193,7 @@ class AcquisitionService:
                 corp_id=code.corp_id,
             )
         self._audit(session, "code.delete", code, {"name": code.name, "state": code.state})
+        _welcomes_changed(session, code.corp_id)
         session.delete(code)
         session.flush()
 
@@ -230,6 +235,7 @@ class AcquisitionService:
         session.flush()
         attachments.prepare(session, corp_id, row.material_ids)
         self._audit(session, "welcome_default.set", row, {"staff_userid": staff_userid})
+        _welcomes_changed(session, corp_id)
         return row
 
     @staticmethod
@@ -254,3 +260,9 @@ def _columns(channel: Channel) -> dict[str, Any]:
 
 
 acquisition_service = AcquisitionService()
+
+
+def _welcomes_changed(session: Session, corp_id: uuid.UUID) -> None:
+    """The urgent lane of this process re-reads what the corp can welcome with once this
+    commits (other processes do within `WelcomeSources`' ttl)."""
+    on_commit(session, lambda: welcome_sources.forget(corp_id))

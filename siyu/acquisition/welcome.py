@@ -14,10 +14,11 @@ the customer is already chatting, or another app used the half-add's code: API-F
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy.orm import Session
@@ -34,6 +35,9 @@ from siyu.staff.repository import staff_members
 from siyu.wecom.client import WeComClient, client_for
 from siyu.wecom.events import AddExternalContact
 from siyu.wecom.exceptions import WeComApiError
+
+if TYPE_CHECKING:
+    from siyu.runtime import Runtime
 
 log = structlog.get_logger("siyu.acquisition")
 EXPIRED_ERRCODE = 41050
@@ -175,6 +179,54 @@ def _nickname(client: Callable[[], WeComClient], event: AddExternalContact) -> s
 
 
 Welcome = tuple[PrefetchContext, AddExternalContact]
+
+
+class WelcomeSources:
+    """Which corps have anything to welcome with (an enabled code, a default), as this process
+    last read it: the urgent lane's shortcut, so the adds of a corp that welcomes nobody cost
+    the lane no query at all (at a burst of 1,000 adds/s, the lane's three reads per batch took
+    a fifth of the gateway's core).
+
+    Each corp's answer is re-read after `ttl` seconds, and dropped as soon as this process
+    commits a change to the corp's codes or defaults. Only the lane trusts it: the durable path
+    (the add handler's prefetch) always reads, so a welcome configured in another process in the
+    last `ttl` seconds still goes out, by that path, a little later."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self._ttl = ttl
+        self._known: dict[Any, tuple[bool, float]] = {}
+        self._forgotten = 0  # bumped by `forget`: a read that overlapped one is not kept
+
+    def any(self, runtime: Runtime, corp_id: Any) -> bool:
+        now = time.monotonic()
+        known = self._known.get(corp_id)
+        if known is not None and known[1] > now:
+            return known[0]
+        forgotten = self._forgotten
+        with runtime.db.transaction(write=False) as session:
+            found = repo.has_welcome_sources(session, corp_id)
+        if forgotten == self._forgotten:
+            self._known[corp_id] = (found, now + self._ttl)
+        return found
+
+    def forget(self, corp_id: Any) -> None:
+        self._forgotten += 1
+        self._known.pop(corp_id, None)
+
+
+welcome_sources = WelcomeSources()
+
+
+def send_welcomes_urgently(welcomes: Sequence[Welcome]) -> None:
+    """The urgent lane's turn: `send_welcomes`, skipping adds without a WelcomeCode and corps
+    with nothing to welcome with (see `WelcomeSources`) before any query."""
+    wanted = [
+        (ctx, event)
+        for ctx, event in welcomes
+        if event.welcome_code and welcome_sources.any(ctx.runtime, ctx.corp.id)
+    ]
+    if wanted:
+        send_welcomes(wanted)
 
 
 def send_welcome(ctx: PrefetchContext, event: AddExternalContact) -> WelcomeOutcome | None:

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event as sa_event
 
 from siyu.acquisition import welcome
+from siyu.acquisition.models import WelcomeDefault
 from siyu.acquisition.repository import acquisition_repository
 from siyu.corps.service import corp_service
 from siyu.customers.hooks import AddHook, register_add_hook, remove_add_hook
@@ -23,8 +25,9 @@ from siyu.inbox.service import inbox_service
 from siyu.kit.clock import FrozenClock, utcnow
 from siyu.runtime import Runtime
 from siyu.wecom.events import CallbackEvent, parse_event
-from tests.acquisition.helpers import setup, welcome_rows, welcomes
+from tests.acquisition.helpers import directory, setup, welcome_rows, welcomes
 from tests.customers.world import World
+from tests.profile.helpers import admin, url
 from tests.sandbox.helpers import START
 
 
@@ -198,3 +201,72 @@ class TestTooLate:
         [row] = welcome_rows(world)
         assert (row.status, row.sent_at) == ("expired", None)
         assert _add_status(world) == InboxStatus.handled  # the add itself is still mirrored
+
+
+class TestLaneShortcut:
+    """The lane skips corps with nothing to welcome with, without a query; what this process
+    configures reaches it at once, and what it cannot know yet the durable path still sends."""
+
+    @staticmethod
+    def lane_turn(world: World, runtime: Runtime, event: CallbackEvent) -> list[str]:
+        """One lane turn for the add; the SQL statements it ran."""
+        parsed = parse_event(event.to_xml())
+        urgent = get_registration(parsed).urgent
+        assert urgent is not None
+        with world.db.transaction(write=False) as session:
+            corp = corp_service.get_or_404(session, world.corp.id)
+            session.expunge(corp)
+        statements: list[str] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            statements.append(statement)
+
+        sa_event.listen(runtime.db.engine, "before_cursor_execute", seen)
+        try:
+            urgent([(PrefetchContext(corp, runtime, utcnow(), uuid.uuid4(), utcnow()), parsed)])
+        finally:
+            sa_event.remove(runtime.db.engine, "before_cursor_execute", seen)
+        return statements
+
+    def test_a_corp_without_welcomes_costs_the_lane_no_query(
+        self, world: World, runtime: Runtime
+    ) -> None:
+        world.act("add_customer", userid="alice")
+        world.act("add_customer", userid="bob")
+        first, second = world.take()
+        assert self.lane_turn(world, runtime, first) != []  # read once...
+        assert self.lane_turn(world, runtime, second) == []  # ...then known
+        assert welcomes(world) == [] and welcome_rows(world) == []
+
+    def test_a_welcome_set_in_this_process_reaches_the_lane_at_once(
+        self, app: FastAPI, world: World, runtime: Runtime
+    ) -> None:
+        world.act("add_customer", userid="alice")
+        [before] = world.take()
+        self.lane_turn(world, runtime, before)  # the corp is known to welcome nobody
+        directory(world)
+        response = admin(app, world).put(
+            url(world, "/acquisition/welcome-defaults/corp"), json={"text": "欢迎"}
+        )
+        assert response.status_code == 200, response.text
+        world.act("add_customer", userid="alice")
+        [after] = world.take()
+        self.lane_turn(world, runtime, after)
+        assert [w["welcome_code"] for w in welcomes(world)] == [after.welcome_code]  # type: ignore[attr-defined]
+
+    def test_a_welcome_set_elsewhere_is_sent_by_the_durable_path(
+        self, world: World, runtime: Runtime
+    ) -> None:
+        world.act("add_customer", userid="alice")
+        [before] = world.take()
+        self.lane_turn(world, runtime, before)
+        # Another process sets the corp's default: this one's lane does not know yet.
+        with world.db.transaction() as session:
+            session.add(WelcomeDefault(corp_id=world.corp.id, staff_userid="", text="欢迎"))
+        world.act("add_customer", userid="alice")
+        [event] = world.take()
+        self.lane_turn(world, runtime, event)
+        assert welcomes(world) == []
+        world.deliver([event])  # the inbox job's prefetch reads for itself
+        assert [w["welcome_code"] for w in welcomes(world)] == [event.welcome_code]  # type: ignore[attr-defined]
+        assert_sent_once(world)
