@@ -14,6 +14,7 @@ the customer is already chatting, or another app used the half-add's code: API-F
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -195,6 +196,7 @@ class WelcomeSources:
     def __init__(self, ttl: float = 5.0) -> None:
         self._ttl = ttl
         self._known: dict[Any, tuple[bool, float]] = {}
+        self._lock = threading.Lock()
         self._forgotten = 0  # bumped by `forget`: a read that overlapped one is not kept
 
     def any(self, runtime: Runtime, corp_id: Any) -> bool:
@@ -205,13 +207,15 @@ class WelcomeSources:
         forgotten = self._forgotten
         with runtime.db.transaction(write=False) as session:
             found = repo.has_welcome_sources(session, corp_id)
-        if forgotten == self._forgotten:
-            self._known[corp_id] = (found, now + self._ttl)
+        with self._lock:
+            if forgotten == self._forgotten:
+                self._known[corp_id] = (found, now + self._ttl)
         return found
 
     def forget(self, corp_id: Any) -> None:
-        self._forgotten += 1
-        self._known.pop(corp_id, None)
+        with self._lock:
+            self._forgotten += 1
+            self._known.pop(corp_id, None)
 
 
 welcome_sources = WelcomeSources()

@@ -175,7 +175,12 @@ class UrgentLane:
     def _call_pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._calls, thread_name_prefix="siyu-urgent-call")
+                # Their threads record WeCom's answers too: short writes that go first as well.
+                self._pool = ThreadPoolExecutor(
+                    self._calls,
+                    thread_name_prefix="siyu-urgent-call",
+                    initializer=prefer_this_threads_writes,
+                )
             return self._pool
 
     def queued(self) -> int:
