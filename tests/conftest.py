@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -23,10 +22,11 @@ from siyu.db.engine import build_engine
 from siyu.db.session import Database
 from siyu.kit.clock import FrozenClock, set_clock
 from siyu.runtime import Runtime, build_runtime
-from siyu.settings import Environment, Settings
+from siyu.settings import Settings
 from tests.helpers.databases import DatabaseFactory
+from tests.helpers.settings import TEST_SECRET_KEY, make_settings
 
-TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+__all__ = ["TEST_SECRET_KEY", "make_settings"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,23 +47,6 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Datab
     factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
     yield factory
     factory.close()
-
-
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "env": Environment.test,
-        "secret_key": TEST_SECRET_KEY,
-        "database_url": database_url,
-        "queue_url": "memory://",
-        "run_worker_in_process": False,
-        # No urgent-lane threads: most tests' database is one connection used from one thread.
-        # Tests of the lane build one that runs inline (tests/acquisition/test_welcome_paths.py).
-        "urgent_senders": 0,
-        "web_dist_dir": Path("web/dist"),
-        "bootstrap_owner_password": None,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
