@@ -58,9 +58,11 @@ run: setup web
 # database (tests/conftest.py). `loadfile` sends a file's tests to one worker, so a browser test
 # module's tests share one browser (module scope) instead of relaunching it whenever another
 # file's test came in between. (`loadgroup` would be finer, but pytest-xdist 3.8 cannot tag
-# pytest 9's node ids, so it schedules like `load`.) Lint and types are part of the gate. The 30
+# pytest 9's node ids, so it schedules like `load`.) `--no-loadscope-reorder` keeps the order
+# tests/conftest.py collects in, slowest files first (xdist's own order, most tests first, left
+# the long one-test files for the end of the run). Lint and types are part of the gate. The 30
 # slowest tests are listed at the end, to keep an eye on the suite's time.
-PYTEST := $(PY) -m pytest -q -n auto --dist loadfile --durations=30
+PYTEST := $(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=30
 
 # With PostgreSQL configured, the SQLite and PostgreSQL runs go side by side: much of the suite
 # waits (on servers it started, on PostgreSQL, on the browser), so two runs on two cores take
