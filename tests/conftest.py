@@ -49,12 +49,20 @@ def pytest_configure(config: pytest.Config) -> None:
 # the rest with the most tests first (xdist's own heuristic), so the short ones fill the end.
 SLOWEST_FILES = (
     "tests/inbox/test_chaos.py",
+    "tests/chaos/test_callback_chaos.py",
     "tests/wecom/test_ratelimit.py",
     "tests/jobs/test_worker_kill.py",
-    "tests/chaos/test_callback_chaos.py",
     "tests/storeopening/test_store_opening.py",
     "tests/deploy/test_split_processes.py",
     "tests/wecom/test_tokens.py",
+    "tests/e2e/test_console.py",
+    "tests/e2e/test_console_identity.py",
+    "tests/e2e/test_console_data.py",
+    "tests/messaging/test_sending.py",
+    "tests/moments/test_publishing.py",
+    "tests/moments/test_posts.py",
+    "tests/segments/test_routes.py",
+    "tests/jobs/test_contract.py",
     "tests/identity/test_imports.py",
     "tests/groupcodes/test_capacity.py",
 )
