@@ -38,12 +38,13 @@ class Settings(BaseSettings):
     run_worker_in_process: bool = True
     worker_threads: int = Field(default=4, ge=1, le=64)
     # Threads of the gateway process's urgent lane (siyu/inbox/lane.py: the welcome within
-    # 20 s of an add). Each waits on one WeCom call at a time; 0 leaves it all to the worker.
+    # 20 s of an add); 0 leaves it all to the worker.
     # One by default: the lane shares the gateway's GIL, and with four the gateway acked only
     # 650 of 1,000 callbacks/s (docs/inbox.md); raise it where welcomes matter more than bursts.
     urgent_senders: int = Field(default=1, ge=0, le=64)
-    # WeCom calls each urgent sender has in flight at once: a sender takes every add that
-    # queued up since its last turn, and sends their welcomes together.
+    # WeCom calls the urgent lane has in flight at once: a sender takes every add that queued
+    # up since its last turn, claims them and hands their welcomes to these calls without
+    # waiting; it takes the next batch only while fewer than this many are out.
     urgent_calls: int = Field(default=8, ge=1, le=64)
 
     host: str = "127.0.0.1"

@@ -14,6 +14,7 @@ the customer is already chatting, or another app used the half-add's code: API-F
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -195,6 +196,7 @@ class WelcomeSources:
     def __init__(self, ttl: float = 5.0) -> None:
         self._ttl = ttl
         self._known: dict[Any, tuple[bool, float]] = {}
+        self._lock = threading.Lock()
         self._forgotten = 0  # bumped by `forget`: a read that overlapped one is not kept
 
     def any(self, runtime: Runtime, corp_id: Any) -> bool:
@@ -205,13 +207,15 @@ class WelcomeSources:
         forgotten = self._forgotten
         with runtime.db.transaction(write=False) as session:
             found = repo.has_welcome_sources(session, corp_id)
-        if forgotten == self._forgotten:
-            self._known[corp_id] = (found, now + self._ttl)
+        with self._lock:
+            if forgotten == self._forgotten:
+                self._known[corp_id] = (found, now + self._ttl)
         return found
 
     def forget(self, corp_id: Any) -> None:
-        self._forgotten += 1
-        self._known.pop(corp_id, None)
+        with self._lock:
+            self._forgotten += 1
+            self._known.pop(corp_id, None)
 
 
 welcome_sources = WelcomeSources()
@@ -226,7 +230,7 @@ def send_welcomes_urgently(welcomes: Sequence[Welcome]) -> None:
         if event.welcome_code and welcome_sources.any(ctx.runtime, ctx.corp.id)
     ]
     if wanted:
-        send_welcomes(wanted)
+        send_welcomes(wanted, wait=False)
 
 
 def send_welcome(ctx: PrefetchContext, event: AddExternalContact) -> WelcomeOutcome | None:
@@ -234,8 +238,11 @@ def send_welcome(ctx: PrefetchContext, event: AddExternalContact) -> WelcomeOutc
     return send_welcomes([(ctx, event)])[0]
 
 
-def send_welcomes(welcomes: Sequence[Welcome]) -> list[WelcomeOutcome | None]:
+def send_welcomes(welcomes: Sequence[Welcome], *, wait: bool = True) -> list[WelcomeOutcome | None]:
     """The welcomes of several adds, in order (None where nothing was sent by this call).
+
+    `wait=False` (the urgent lane's sender): the sends are handed to the lane's call threads,
+    which record WeCom's answers when they come, and all None is returned at once.
 
     The urgent lane hands over whatever has queued up since its last turn: under a burst of
     adds, three short transactions for the whole batch (read, claim, record) instead of three
@@ -246,7 +253,7 @@ def send_welcomes(welcomes: Sequence[Welcome]) -> list[WelcomeOutcome | None]:
         if event.welcome_code:
             by_corp.setdefault(ctx.corp.id, []).append(index)
     for indexes in by_corp.values():
-        sent = _send_for_corp([welcomes[i] for i in indexes])
+        sent = _send_for_corp([welcomes[i] for i in indexes], wait=wait)
         for index, outcome in zip(indexes, sent, strict=True):
             outcomes[index] = outcome
     return outcomes
@@ -259,7 +266,7 @@ class _Add:
     welcome_code: str
 
 
-def _send_for_corp(welcomes: list[Welcome]) -> list[WelcomeOutcome | None]:
+def _send_for_corp(welcomes: list[Welcome], *, wait: bool) -> list[WelcomeOutcome | None]:
     adds = [_Add(ctx, event, event.welcome_code or "") for ctx, event in welcomes]
     first = adds[0].ctx
     corp_id, runtime = first.corp.id, first.runtime
@@ -328,15 +335,22 @@ def _send_for_corp(welcomes: list[Welcome]) -> list[WelcomeOutcome | None]:
         def send(add: _Add) -> WelcomeOutcome:
             return _send(add, chosen[add.welcome_code], client)
 
+        # Recorded as soon as WeCom has answered, in a short transaction of its own: whatever
+        # happens to the handler afterwards (a failed contact fetch, a retry, a crash of its
+        # transaction), the row says what WeCom answered. Only a crash between the send and
+        # this commit leaves it `sending`; `settle_stale` turns such rows `uncertain` (never
+        # resent either way).
+        def record(outcomes: Sequence[WelcomeOutcome | None]) -> None:
+            with runtime.db.transaction() as session:
+                record_outcomes(session, corp_id, outcomes)
+
         lane = runtime.urgent
+        if lane is not None and not wait:
+            lane.dispatch(send, pending, then=record)  # the lane's sender moves on meanwhile
+            return [None] * len(adds)
         results = lane.fan_out(send, pending) if lane is not None else map(send, pending)
         sent = {outcome.welcome_code: outcome for outcome in results}
-        # Recorded at once, in a short transaction of its own: whatever happens to the handler
-        # afterwards (a failed contact fetch, a retry, a crash of its transaction), the row
-        # says what WeCom answered. Only a crash between the send and this commit leaves it
-        # `sending`; `settle_stale` turns such rows `uncertain` (never resent either way).
-        with runtime.db.transaction() as session:
-            record_outcomes(session, corp_id, list(sent.values()))
+        record(list(sent.values()))
     return [sent.pop(add.welcome_code, None) for add in adds]
 
 

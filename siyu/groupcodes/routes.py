@@ -121,12 +121,9 @@ def update_group_code(
 
 
 @router.delete("/{code_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_group_code(
-    session: DbSession, access: Editor, runtime: RuntimeDep, code_id: uuid.UUID
-) -> None:
+def delete_group_code(session: DbSession, access: Editor, code_id: uuid.UUID) -> None:
     code = group_code_service.get_or_404(session, scope=access.scope, code_id=code_id)
-    with wecom_errors():
-        group_code_service.delete(session, code=code, ways=_ways(runtime, access))
+    group_code_service.delete(session, code=code)
 
 
 @router.get("/{code_id}/joins", response_model=list[GroupCodeDailyJoins])

@@ -42,6 +42,7 @@ log = structlog.get_logger("siyu.groupcodes")
 CN_TZ = timezone(timedelta(hours=8))
 ROTATE_JOB = "groupcodes.rotate"
 ALERT_JOB = "groupcodes.alert"
+DELETE_JOIN_WAY_JOB = "groupcodes.join_way.delete"
 QR_SCAN = 3  # change_external_chat JoinScene for a group QR scan (API-FACTS §3.2)
 
 
@@ -138,10 +139,18 @@ class GroupCodeService:
         self.rebalance(session, code=code, ways=ways, force_sync=True)
         return code
 
-    def delete(self, session: Session, *, code: GroupCode, ways: JoinWays) -> None:
+    def delete(self, session: Session, *, code: GroupCode) -> None:
+        """The join way is deleted from WeCom by a job after commit: deleted first, a commit
+        that then failed would leave the code pointing at a way WeCom no longer has."""
         repo.lock(session, code.id)
         if code.config_id:
-            ways.delete(code)
+            enqueue(
+                session,
+                DELETE_JOIN_WAY_JOB,
+                key=f"{DELETE_JOIN_WAY_JOB}:{code.config_id}",
+                args={"corp_id": str(code.corp_id), "config_id": code.config_id},
+                corp_id=code.corp_id,
+            )
         repo.delete(session, code)
 
     def rebalance(

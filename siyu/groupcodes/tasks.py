@@ -11,19 +11,25 @@ from siyu.corps.service import corp_service
 from siyu.groupcodes import rotation
 from siyu.groupcodes.models import SLOT_ACTIVE
 from siyu.groupcodes.repository import group_code_repository as repo
-from siyu.groupcodes.service import ALERT_JOB, ROTATE_JOB, group_code_service
+from siyu.groupcodes.service import (
+    ALERT_JOB,
+    DELETE_JOIN_WAY_JOB,
+    ROTATE_JOB,
+    group_code_service,
+)
 from siyu.groupcodes.wecom import JoinWays
 from siyu.groups.service import group_service
 from siyu.jobs import JobContext, job, periodic
 from siyu.tags.handlers import payload
 from siyu.wecom.client import client_for
-from siyu.wecom.exceptions import WeComApiError
+from siyu.wecom.exceptions import RETRYABLE, TOKEN_ERRCODES, WeComApiError
 
 log = structlog.get_logger("siyu.groupcodes")
 CHECK_EVERY = timedelta(minutes=5)
 # message/send: duplicate check window (4 h is WeCom's maximum) and errors a retry repeats.
 DUPLICATE_CHECK_SECONDS = 4 * 3600
 PERMANENT_ERRCODES = frozenset({40056, 40058, 81013})
+TRANSIENT = RETRYABLE | TOKEN_ERRCODES
 
 
 @job(ROTATE_JOB, max_attempts=8, retry_base_seconds=2.0)
@@ -36,6 +42,22 @@ def rotate(ctx: JobContext, *, code_id: str) -> None:
     group_code_service.rebalance(
         ctx.session, code=code, ways=JoinWays(client_for(ctx.runtime, corp))
     )
+
+
+@job(DELETE_JOIN_WAY_JOB, max_attempts=8)
+def delete_join_way(ctx: JobContext, *, corp_id: str, config_id: str) -> None:
+    """A deleted code's join way, after its row is gone (no transaction held while WeCom
+    answers). Transient errors retry; a refusal is logged: the way then only lingers in
+    WeCom's list, routing nobody new."""
+    with ctx.runtime.db.transaction(write=False) as read:
+        corp = corp_service.get_or_404(read, uuid.UUID(corp_id))
+        read.expunge(corp)
+    try:
+        JoinWays(client_for(ctx.runtime, corp)).delete_config(config_id)
+    except WeComApiError as exc:
+        if exc.errcode in TRANSIENT:
+            raise
+        log.warning("join_way_delete_refused", config_id=config_id, errcode=exc.errcode)
 
 
 @periodic("groupcodes.check", every=CHECK_EVERY)

@@ -81,8 +81,12 @@ class JoinWays:
 
     def delete(self, code: GroupCode) -> None:
         assert code.config_id is not None
+        self.delete_config(code.config_id)
+
+    def delete_config(self, config_id: str) -> None:
+        """del_join_way; a way WeCom no longer has counts as deleted."""
         try:
-            self.client.del_join_way(config_id=code.config_id)
+            self.client.del_join_way(config_id=config_id)
         except WeComApiError as exc:
             if exc.errcode not in GONE_ERRCODES:
                 raise

@@ -19,8 +19,12 @@ hands it to the urgent function at once: under a burst, the welcome's three shor
 goes to the WeCom calls. Under light load a batch is one event and nothing waits for company.
 A batch that fails is run again one event at a time, so one bad event costs the others nothing.
 
-The WeCom calls of a batch go out together (`fan_out`, at most `calls` in flight): WeCom
-answers in tens of milliseconds, and one after another a batch would wait for the sum.
+The WeCom calls of a batch go out together (at most `calls` in flight): WeCom answers in
+tens of milliseconds, and one after another a batch would wait for the sum. The sender does not
+wait for them either (`dispatch`): it goes back for the next batch while the calls are out, so
+an add that arrives meanwhile is claimed at once instead of after the slowest call of the batch
+before it. It takes a batch only while fewer than `calls` calls are in flight, so under a burst
+the lane's backlog stays in the lane, newest first, rather than claimed and queued for a call.
 
 Senders take the newest events first. When the lane keeps up, nothing waits and the order does
 not matter; when it falls behind (a burst, a starved CPU), first-in-first-out would make every
@@ -36,11 +40,12 @@ from under the welcome claims, and in any process they compete for the GIL.
 from __future__ import annotations
 
 import collections
+import functools
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -48,6 +53,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import structlog
 
 from siyu.corps.service import corp_service
+from siyu.db.engine import prefer_this_threads_writes
 from siyu.inbox.handlers import PrefetchContext, UrgentFunction
 from siyu.kit.clock import utcnow
 
@@ -92,6 +98,8 @@ class UrgentLane:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified when nothing waits
         self._ready = threading.Condition(self._lock)  # notified when something waits
+        self._room = threading.Condition(self._lock)  # notified when a call returns
+        self._in_flight = 0  # dispatched calls not yet returned
         self._corps: dict[uuid.UUID, tuple[Corp, float]] = {}
         self._threads = [
             threading.Thread(target=self._run, name=f"siyu-urgent-{i}", daemon=True)
@@ -119,11 +127,61 @@ class UrgentLane:
         """`call` on every item, several at once (the batch's WeCom calls), in order."""
         if len(items) <= 1 or self._calls == 1 or self._inline:
             return [call(item) for item in items]
+        return list(self._call_pool().map(call, items))
+
+    def dispatch(
+        self,
+        call: Callable[[T], R],
+        items: Sequence[T],
+        then: Callable[[list[R | None]], None],
+    ) -> None:
+        """`call` on every item in the lane's call threads, without waiting for them: once the
+        last has returned, `then(results)` (in order; None where a call raised or was dropped
+        at close) runs in that call's thread. Inline, or from a thread that is not a sender
+        (the durable path has no sender to free), the calls are made here and now."""
+        if self._inline or threading.current_thread() not in self._threads:
+            then(list(self.fan_out(call, items)))
+            return
+        if not items:
+            then([])
+            return
+        results: list[R | None] = [None] * len(items)
+        left = [len(items)]
+        with self._lock:
+            self._in_flight += len(items)
+        pool = self._call_pool()
+
+        def done(index: int, future: Future[R]) -> None:
+            if not future.cancelled():
+                error = future.exception()
+                if error is None:
+                    results[index] = future.result()
+                else:
+                    log.error("urgent_call_failed", exc_info=error)
+            with self._lock:
+                self._in_flight -= 1
+                left[0] -= 1
+                last = left[0] == 0
+                self._room.notify_all()
+            if last:
+                try:
+                    then(results)
+                except Exception:  # the durable path records what it can; the claim holds
+                    log.exception("urgent_then_failed")
+
+        for index, item in enumerate(items):
+            pool.submit(call, item).add_done_callback(functools.partial(done, index))
+
+    def _call_pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._calls, thread_name_prefix="siyu-urgent-call")
-            pool = self._pool
-        return list(pool.map(call, items))
+                # Their threads record WeCom's answers too: short writes that go first as well.
+                self._pool = ThreadPoolExecutor(
+                    self._calls,
+                    thread_name_prefix="siyu-urgent-call",
+                    initializer=prefer_this_threads_writes,
+                )
+            return self._pool
 
     def queued(self) -> int:
         with self._lock:
@@ -144,6 +202,7 @@ class UrgentLane:
             self._waiting.extend([None] * len(self._threads))
             self._ready.notify_all()
             self._idle.notify_all()
+            self._room.notify_all()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
@@ -151,10 +210,14 @@ class UrgentLane:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
+        prefer_this_threads_writes()  # a welcome claim must not queue behind the worker
         while True:
             with self._lock:
                 while not self._waiting:
                     self._ready.wait()
+                # Room for more calls first: what waits meanwhile stays here, newest first.
+                while self._in_flight >= self._calls and self._waiting[-1] is not None:
+                    self._room.wait()
                 batch: list[UrgentItem] = []
                 stop = False
                 while self._waiting and len(batch) < _BATCH:

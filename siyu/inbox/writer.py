@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from siyu.db.engine import prefer_this_threads_writes
 from siyu.inbox.service import inbox_service
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class InboxWriter:
         self._thread.join(10)
 
     def _run(self) -> None:
+        prefer_this_threads_writes()  # WeCom waits for this commit (a 5 s ack)
         previous = 0
         while True:
             first = self._queue.get()

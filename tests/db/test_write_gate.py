@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from siyu.db.engine import gate_for
+from siyu.db.engine import gate_for, prefer_this_threads_writes
 from siyu.db.session import Database
 
 
@@ -78,3 +78,43 @@ def test_reads_do_not_take_the_gate(database: Database) -> None:
     with database.transaction(write=False) as session:
         session.execute(text("SELECT n FROM counter")).scalar_one()
         assert _gate_is_free(database)
+
+
+def test_urgent_writers_go_before_others_that_wait(database: Database) -> None:
+    """A thread that prefers its writes (the gateway's writer, the welcome lane) takes the lock
+    before threads that were already waiting for it."""
+    order: list[str] = []
+    holding, release = threading.Event(), threading.Event()
+    path = database.engine.url.database
+    assert path is not None
+    gate = gate_for(path)
+
+    def holder() -> None:
+        with database.transaction() as session:
+            session.execute(text("UPDATE counter SET n = n + 1"))
+            holding.set()
+            assert release.wait(30)
+
+    def writer(name: str, urgent: bool) -> None:
+        if urgent:
+            prefer_this_threads_writes()
+        with database.transaction() as session:
+            session.execute(text("UPDATE counter SET n = n + 1"))
+            order.append(name)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert holding.wait(30)
+    normal = [threading.Thread(target=writer, args=(f"normal{i}", False)) for i in range(3)]
+    for thread in normal:
+        thread.start()
+    urgent = threading.Thread(target=writer, args=("urgent", True))
+    urgent.start()
+    while gate._urgent_waiting == 0:  # the urgent writer is queued behind the holder
+        urgent.join(0.01)
+    release.set()
+    for thread in [first, *normal, urgent]:
+        thread.join(30)
+    assert order[0] == "urgent"
+    assert sorted(order[1:]) == ["normal0", "normal1", "normal2"]
+    assert _gate_is_free(database)

@@ -82,6 +82,30 @@ class TestCreate:
         assert world.wecom.join_ways == {}  # made, then deleted when the request rolled back
 
 
+class TestDelete:
+    def test_the_join_way_goes_after_the_code_is_deleted(self, app: FastAPI, world: World) -> None:
+        client = admin(app, world)
+        code = create_code(client, world, new_groups(world, 2))
+        assert code["config_id"] in world.wecom.join_ways
+        assert client.delete(url(world, f"/{code['id']}")).status_code == 204
+        assert client.get(url(world)).json() == []
+        assert world.wecom.join_ways == {}  # by the job enqueued with the delete
+
+    def test_a_refusal_from_wecom_does_not_bring_the_code_back(
+        self, app: FastAPI, world: World
+    ) -> None:
+        """The row is gone once the request commits; WeCom refusing the delete afterwards
+        (not a transient error) leaves only a way that routes nobody new."""
+        client = admin(app, world)
+        code = create_code(client, world, new_groups(world, 1))
+        refuse = {"externalcontact/groupchat/del_join_way": {"errcode": 40058}}
+        world.state.faults.configure({"api_errors": refuse})
+        assert client.delete(url(world, f"/{code['id']}")).status_code == 204
+        world.state.faults.configure({})
+        assert client.get(url(world)).json() == []
+        assert list(world.wecom.join_ways) == [code["config_id"]]
+
+
 class TestRotation:
     def test_a_group_at_the_threshold_leaves_and_a_standby_takes_its_place(
         self, app: FastAPI, world: World

@@ -74,3 +74,71 @@ class TestUrgentLane:
         item = UrgentItem(lambda *_: None, "x", uuid.uuid4(), uuid.uuid4(), utcnow())
         assert lane.offer(item) is False
         assert lane.wait_idle(0.01) is True
+
+
+class TestDispatch:
+    """The batch's calls go out without holding the sender: the next add is taken while they
+    are out, and no batch is taken while `calls` calls are in flight."""
+
+    def test_the_sender_takes_the_next_batch_while_calls_are_out(
+        self, lane_runtime: Runtime
+    ) -> None:
+        corp = make_corp(lane_runtime.db)
+        lane = UrgentLane(lane_runtime, senders=1, calls=2)
+        release = threading.Event()
+        taken: list[str] = []
+        recorded: list[list[str | None]] = []
+        ran = threading.Semaphore(0)
+        finished = threading.Semaphore(0)
+
+        def call(name: str) -> str:
+            ran.release()
+            if name.startswith("slow"):
+                assert release.wait(30)
+            if name == "boom":
+                raise RuntimeError("a call failed")
+            return name.upper()
+
+        def then(results: list[str | None]) -> None:
+            recorded.append(results)
+            finished.release()
+
+        def run(items: Sequence[tuple[PrefetchContext, Any]]) -> None:
+            names = [event for _, event in items]
+            taken.append(",".join(names))
+            lane.dispatch(call, [n for name in names for n in name.split("+")], then)
+
+        def item(name: str) -> UrgentItem:
+            return UrgentItem(run, name, corp.id, uuid.uuid4(), utcnow())
+
+        try:
+            assert lane.offer(item("slow1"))
+            assert ran.acquire(timeout=30)  # slow1 is out; the sender is free again
+            assert lane.offer(item("fast+boom"))
+            for _ in range(2):
+                assert ran.acquire(timeout=30)
+            assert finished.acquire(timeout=30)
+            assert recorded == [["FAST", None]]  # the failed call is None; slow1 still out
+            # Two calls in flight again: slow1 and slow2; a third add waits in the lane.
+            assert lane.offer(item("slow2"))
+            assert ran.acquire(timeout=30)
+            assert lane.offer(item("late"))
+            assert not ran.acquire(timeout=0.3)
+            assert lane.queued() == 1
+            release.set()
+            for _ in range(3):
+                assert finished.acquire(timeout=30)
+            assert sorted(map(str, recorded[1:])) == sorted(["['LATE']", "['SLOW1']", "['SLOW2']"])
+            assert taken == ["slow1", "fast+boom", "slow2", "late"]
+        finally:
+            release.set()
+            lane.close()
+
+    def test_outside_a_sender_the_calls_are_made_in_place(self, lane_runtime: Runtime) -> None:
+        lane = UrgentLane(lane_runtime, senders=1, calls=4)
+        recorded: list[list[int | None]] = []
+        try:
+            lane.dispatch(lambda n: n * 2, [1, 2, 3], recorded.append)
+            assert recorded == [[2, 4, 6]]  # done before dispatch returned
+        finally:
+            lane.close()
