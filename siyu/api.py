@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter
 
 
+@functools.cache
 def build_api_router() -> APIRouter:
+    """Built once per process. FastAPI analyses every route's parameters and dependencies when
+    an app first includes a router (about half a second for this API, on every `create_app`);
+    the routes hold nothing of an app (handlers find the runtime through `request.app`), so the
+    apps of one process (a test run builds hundreds) share one router and that analysis."""
     router = APIRouter(prefix="/api/v1")
     # Domains register here as they are built (imports are local so the app factory decides).
     from siyu.acquisition.report_routes import router as acquisition_reports_router

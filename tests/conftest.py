@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -23,10 +22,11 @@ from siyu.db.engine import build_engine
 from siyu.db.session import Database
 from siyu.kit.clock import FrozenClock, set_clock
 from siyu.runtime import Runtime, build_runtime
-from siyu.settings import Environment, Settings
+from siyu.settings import Settings
 from tests.helpers.databases import DatabaseFactory
+from tests.helpers.settings import TEST_SECRET_KEY, make_settings
 
-TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+__all__ = ["TEST_SECRET_KEY", "make_settings"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,28 +42,47 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["SIYU_TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{index}"))
 
 
+# The slowest files, slowest first, as measured on CI (`--durations`). `make test` passes
+# `--no-loadscope-reorder`, so pytest-xdist hands out files in the order collected here; its
+# default order (most tests first) left these one-test files for last, and the run ended with
+# one worker on a four-minute test while the others had nothing to do. Slow files first, then
+# the rest with the most tests first (xdist's own heuristic), so the short ones fill the end.
+SLOWEST_FILES = (
+    "tests/inbox/test_chaos.py",
+    "tests/chaos/test_callback_chaos.py",
+    "tests/wecom/test_ratelimit.py",
+    "tests/jobs/test_worker_kill.py",
+    "tests/storeopening/test_store_opening.py",
+    "tests/deploy/test_split_processes.py",
+    "tests/wecom/test_tokens.py",
+    "tests/e2e/test_console.py",
+    "tests/e2e/test_console_identity.py",
+    "tests/e2e/test_console_data.py",
+    "tests/messaging/test_sending.py",
+    "tests/moments/test_publishing.py",
+    "tests/moments/test_posts.py",
+    "tests/segments/test_routes.py",
+    "tests/jobs/test_contract.py",
+    "tests/identity/test_imports.py",
+    "tests/groupcodes/test_capacity.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    rank = {path: index for index, path in enumerate(SLOWEST_FILES)}
+    order = sorted(by_file, key=lambda path: (rank.get(path, len(rank)), -len(by_file[path])))
+    items[:] = [item for path in order for item in by_file[path]]
+
+
 @pytest.fixture(scope="session")
 def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
     yield factory
     factory.close()
-
-
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "env": Environment.test,
-        "secret_key": TEST_SECRET_KEY,
-        "database_url": database_url,
-        "queue_url": "memory://",
-        "run_worker_in_process": False,
-        # No urgent-lane threads: most tests' database is one connection used from one thread.
-        # Tests of the lane build one that runs inline (tests/acquisition/test_welcome_paths.py).
-        "urgent_senders": 0,
-        "web_dist_dir": Path("web/dist"),
-        "bootstrap_owner_password": None,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture

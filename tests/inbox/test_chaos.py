@@ -128,7 +128,9 @@ class TestInboxUnderWorkerKills:
                     )
                     return left == 0
 
-            wait_for(all_handled, timeout=480, what="every inbox event to be handled")
+            # A bound, not a speed assertion: the file runs first now (tests/conftest.py), while
+            # both dialects' workers are busy, and the survivor's drain took over 480 s there.
+            wait_for(all_handled, timeout=720, what="every inbox event to be handled")
         finally:
             for worker in workers:
                 if worker.poll() is None:

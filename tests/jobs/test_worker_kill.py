@@ -56,7 +56,8 @@ class TestWorkerKilledMidJob:
 
         first = start_worker(job_settings, tmp_path / "worker1.log")
         try:
-            wait_for(marker.exists, timeout=60, what="first attempt to start")
+            # A cold worker imports every domain first: a bound, as in tests/inbox/test_chaos.py.
+            wait_for(marker.exists, timeout=180, what="first attempt to start")
             assert int(marker.read_text()) == first.pid
             first.send_signal(signal.SIGKILL)
             first.wait(10)
@@ -77,7 +78,7 @@ class TestWorkerKilledMidJob:
                     current = job_runs.get_by_key(session, "kill-me")
                     return current is not None and current.status == JobStatus.done
 
-            wait_for(finished, timeout=60, what="the sweeper to re-drive the killed run")
+            wait_for(finished, timeout=180, what="the sweeper to re-drive the killed run")
         finally:
             second.send_signal(signal.SIGTERM)
             try:

@@ -30,9 +30,7 @@ from siyu.wecom.tokens import AppCredentials
 from siyu.wecom.transport import WeComTransport, coordination_store
 from tests.conftest import make_settings
 from tests.sandbox.helpers import START, serve_in_thread
-
-CORP_ID = "wwclienttest00001"
-SECRET = "c" * 43
+from tests.wecom.processes import CORP_ID, SECRET
 
 
 class Gauge:

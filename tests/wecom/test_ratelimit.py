@@ -18,24 +18,11 @@ from siyu.db.session import Database
 from siyu.kit.clock import FrozenClock, utcnow
 from siyu.sandbox.state import SandboxState
 from siyu.wecom.client import WeComClient
-from siyu.wecom.journal import JournalWriter
 from siyu.wecom.models import WeComCall
 from siyu.wecom.repository import DbStore
-from siyu.wecom.store import RedisStore, SharedStore
-from siyu.wecom.tokens import AppCredentials
-from siyu.wecom.transport import WeComTransport, coordination_store
-from tests.conftest import make_settings
-from tests.wecom.conftest import CORP_ID, SECRET, Gauge, MakeClient, Sleeper
-
-StoreSpec = tuple[str, str, str]  # backend, url, key prefix
-
-
-def open_store(spec: StoreSpec) -> tuple[SharedStore, Database | None]:
-    backend, url, prefix = spec
-    if backend == "redis":
-        return RedisStore(url, prefix=prefix), None
-    database = Database(url)
-    return DbStore(database), database
+from tests.wecom import processes
+from tests.wecom.conftest import Gauge, MakeClient, Sleeper
+from tests.wecom.processes import StoreSpec, open_store
 
 
 def backends() -> list[str]:
@@ -58,28 +45,8 @@ def store_spec(request: pytest.FixtureRequest, fresh_db_url: str) -> Iterator[St
     client.close()
 
 
-def _drain_bucket(spec: StoreSpec, out: Any) -> None:
-    store, database = open_store(spec)
-    granted = 0
-    while taken := store.take("wwcorp", "externalcontact/get", 29_000_000, 7, 100):
-        granted += taken
-    out.put(granted)
-    if database is not None:
-        database.dispose()
-
-
-def _grab_slots(spec: StoreSpec, holder: str, out: Any) -> None:
-    store, database = open_store(spec)
-    until = utcnow() + timedelta(seconds=60)
-    slots = []
-    while (slot := store.lease_slot("wwcorp", "externalcontact/get", 5, holder, until)) is not None:
-        slots.append(slot)
-    out.put(slots)
-    if database is not None:
-        database.dispose()
-
-
 def _run(target: Any, args_list: list[tuple[Any, ...]]) -> list[Any]:
+    """Each target runs in a spawned process of its own (tests/wecom/processes.py)."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     procs = [context.Process(target=target, args=(*args, out)) for args in args_list]
@@ -93,7 +60,7 @@ def _run(target: Any, args_list: list[tuple[Any, ...]]) -> list[Any]:
 
 class TestSharedBucket:
     def test_processes_share_one_minute_quota_exactly(self, store_spec: StoreSpec) -> None:
-        granted = _run(_drain_bucket, [(store_spec,)] * 3)
+        granted = _run(processes.drain_bucket, [(store_spec,)] * 3)
         assert sum(granted) == 100
 
     def test_a_new_window_refills(self, store_spec: StoreSpec) -> None:
@@ -107,7 +74,7 @@ class TestSharedBucket:
 
 class TestSharedSlots:
     def test_processes_never_hold_more_than_the_cap(self, store_spec: StoreSpec) -> None:
-        held = _run(_grab_slots, [(store_spec, f"p{n}") for n in range(3)])
+        held = _run(processes.grab_slots, [(store_spec, f"p{n}") for n in range(3)])
         slots = [slot for process in held for slot in process]
         assert sorted(slots) == [0, 1, 2, 3, 4]
 
@@ -211,30 +178,13 @@ class TestConcurrencyUnderFaults:
         assert max(gauge.peak.values()) <= 4
 
 
-def _hammer(base_url: str, db_url: str, out: Any) -> None:
-    database = Database(db_url)
-    settings = make_settings(db_url, wecom_max_concurrency=3)
-    transport = WeComTransport.build(
-        settings, JournalWriter(database), store=coordination_store(database)
-    )
-    wecom = WeComClient(
-        AppCredentials(wecom_corp_id=CORP_ID, secret=SECRET, base_url=base_url),
-        transport=transport,
-    )
-    with ThreadPoolExecutor(6) as pool:
-        done = sum(1 for _ in pool.map(lambda _: wecom.department_list(), range(40)))
-    transport.close()
-    database.dispose()
-    out.put(done)
-
-
 class TestConcurrencyAcrossProcesses:
     def test_two_processes_share_the_cap(
         self, sandbox_url: str, client_db: Database, gauge: Gauge
     ) -> None:
         gauge.slow_rate["department/list"] = 1.0
         gauge.slow_seconds = 0.02
-        done = _run(_hammer, [(sandbox_url, client_db.url)] * 2)
+        done = _run(processes.hammer, [(sandbox_url, client_db.url)] * 2)
         assert done == [40, 40]
         assert gauge.count["department/list"] == 80
         assert gauge.peak["department/list"] <= 3

@@ -12,7 +12,7 @@ import pytest
 from siyu.db.session import Database
 from siyu.sandbox.state import SandboxState
 from siyu.wecom.client import TokenError
-from siyu.wecom.repository import DbStore
+from tests.wecom import processes
 from tests.wecom.conftest import CORP_ID, Gauge, MakeClient
 
 
@@ -69,18 +69,13 @@ class TestRefetch:
         assert raised.value.errcode == 40001 and gauge.count["department/list"] == 0
 
 
-def _lease(url: str, holder: str, out: multiprocessing.Queue[bool]) -> None:
-    database = Database(url)
-    out.put(DbStore(database).lease_refresh("corp:app", holder, 30))
-    database.dispose()
-
-
 class TestRefreshLease:
     def test_only_one_process_may_refresh(self, client_db: Database) -> None:
         context = multiprocessing.get_context("spawn")
         out: multiprocessing.Queue[bool] = context.Queue()
         procs = [
-            context.Process(target=_lease, args=(client_db.url, f"p{n}", out)) for n in range(4)
+            context.Process(target=processes.lease, args=(client_db.url, f"p{n}", out))
+            for n in range(4)
         ]
         for proc in procs:
             proc.start()
