@@ -194,7 +194,7 @@ class WelcomeSources:
     last `ttl` seconds still goes out, by that path, a little later."""
 
     def __init__(self, ttl: float = 5.0) -> None:
-        self._ttl = ttl
+        self.ttl = ttl
         self._known: dict[Any, tuple[bool, float]] = {}
         self._lock = threading.Lock()
         self._forgotten = 0  # bumped by `forget`: a read that overlapped one is not kept
@@ -209,7 +209,7 @@ class WelcomeSources:
             found = repo.has_welcome_sources(session, corp_id)
         with self._lock:
             if forgotten == self._forgotten:
-                self._known[corp_id] = (found, now + self._ttl)
+                self._known[corp_id] = (found, now + self.ttl)
         return found
 
     def forget(self, corp_id: Any) -> None:

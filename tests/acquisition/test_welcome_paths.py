@@ -207,6 +207,11 @@ class TestLaneShortcut:
     """The lane skips corps with nothing to welcome with, without a query; what this process
     configures reaches it at once, and what it cannot know yet the durable path still sends."""
 
+    @pytest.fixture(autouse=True)
+    def long_memory(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Nothing here may depend on how fast a busy machine runs the steps between turns."""
+        monkeypatch.setattr(welcome.welcome_sources, "ttl", 3600.0)
+
     @staticmethod
     def lane_turn(world: World, runtime: Runtime, event: CallbackEvent) -> list[str]:
         """One lane turn for the add; the SQL statements it ran."""
