@@ -32,9 +32,11 @@ welcome wait out the whole backlog and most would miss WeCom's 20 s window, whil
 sends the ones that can still arrive and lets only the oldest expire (each is then claimed
 `expired` without a call, which is cheap).
 
-While events wait here for a sender, this process's worker threads hold off taking new jobs
-(`wait_idle`): on SQLite their write transactions would take the database's only write lock
-from under the welcome claims, and in any process they compete for the GIL.
+While the lane is busy (events waiting, a sender at work, calls out), this process's worker
+threads take jobs only in rations (`busy`, `wait_quiet`; siyu/jobs/worker.py): on SQLite their
+write transactions would take the database's only write lock from under the welcome claims,
+and in any process they compete for the GIL, where a thread waiting for a WeCom answer waits
+out the holder's whole switch interval (5 ms) every time it wants the GIL back.
 """
 
 from __future__ import annotations
@@ -96,10 +98,11 @@ class UrgentLane:
         self._pool: ThreadPoolExecutor | None = None
         self._waiting: collections.deque[UrgentItem | None] = collections.deque()
         self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)  # notified when nothing waits
         self._ready = threading.Condition(self._lock)  # notified when something waits
         self._room = threading.Condition(self._lock)  # notified when a call returns
+        self._quiet = threading.Condition(self._lock)  # notified when the lane falls quiet
         self._in_flight = 0  # dispatched calls not yet returned
+        self._working = 0  # senders between taking a batch and handing its calls over
         self._corps: dict[uuid.UUID, tuple[Corp, float]] = {}
         self._threads = [
             threading.Thread(target=self._run, name=f"siyu-urgent-{i}", daemon=True)
@@ -163,6 +166,7 @@ class UrgentLane:
                 left[0] -= 1
                 last = left[0] == 0
                 self._room.notify_all()
+                self._notify_if_quiet()
             if last:
                 try:
                     then(results)
@@ -187,12 +191,24 @@ class UrgentLane:
         with self._lock:
             return len(self._waiting)
 
-    def wait_idle(self, timeout: float) -> bool:
-        """Block while events wait for a sender (at most `timeout`); True when none wait."""
+    def busy(self) -> bool:
+        """Events waiting, a sender at work or calls out: the lane wants the process."""
         with self._lock:
-            if self._waiting:
-                self._idle.wait(timeout)
-            return not self._waiting
+            return self._is_busy()
+
+    def wait_quiet(self, timeout: float) -> bool:
+        """Block while the lane is busy (at most `timeout`); True when it is quiet."""
+        with self._lock:
+            if self._is_busy():
+                self._quiet.wait(timeout)
+            return not self._is_busy()
+
+    def _is_busy(self) -> bool:  # with the lock held
+        return bool(self._waiting) or self._working > 0 or self._in_flight > 0
+
+    def _notify_if_quiet(self) -> None:  # with the lock held
+        if not self._is_busy():
+            self._quiet.notify_all()
 
     def close(self, timeout: float = 10.0) -> None:
         with self._lock:
@@ -201,8 +217,8 @@ class UrgentLane:
             self._waiting.clear()
             self._waiting.extend([None] * len(self._threads))
             self._ready.notify_all()
-            self._idle.notify_all()
             self._room.notify_all()
+            self._quiet.notify_all()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
@@ -226,10 +242,15 @@ class UrgentLane:
                         stop = True
                         break
                     batch.append(item)
-                if not self._waiting:
-                    self._idle.notify_all()
+                if batch:
+                    self._working += 1
             if batch:
-                self._execute_batch(batch)
+                try:
+                    self._execute_batch(batch)
+                finally:
+                    with self._lock:
+                        self._working -= 1
+                        self._notify_if_quiet()
             if stop:
                 return
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import structlog
 
@@ -57,6 +58,49 @@ def enqueue_due_periodic(runtime: Runtime, last_slots: dict[str, datetime]) -> N
         last_slots[definition.name] = slot
 
 
+class Ration:
+    """Worker jobs while this process's urgent lane is busy (siyu/inbox/lane.py): one at a
+    time, each followed by a pause long enough that jobs get at most `share` of the time.
+
+    Holding off entirely would stop every other job (mass messages, syncs, SOP) for as long as
+    a burst of adds lasts; taking jobs freely gave the worker a third of the process's GIL
+    during a 200 adds/s burst and pushed the welcomes' p50 from tens of milliseconds into the
+    hundreds. A job's own length sets its pause, so a long sync job waits longer for its next
+    turn than a short inbox event does."""
+
+    def __init__(self, share: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._gap_per_second = (1.0 - share) / share
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._started: float | None = None  # the running turn's start
+        self._next_turn = 0.0
+
+    def take(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            if self._started is not None or now < self._next_turn:
+                return False
+            self._started = now
+            return True
+
+    def wait_for(self) -> float:
+        """How long until the next turn may be free."""
+        with self._lock:
+            return max(self._next_turn - self._clock(), _RATION_POLL_SECONDS)
+
+    def done(self, *, ran: bool) -> None:
+        with self._lock:
+            now = self._clock()
+            took = now - self._started if ran and self._started is not None else 0.0
+            self._started = None
+            self._next_turn = now + max(took * self._gap_per_second, _RATION_POLL_SECONDS)
+
+
+# While the urgent lane is busy, worker jobs get at most this share of the time (see `Ration`).
+URGENT_BUSY_JOB_SHARE = 0.1
+_RATION_POLL_SECONDS = 0.02
+
+
 class Worker:
     def __init__(
         self,
@@ -73,6 +117,7 @@ class Worker:
         self.max_idle_seconds = max_idle_seconds
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._ration = Ration(URGENT_BUSY_JOB_SHARE)
 
     def start(self) -> None:
         for index in range(self.thread_count):
@@ -99,31 +144,50 @@ class Worker:
             pass
 
     def _run_tasks(self) -> None:
-        queue = self.runtime.queue
         idle = self.min_idle_seconds
         while not self._stop.is_set():
-            # Welcomes first: while this process's urgent lane has events waiting for a sender,
-            # take no new job (its write transactions and its GIL time would delay them).
-            lane = self.runtime.urgent
-            if lane is not None and not lane.wait_idle(self.max_idle_seconds):
+            turn = self._turn()
+            if turn is None:
                 continue
-            try:
-                task = queue.dequeue()
-            except Exception:
-                log.exception("dequeue_failed")
-                self._stop.wait(1.0)
+            if turn == "rationed":
+                ran = False
+                try:
+                    ran = self._take_one(wait=0.0)  # an empty queue gives the turn back at once
+                finally:
+                    self._ration.done(ran=ran)
                 continue
-            if task is None:
-                # A wake-up enqueued in this process ends the wait at once (`Nudge`); others
-                # are found by polling, backing off while the queue stays empty.
-                if not queue.nudge.wait(idle):
-                    idle = min(idle * 2, self.max_idle_seconds)
-                continue
-            idle = self.min_idle_seconds
-            try:
-                queue.execute(task)
-            except Exception:  # execute_run handles job errors; this is a bug or a DB outage
-                log.exception("task_crashed")
+            ran = self._take_one(wait=idle)
+            idle = self.min_idle_seconds if ran else min(idle * 2, self.max_idle_seconds)
+
+    def _turn(self) -> Literal["free", "rationed"] | None:
+        """free: the urgent lane is quiet, take jobs as they come; rationed: it is busy and
+        this thread has the one turn (`Ration`); None: not yet, ask again."""
+        lane = self.runtime.urgent
+        if lane is None or not lane.busy():
+            return "free"
+        if self._ration.take():
+            return "rationed"
+        lane.wait_quiet(min(self._ration.wait_for(), self.max_idle_seconds))
+        return None
+
+    def _take_one(self, *, wait: float) -> bool:
+        """Run one job if one is waiting; False after waiting `wait` for one in vain."""
+        queue = self.runtime.queue
+        try:
+            task = queue.dequeue()
+        except Exception:
+            log.exception("dequeue_failed")
+            self._stop.wait(1.0)
+            return True
+        if task is None:
+            # A wake-up enqueued in this process ends the wait at once (`Nudge`); others
+            # are found by polling, backing off while the queue stays empty.
+            return bool(wait) and bool(queue.nudge.wait(wait))
+        try:
+            queue.execute(task)
+        except Exception:  # execute_run handles job errors; this is a bug or a DB outage
+            log.exception("task_crashed")
+        return True
 
     def _run_scheduler(self) -> None:
         last_slots: dict[str, datetime] = {}

@@ -16,7 +16,6 @@ import random
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
 from siyu.corps.service import corp_service
@@ -41,6 +40,7 @@ from siyu.wecom.exceptions import (
     WeComTransportError,
     error_for,
 )
+from siyu.wecom.http import TransportError
 from siyu.wecom.journal import CallRecord
 from siyu.wecom.ratelimit import seconds_to_next_window
 from siyu.wecom.tokens import AppCredentials
@@ -183,7 +183,7 @@ class WeComClient(OrgApi, CustomersApi, WaysApi, GroupsApi, MassApi, MediaApi, M
                 errmsg = str(data.get("errmsg", ""))
                 result = _Attempt(data, response.status_code, errcode, errmsg)
                 error = errmsg if errcode else None
-        except (httpx.HTTPError, ValueError) as exc:
+        except (TransportError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"
             result = _Attempt(None, None, TRANSPORT_ERRCODE, error)
         self.transport.journal.record(

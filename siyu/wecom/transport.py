@@ -1,4 +1,4 @@
-"""The per-process half of the WeCom client: one keep-alive httpx.Client, the shared-store
+"""The per-process half of the WeCom client: one pool of keep-alive connections, the shared-store
 token cache, the limiter and the journal writer. Every `WeComClient` of the process uses it.
 """
 
@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import Connection, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -17,6 +16,7 @@ from siyu.db.base import Base
 from siyu.db.dialect import is_postgres
 from siyu.db.session import Database
 from siyu.settings import Settings
+from siyu.wecom.http import KeepAliveHttp
 from siyu.wecom.journal import JournalWriter
 from siyu.wecom.models import WeComRateWindow, WeComSlot, WeComToken
 from siyu.wecom.ratelimit import Limiter, Sleep
@@ -37,7 +37,7 @@ class RetryPolicy:
 
 @dataclass
 class WeComTransport:
-    http: httpx.Client
+    http: KeepAliveHttp
     store: SharedStore
     tokens: TokenCache
     limiter: Limiter
@@ -54,7 +54,7 @@ class WeComTransport:
         *,
         store: SharedStore,
         sleep: Sleep = time.sleep,
-        http: httpx.Client | None = None,
+        http: KeepAliveHttp | None = None,
     ) -> WeComTransport:
         timeout = settings.wecom_timeout_seconds
         limiter = Limiter(
@@ -65,11 +65,7 @@ class WeComTransport:
             sleep=sleep,
         )
         transport = cls(
-            http=http
-            or httpx.Client(
-                timeout=timeout,
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
-            ),
+            http=http or KeepAliveHttp(timeout=timeout),
             store=store,
             tokens=TokenCache(store, sleep=sleep),
             limiter=limiter,

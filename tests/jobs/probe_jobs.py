@@ -7,6 +7,7 @@ so a second application of an effect would show up as a second row.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -56,3 +57,24 @@ def probe_hang_first_attempt(ctx: JobContext, label: str, marker: str) -> None:
 @periodic("probe.tick", every=timedelta(hours=1))
 def probe_tick(ctx: JobContext) -> None:
     record(ctx, "tick")
+
+
+class Overlap:
+    """How many `probe.overlap` runs were in progress at once, at most (in this process)."""
+
+    lock = threading.Lock()
+    running = 0
+    most = 0
+
+
+@job("probe.overlap")
+def probe_overlap(ctx: JobContext, label: str) -> None:
+    with Overlap.lock:
+        Overlap.running += 1
+        Overlap.most = max(Overlap.most, Overlap.running)
+    try:
+        time.sleep(0.05)  # long enough for a second thread to start one, were it allowed
+        record(ctx, label)
+    finally:
+        with Overlap.lock:
+            Overlap.running -= 1
