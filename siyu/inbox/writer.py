@@ -6,6 +6,11 @@ queued up (up to `max_batch`), inserts it in one transaction and then releases e
 request at once. Under light load a batch is one row and nothing waits; under heavy load the
 batch grows and the commit cost is shared. A request is answered only after its batch has
 committed, so "200" always means "stored".
+
+A new row's urgent work (the welcome; siyu/inbox/lane.py) goes to the urgent lane from this
+thread the moment its batch has committed, not from the request once the event loop gets back
+to it: under a burst the loop has a queue of requests to verify first, and the welcome's
+20 s clock is already running.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from siyu.db.engine import prefer_this_threads_writes
+from siyu.inbox.lane import UrgentItem
 from siyu.inbox.service import inbox_service
 
 if TYPE_CHECKING:
@@ -34,6 +40,7 @@ class _Pending:
     row: dict[str, Any]
     future: asyncio.Future[bool]
     loop: asyncio.AbstractEventLoop
+    urgent: UrgentItem | None
 
 
 def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:
@@ -61,11 +68,14 @@ class InboxWriter:
         self._thread = threading.Thread(target=self._run, name="siyu-inbox-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, row: dict[str, Any]) -> asyncio.Future[bool]:
-        """Queue one row; the future resolves to True (new) or False (a duplicate) after commit."""
+    def submit(
+        self, row: dict[str, Any], *, urgent: UrgentItem | None = None
+    ) -> asyncio.Future[bool]:
+        """Queue one row; the future resolves to True (new) or False (a duplicate) after commit.
+        `urgent` is offered to the urgent lane once the row has committed, if it was new."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
-        self._queue.put(_Pending(row, future, loop))
+        self._queue.put(_Pending(row, future, loop, urgent))
         return future
 
     def close(self) -> None:
@@ -122,5 +132,7 @@ class InboxWriter:
         for pending in batch:
             result = outcome if isinstance(outcome, BaseException) else pending.row["id"] in outcome
             by_loop.setdefault(pending.loop, []).append((pending.future, result))
+            if result is True and pending.urgent is not None:
+                self._runtime.urgent_lane().offer(pending.urgent)
         for loop, settled in by_loop.items():
             loop.call_soon_threadsafe(_settle_all, settled)

@@ -220,23 +220,11 @@ class CallbackGateway:
         _check_skew(timestamp, corp_key)
         row = inbox_service.new_row(corp_id=corp.corp_id, event=event, payload=payload)
         try:
-            is_new = await self.writer.submit(row)
+            is_new = await self.writer.submit(row, urgent=_urgent(corp.corp_id, event, row))
         except Exception as exc:  # logged by the writer; WeCom retries a non-200 later
             raise ServiceUnavailable("the inbox could not store the callback; retry later") from exc
         callbacks_total.labels("stored" if is_new else "duplicate").inc()
-        if is_new:
-            self._hurry(corp.corp_id, event, row)
         return Answer(200)
-
-    def _hurry(
-        self, corp_id: uuid.UUID, event: CallbackEvent | UnknownEvent, row: dict[str, Any]
-    ) -> None:
-        """Hand a new event's urgent work (the welcome) to the lane, after its commit."""
-        registration = find_registration(event)
-        if registration is None or registration.urgent is None:
-            return
-        item = UrgentItem(registration.urgent, event, corp_id, row["id"], row["received_at"])
-        self.runtime.urgent_lane().offer(item)
 
     async def answer(self, scope: Scope, receive: Receive) -> Answer:
         corp_key = scope["path"][len(PREFIX) :]
@@ -253,6 +241,16 @@ class CallbackGateway:
         except Exception:
             log.exception("callback_gateway_error", corp_key=corp_key)
             return _error_answer(ServiceUnavailable("the gateway failed; WeCom will retry"))
+
+
+def _urgent(
+    corp_id: uuid.UUID, event: CallbackEvent | UnknownEvent, row: dict[str, Any]
+) -> UrgentItem | None:
+    """The event's urgent work (the welcome), for the lane once its row has committed."""
+    registration = find_registration(event)
+    if registration is None or registration.urgent is None:
+        return None
+    return UrgentItem(registration.urgent, event, corp_id, row["id"], row["received_at"])
 
 
 class CallbackLane:
