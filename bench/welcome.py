@@ -354,7 +354,7 @@ def run(tmp: Path, database: str, database_url: str, queue_url: str) -> None:
         "adds": load.requests,
         "worker": "separate process" if SEPARATE_WORKER else "in-process",
         "load_started_at_second": round(start_second, 1),
-        "calls_per_minute_window": calls_per_window([str(c) for c, in done["calls"]]),  # type: ignore[attr-defined]
+        "calls_per_minute_window": calls_per_window([str(c) for (c,) in done["calls"]]),  # type: ignore[attr-defined]
     }
     still_sending = sum(1 for status, _, _ in rows if status == "sending")  # type: ignore[attr-defined]
     pending = [count for status, count in done["inbox"] if status != "handled"]  # type: ignore[attr-defined]

@@ -2,8 +2,8 @@
 
 WeCom's API is small JSON bodies over HTTPS, and Siyu makes a great many of its calls from
 threads that share one GIL with the callback gateway (the welcome lane sends one per add).
-httpx spent about 560 µs of CPU on such a call against http.client's 150 µs (measured here,
-loopback, bench notes in docs/wecom.md): during a 200 adds/s burst its calls were a quarter of
+httpx spent about 560 µs of CPU on such a call against http.client's 150 µs (loopback; the
+welcome numbers are in docs/acquisition.md): during a 200 adds/s burst its calls were a quarter of
 the gateway process's GIL time. So plain calls go over pooled `http.client` connections, and
 httpx is kept for what it does that this does not: multipart uploads (media) and an egress
 proxy from the environment (`HTTPS_PROXY` and friends, honoured as httpx does).

@@ -4,7 +4,8 @@ Rate: calls are handed out per minute window (WeCom counts per minute too, API-F
 A process takes them from the shared store in batches, so a sync making thousands of calls
 costs one store round-trip per batch rather than per call.
 
-Concurrency: a corp API has `cap` numbered slots in the shared store. A process leases slots
+Concurrency: a corp API has `cap` numbered slots in the shared store (the same for every API
+unless `api_concurrency` names it). A process leases slots
 (with an expiry) and lends them to its threads; a call starts only on a slot whose lease
 outlives the longest a call can take, so even a process that dies or stalls can never push the
 number of calls in flight above `cap`. Idle slots go back to the store after `linger` seconds.
@@ -71,12 +72,14 @@ class Limiter:
         rate_per_minute: int,
         max_concurrency: int,
         call_seconds: float,
+        api_concurrency: dict[str, int] | None = None,
         sleep: Sleep = time.sleep,
         linger: float = 0.5,
     ) -> None:
         self.store = store
         self.rate = rate_per_minute
         self.cap = max_concurrency
+        self.api_caps = dict(api_concurrency or {})
         self.sleep = sleep
         self.linger = linger
         # A slot is only lent out while its lease outlives one whole call plus the hold after a
@@ -152,6 +155,9 @@ class Limiter:
             state.free.append(held)
             state.lock.notify()
 
+    def cap_of(self, api: str) -> int:
+        return self.api_caps.get(api, self.cap)
+
     def _acquire(self, corp: str, api: str, state: _Api) -> _Held:
         while True:
             held: _Held | None = None
@@ -166,7 +172,7 @@ class Limiter:
                     state.busy += 1
                     break
                 else:
-                    if state.busy >= self.cap:
+                    if state.busy >= self.cap_of(api):
                         state.waiting += 1
                         state.lock.wait(0.05)
                         state.waiting -= 1
@@ -180,7 +186,7 @@ class Limiter:
                 with state.lock:
                     state.busy -= 1
                 continue
-            slot = self.store.lease_slot(corp, api, self.cap, self.holder, until)
+            slot = self.store.lease_slot(corp, api, self.cap_of(api), self.holder, until)
             if slot is not None:
                 return _Held(slot, until)
             with state.lock:

@@ -61,6 +61,7 @@ class WeComTransport:
             store,
             rate_per_minute=settings.wecom_rate_per_minute,
             max_concurrency=settings.wecom_max_concurrency,
+            api_concurrency=settings.wecom_api_concurrency,
             call_seconds=timeout,
             sleep=sleep,
         )

@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from siyu.kit.clock import FrozenClock, utcnow
 from siyu.sandbox.state import SandboxState
 from siyu.wecom.client import WeComClient
 from siyu.wecom.models import WeComCall
+from siyu.wecom.ratelimit import Limiter
 from siyu.wecom.repository import DbStore
 from tests.wecom import processes
 from tests.wecom.conftest import Gauge, MakeClient, Sleeper
@@ -101,6 +103,25 @@ class TestSharedSlots:
         clock.advance(31)
         assert store.lease_slot("wwcorp", "x", 1, "live", utcnow() + timedelta(seconds=30)) == 0
         assert not store.renew_slot("wwcorp", "x", 0, "dead", utcnow() + timedelta(seconds=30))
+
+    def test_an_api_can_have_a_cap_of_its_own(self, client_db: Database) -> None:
+        store = DbStore(client_db)
+        welcome = "externalcontact/send_welcome_msg"
+        limiter = Limiter(
+            store,
+            rate_per_minute=1000,
+            max_concurrency=2,
+            call_seconds=5,
+            api_concurrency={welcome: 5},
+        )
+        later = utcnow() + timedelta(seconds=60)
+        with ExitStack() as held:
+            lent = [held.enter_context(limiter.slot("wwcorp", welcome)).slot for _ in range(5)]
+            lent += [held.enter_context(limiter.slot("wwcorp", "user/get")).slot for _ in range(2)]
+            assert sorted(lent) == [0, 0, 1, 1, 2, 3, 4]
+            # Every slot of each API is out: another process would get none.
+            assert store.lease_slot("wwcorp", welcome, 5, "other", later) is None
+            assert store.lease_slot("wwcorp", "user/get", 2, "other", later) is None
 
 
 class TestRateLimit:
