@@ -139,7 +139,8 @@ class KeepAliveHttp:
         known = self._proxied.get(origin)
         if known is None:
             scheme, host, _ = origin
-            known = scheme in self._proxies and not urllib.request.proxy_bypass(host)
+            proxy = self._proxies.get(scheme) or self._proxies.get("all")
+            known = bool(proxy) and not urllib.request.proxy_bypass(host)
             self._proxied[origin] = known
         return known
 
