@@ -100,7 +100,6 @@ class AcquisitionService:
         self._audit(
             session, "channel.update", channel, data.model_dump(mode="json", exclude_unset=True)
         )
-        _welcomes_changed(session, channel.corp_id)  # a welcome may say {channel}
         return channel
 
     def delete_channel(self, session: Session, *, channel: Channel) -> None:

@@ -61,8 +61,6 @@ class WelcomePlan:
     fields: set[str] = field(default_factory=set)
     # Planned without its library materials (`WelcomePlanner(materials=False)`): plan again.
     needs_materials: bool = False
-    # The code's expiry, when the plan came from a code's state: a kept plan is not used past it.
-    valid_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -115,8 +113,6 @@ class WelcomePlanner:
                 plan = replace(plan, code_id=code.id)
         if plan is None:
             return None
-        if code is not None and code.expires_at is not None:
-            plan = replace(plan, valid_until=code.expires_at)
         if self._names is None:
             self._names = staff_members.names_of(self._session, self._ctx.corp.id, self._userids)
         return replace(plan, staff_name=self._names.get(event.user_id, event.user_id))
@@ -192,17 +188,14 @@ class WelcomeSources:
     the lane no query at all (at a burst of 1,000 adds/s, the lane's three reads per batch took
     a fifth of the gateway's core).
 
-    It keeps the lane's plans too (`plans`). Each corp's answers are re-read after `ttl`
-    seconds, and dropped as soon as this process commits a change to the corp's codes, channels
-    or defaults. Only the lane trusts them: the durable path (the add handler's prefetch) always
-    reads, so a welcome configured in another process in the last `ttl` seconds still goes out,
-    by that path, a little later, and a text edited there may reach the lane's welcomes up to
-    `ttl` seconds late."""
+    Each corp's answer is re-read after `ttl` seconds, and dropped as soon as this process
+    commits a change to the corp's codes or defaults. Only the lane trusts it: the durable path
+    (the add handler's prefetch) always reads, so a welcome configured in another process in the
+    last `ttl` seconds still goes out, by that path, a little later."""
 
     def __init__(self, ttl: float = 5.0) -> None:
         self.ttl = ttl
         self._known: dict[Any, tuple[bool, float]] = {}
-        self._plans: dict[Any, tuple[dict[_PlanKey, WelcomePlan | None], float]] = {}
         self._lock = threading.Lock()
         self._forgotten = 0  # bumped by `forget`: a read that overlapped one is not kept
 
@@ -219,48 +212,10 @@ class WelcomeSources:
                 self._known[corp_id] = (found, now + self.ttl)
         return found
 
-    def plans(
-        self, ctx: PrefetchContext, events: Sequence[AddExternalContact]
-    ) -> list[WelcomePlan | None]:
-        """Each add's welcome as `WelcomePlanner(materials=False)` plans it, from what this
-        process planned for the same state and staff member in the last `ttl` seconds: in a
-        burst the lane's turn then reads nothing before its claim (on PostgreSQL the read was
-        a fifth of a welcome's latency, one GIL hand-off per query)."""
-        corp_id, now = ctx.corp.id, time.monotonic()
-        with self._lock:
-            known = self._plans.get(corp_id)
-            if known is None or known[1] <= now:
-                known = self._plans[corp_id] = ({}, now + self.ttl)
-            kept = dict(known[0])
-        missing: dict[_PlanKey, AddExternalContact] = {}
-        for event in events:
-            key = (event.state, event.user_id)
-            if key not in kept or _expired(kept[key], ctx.now):
-                missing.setdefault(key, event)
-        if missing:
-            forgotten = self._forgotten
-            with ctx.runtime.db.transaction(write=False) as session:
-                userids = [userid for _, userid in missing]
-                planner = WelcomePlanner(session, ctx, materials=False, userids=userids)
-                fresh = {key: planner.plan(event) for key, event in missing.items()}
-            kept.update(fresh)
-            with self._lock:
-                if forgotten == self._forgotten:
-                    known[0].update(fresh)
-        return [kept[(event.state, event.user_id)] for event in events]
-
     def forget(self, corp_id: Any) -> None:
         with self._lock:
             self._forgotten += 1
             self._known.pop(corp_id, None)
-            self._plans.pop(corp_id, None)
-
-
-_PlanKey = tuple[str | None, str]  # (state, staff userid): all a plan depends on
-
-
-def _expired(plan: WelcomePlan | None, now: datetime) -> bool:
-    return plan is not None and plan.valid_until is not None and plan.valid_until <= now
 
 
 welcome_sources = WelcomeSources()
@@ -319,21 +274,13 @@ def _send_for_corp(welcomes: list[Welcome], *, wait: bool) -> list[WelcomeOutcom
     # Read first, holding no write lock (on SQLite the one every sender and the gateway need):
     # the durable path's second run (the prefetch, after the urgent lane sent it) ends here,
     # and a welcome without library materials is planned here too.
-    taken: set[str] = set()
-    if not wait:
-        # The lane goes first: an earlier claim is rare there, and the claim's own conflict
-        # check finds it. Its plans come from what it planned moments ago (`WelcomeSources`).
-        planned = welcome_sources.plans(first, [add.event for add in adds])
-        plans = {add.welcome_code: plan for add, plan in zip(adds, planned, strict=True)}
-    else:
-        with runtime.db.transaction(write=False) as session:
-            codes = [add.welcome_code for add in adds]
-            taken = repo.claimed_welcome_codes(session, corp_id, codes)
-            userids = [add.event.user_id for add in adds]
-            planner = WelcomePlanner(session, first, materials=False, userids=userids)
-            for add in adds:
-                if add.welcome_code not in taken:
-                    plans[add.welcome_code] = planner.plan(add.event)
+    with runtime.db.transaction(write=False) as session:
+        taken = repo.claimed_welcome_codes(session, corp_id, [add.welcome_code for add in adds])
+        userids = [add.event.user_id for add in adds]
+        planner = WelcomePlanner(session, first, materials=False, userids=userids)
+        for add in adds:
+            if add.welcome_code not in taken:
+                plans[add.welcome_code] = planner.plan(add.event)
     chosen: dict[str, WelcomePlan] = {}
     late: set[str] = set()
     claims: list[dict[str, Any]] = []

@@ -25,7 +25,7 @@ from siyu.inbox.service import inbox_service
 from siyu.kit.clock import FrozenClock, utcnow
 from siyu.runtime import Runtime
 from siyu.wecom.events import CallbackEvent, parse_event
-from tests.acquisition.helpers import NAMES, directory, setup, welcome_rows, welcomes
+from tests.acquisition.helpers import directory, setup, welcome_rows, welcomes
 from tests.customers.world import World
 from tests.profile.helpers import admin, url
 from tests.sandbox.helpers import START
@@ -275,68 +275,3 @@ class TestLaneShortcut:
         world.deliver([event])  # the inbox job's prefetch reads for itself
         assert [w["welcome_code"] for w in welcomes(world)] == [event.welcome_code]  # type: ignore[attr-defined]
         assert_sent_once(world)
-
-    def test_a_burst_costs_the_lane_its_claim_and_record_only(
-        self, app: FastAPI, world: World, runtime: Runtime
-    ) -> None:
-        directory(world)
-        response = admin(app, world).put(
-            url(world, "/acquisition/welcome-defaults/corp"),
-            json={"text": "欢迎，我是{staff_name}"},
-        )
-        assert response.status_code == 200, response.text
-        world.act("add_customer", userid="alice")
-        world.act("add_customer", userid="alice")
-        first, second = world.take()
-        planning = ("acquisition_codes", "acquisition_welcome_defaults", "staff_members")
-        assert any(t in sql for sql in self.lane_turn(world, runtime, first) for t in planning)
-        again = self.lane_turn(world, runtime, second)
-        assert not any(t in sql for sql in again for t in planning)  # planned moments ago
-        assert not any(
-            sql.lstrip().upper().startswith("SELECT") and "welcomes" in sql for sql in again
-        )
-        assert [w["welcome_code"] for w in welcomes(world)] == [
-            first.welcome_code,  # type: ignore[attr-defined]
-            second.welcome_code,  # type: ignore[attr-defined]
-        ]
-        assert welcomes(world)[1]["text"]["content"] == f"欢迎，我是{NAMES['alice']}"
-
-    def test_an_edit_in_this_process_reaches_the_next_welcome(
-        self, app: FastAPI, world: World, runtime: Runtime
-    ) -> None:
-        directory(world)
-        client = admin(app, world)
-        default = url(world, "/acquisition/welcome-defaults/corp")
-        assert client.put(default, json={"text": "欢迎"}).status_code == 200
-        world.act("add_customer", userid="alice")
-        [before] = world.take()
-        self.lane_turn(world, runtime, before)
-        assert client.put(default, json={"text": "你好"}).status_code == 200
-        world.act("add_customer", userid="alice")
-        [after] = world.take()
-        self.lane_turn(world, runtime, after)
-        assert [w["text"]["content"] for w in welcomes(world)] == ["欢迎", "你好"]
-
-    def test_a_kept_plan_is_not_used_past_its_codes_expiry(
-        self, app: FastAPI, world: World, runtime: Runtime, clock: FrozenClock
-    ) -> None:
-        expires = utcnow() + timedelta(minutes=10)
-        _, code = setup(
-            app,
-            world,
-            welcome_text="限时欢迎",
-            expires_at=expires.isoformat(),
-            staff_userids=["alice"],  # both adds share one plan: (state, alice)
-        )
-        world.act("scan_contact_way", config_id=code["config_id"])
-        [event] = world.take()
-        self.lane_turn(world, runtime, event)
-        assert [w["text"]["content"] for w in welcomes(world)] == ["限时欢迎"]
-        clock.advance(timedelta(minutes=11))
-        world.state.clock.set(utcnow().timestamp())  # WeCom's time too: the add is not late
-        world.act("scan_contact_way", config_id=code["config_id"])
-        [later] = world.take()
-        self.lane_turn(world, runtime, later)
-        # The code no longer applies and there is no default: no claim, no welcome.
-        assert len(welcomes(world)) == 1
-        assert len(welcome_rows(world)) == 1
