@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
 from siyu.inbox.handlers import PrefetchContext
 from siyu.inbox.lane import UrgentItem, UrgentLane
 from siyu.jobs import enqueue
@@ -36,7 +38,7 @@ class TestRation:
         ration.done(ran=True)
         # At a tenth of the time, the next turn comes 4.5 s later.
         assert not ration.take()
-        assert ration.wait_for() == 4.5
+        assert ration.wait_for() == pytest.approx(4.5)
         clock.now += 4.4
         assert not ration.take()
         clock.now += 0.2
