@@ -91,7 +91,8 @@ class Ration:
     def done(self, *, ran: bool) -> None:
         with self._lock:
             now = self._clock()
-            took = now - (self._started or now) if ran else 0.0
+            started = self._started
+            took = now - started if ran and started is not None else 0.0
             self._started = None
             self._next_turn = now + max(took * self._gap_per_second, _RATION_POLL_SECONDS)
 
