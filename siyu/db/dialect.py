@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -9,11 +10,14 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Connection,
+    Dialect,
     Engine,
     Select,
     Text,
     any_,
     bindparam,
+    func,
+    select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,8 +30,12 @@ from siyu.db.types import TOKEN_SEPARATOR
 
 
 def dialect_name(bind: Session | Connection | Engine) -> str:
+    return _dialect(bind).name
+
+
+def _dialect(bind: Session | Connection | Engine) -> Dialect:
     engine = bind.get_bind() if isinstance(bind, Session) else bind
-    return engine.dialect.name
+    return engine.dialect
 
 
 def is_postgres(bind: Session | Connection | Engine) -> bool:
@@ -114,13 +122,21 @@ def in_values(
     PostgreSQL: `column = ANY(:array)`, one bound array. An expanded IN list is one
     placeholder per value, and psycopg parses every such statement text again in Python (it
     caches only short queries): that parsing was a fifth of the full sync's writer thread.
-    SQLite: the plain expanded IN list (its driver binds in C).
+    SQLite: `column IN (SELECT value FROM json_each(:list))`, one bound JSON array of the
+    values as the column binds them (a UUID as its 32 hex digits). An expanded list costs
+    SQLAlchemy a render per execution, and every new length is a new statement text that
+    sqlite3 prepares again (its statement cache is keyed by text); the planner still seeks the
+    column's index once per value. Values must be JSON scalars once bound (ids, text, numbers).
     """
     listed = list(values)
     if is_postgres(bind):
         array = bindparam(None, listed, type_=postgresql.ARRAY(column.type))
         return column == any_(array)
-    return column.in_(listed)
+    dialect = _dialect(bind)
+    process = column.type.bind_processor(dialect)
+    bound = [process(value) for value in listed] if process is not None else listed
+    elements = func.json_each(bindparam(None, json.dumps(bound), type_=Text)).table_valued("value")
+    return column.in_(select(elements.c.value))
 
 
 class TokensOverlap(ColumnElement[bool]):
