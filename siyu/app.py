@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from siyu import __version__
 from siyu.api import build_api_router
@@ -25,6 +26,20 @@ from siyu.telemetry.middleware import BodyLimitMiddleware, RequestContextMiddlew
 from siyu.wecom.callbacks import CallbackGateway, CallbackLane
 
 log = structlog.get_logger("siyu.app")
+
+
+class SiyuApp(FastAPI):
+    """The FastAPI app with the WeCom callback lane in front of its whole stack (decision 0004):
+    callback paths never enter FastAPI's middleware, routing or dependency layers."""
+
+    callback_lane: CallbackLane | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        lane = self.callback_lane
+        if lane is not None and lane.handles(scope):
+            await lane(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -62,7 +77,7 @@ def create_app(
                 runtime.worker.stop()
                 runtime.worker = None
 
-    app = FastAPI(
+    app = SiyuApp(
         title="Siyu",
         version=__version__,
         description="Siyu (私域) SCRM API. Errors use one envelope: "
@@ -90,7 +105,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
     # The WeCom callback gateway, outside /api/v1 and authenticated by the callback signature,
     # is a lane in front of everything else (siyu/wecom/callbacks.py, decision 0004).
-    app.add_middleware(CallbackLane, gateway=gateway)
+    app.callback_lane = CallbackLane(gateway)
     return app
 
 

@@ -94,6 +94,9 @@ class WXBizMsgCrypt:
         self.token = token
         self.receive_id = receive_id
         self._key = decode_aes_key(encoding_aes_key)
+        # Built once: a Cipher is immutable and hands out a fresh context per call, and
+        # building it (key and IV checks, backend lookup) cost more than decrypting a callback.
+        self._aes = Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
 
     # -- signature -------------------------------------------------------------------------
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
@@ -108,9 +111,6 @@ class WXBizMsgCrypt:
             raise InvalidSignatureError("msg_signature does not match")
 
     # -- AES ---------------------------------------------------------------------------------
-    def _cipher(self) -> Cipher[modes.CBC]:
-        return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
-
     def encrypt(self, message: str | bytes, *, random_prefix: bytes | None = None) -> str:
         body = message.encode("utf-8") if isinstance(message, str) else message
         prefix = random_prefix if random_prefix is not None else os.urandom(16)
@@ -119,7 +119,7 @@ class WXBizMsgCrypt:
         plain = prefix + struct.pack(">I", len(body)) + body + self.receive_id.encode("utf-8")
         pad = _BLOCK - len(plain) % _BLOCK
         plain += bytes([pad]) * pad
-        encryptor = self._cipher().encryptor()
+        encryptor = self._aes.encryptor()
         return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode("ascii")
 
     def decrypt(self, encrypt: str) -> bytes:
@@ -130,7 +130,7 @@ class WXBizMsgCrypt:
             raise DecryptError("ciphertext is not base64") from exc
         if not data or len(data) % 16:
             raise DecryptError("ciphertext length is not a multiple of the AES block")
-        decryptor = self._cipher().decryptor()
+        decryptor = self._aes.decryptor()
         plain = decryptor.update(data) + decryptor.finalize()
         pad = plain[-1]
         if not 1 <= pad <= _BLOCK or plain[-pad:] != bytes([pad]) * pad:
