@@ -17,6 +17,7 @@ from typing import Any
 _MS_MASK = (1 << 48) - 1
 _RAND_MASK = (1 << 62) - 1
 _VERSION_AND_VARIANT = 0x7 << 76 | 0b10 << 62
+_UNKNOWN_SAFETY = uuid.SafeUUID.unknown  # an enum member read per id costs a property call
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
@@ -52,7 +53,7 @@ def _uuid_from_valid_int(value: int) -> uuid.UUID:
     makes hundreds of thousands of ids in its writer thread."""
     made = object.__new__(uuid.UUID)
     object.__setattr__(made, "int", value)
-    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    object.__setattr__(made, "is_safe", _UNKNOWN_SAFETY)
     return made
 
 
