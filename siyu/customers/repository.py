@@ -123,10 +123,7 @@ class CustomerRepository:
             Customer.corp_id == corp_id,
             in_values(session, Customer.external_userid, external_userids),
         )
-        # Core on the session's connection: the ORM's result machinery cost more than the
-        # query on the full sync's hot path, and plain columns need none of it.
-        rows = session.connection().execute(stmt)
-        return {row[0]: row[1] for row in rows if row[0] is not None}
+        return {row[0]: row[1] for row in session.execute(stmt) if row[0] is not None}
 
     def refresh_status(
         self,
@@ -215,7 +212,7 @@ class FollowRelationRepository:
             update=set_clause,
         )
         wanted = {(row["staff_userid"], row["external_userid"]) for row in rows}
-        found = session.connection().execute(
+        found = session.execute(
             select(
                 FollowRelation.staff_userid, FollowRelation.external_userid, FollowRelation.id
             ).where(
