@@ -43,6 +43,19 @@ class FrozenClock:
             self._now = moment
 
 
+class ShiftedClock:
+    """Another clock moved by a fixed offset: a scenario whose simulated WeCom runs at another
+    time of day (siyu/storeopening) moves Siyu's clock with it, so both agree on event ages and
+    on the China day."""
+
+    def __init__(self, base: Clock, offset: timedelta) -> None:
+        self.base = base
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return self.base.now() + self.offset
+
+
 _clock: Clock = SystemClock()
 
 

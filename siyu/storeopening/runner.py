@@ -23,7 +23,7 @@ import uvicorn
 from siyu.corps.schemas import CorpCreate
 from siyu.db.migrate import upgrade
 from siyu.db.session import Database
-from siyu.kit.clock import utcnow
+from siyu.kit.clock import ShiftedClock, get_clock, set_clock, utcnow
 from siyu.profile.stages import CN_TZ
 from siyu.sandbox.app import create_sandbox_app
 from siyu.sandbox.callbacks import CallbackEmitter
@@ -127,12 +127,32 @@ def _serve(app: Any, *, lifespan: Literal["on", "off"] = "on") -> Iterator[str]:
 def run_standalone(
     plan: Plan, settings: Settings, *, progress: Progress | None = None
 ) -> dict[str, Any]:
+    upgrade(settings.database_url)
+    now = utcnow()
+    opened = opening_time(now)
+    # Late in the China day the sandbox opens up to an hour before now; Siyu's clock moves back
+    # with it. Otherwise every add would look over an hour old to Siyu, past the welcome's
+    # 20 s window, and be claimed expired without a send (this failed CI at 23:56 China time).
+    previous_clock = (
+        set_clock(ShiftedClock(get_clock(), timedelta(seconds=opened - now.timestamp())))
+        if opened < now.timestamp()
+        else None
+    )
+    try:
+        return _run_standalone(plan, settings, opened, progress)
+    finally:
+        if previous_clock is not None:
+            set_clock(previous_clock)
+
+
+def _run_standalone(
+    plan: Plan, settings: Settings, opened: float, progress: Progress | None
+) -> dict[str, Any]:
     from siyu.app import create_app
     from siyu.demo import ensure_sandbox_corp
     from siyu.runtime import build_runtime
 
-    upgrade(settings.database_url)
-    state = SandboxState(seed=plan.seed, clock=SandboxClock(frozen_at=opening_time(utcnow())))
+    state = SandboxState(seed=plan.seed, clock=SandboxClock(frozen_at=opened))
     state.behaviour.update({"reply_probability": 0.0, "welcome_code_probability": 1.0})
     state.create_corp(
         corp_id=CORP_ID,

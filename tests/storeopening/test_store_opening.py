@@ -7,13 +7,31 @@ minute on a loaded two-core machine; `siyu scenario store-opening` plays the ful
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from siyu.kit.clock import ShiftedClock, SystemClock, set_clock
+from siyu.profile.stages import CN_TZ
 from siyu.storeopening.plan import build_plan, customers_from_env
 from siyu.storeopening.runner import run_standalone
 from tests.conftest import make_settings
+
+
+@pytest.fixture(autouse=True)
+def late_in_the_china_day() -> Iterator[None]:
+    """Run at 23:56 China time, whenever the suite runs: the scenario's hour would cross
+    midnight, so the sandbox opens an hour early and Siyu's clock must follow it (before it
+    did, every welcome was claimed expired; CI failed only when it ran in the last hour)."""
+    now = datetime.now(CN_TZ)
+    late = datetime.combine(now.date(), datetime.min.time(), CN_TZ) + timedelta(
+        hours=23, minutes=56
+    )
+    previous = set_clock(ShiftedClock(SystemClock(), late - now))
+    yield
+    set_clock(previous)
 
 
 # Every add is a real round trip through both servers; on a loaded two-core machine the
