@@ -15,12 +15,16 @@ With `ignore_conflicts`, COPY fills a columns-only temporary table and one INSER
 ... ON CONFLICT DO NOTHING moves the rows, so the outcome equals the row-by-row statement.
 Upserts (`bulk_upsert`, the full sync's contacts and relations) take the same two steps with
 ON CONFLICT DO UPDATE.
+
+`insert_new_returning` is the small-batch, latency-bound case (the callback gateway's group
+commit): one statement, the rows as one binary array per column.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 from uuid import uuid4
@@ -159,6 +163,75 @@ def _upsert_by_copy(
     )
     connection.execute(stmt)
     connection.exec_driver_sql(f'DROP TABLE "{staging}"')
+
+
+def insert_new_returning(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict_columns: Sequence[str],
+    returning: str,
+) -> list[Any]:
+    """Insert `rows` (all with the same keys, every value given: Python-side column defaults
+    are not applied) except those that hit the unique `conflict_columns`, in one statement;
+    returns the `returning` column of the rows inserted. A key repeated within `rows` is
+    inserted once (the first row wins), as with separate statements.
+
+    PostgreSQL: `INSERT ... SELECT FROM unnest(array per column)`, arrays sent in binary. Its
+    text is the same whatever the number of rows, so psycopg parses it once (a multi-row VALUES
+    is a new text per batch size, parsed again in Python each time: a fifth of the gateway's
+    writer), and a binary array costs psycopg a few µs where a text one escapes every value in
+    Python (~12 µs per callback payload). SQLite: executemany, statements kept prepared.
+    """
+    if not rows:
+        return []
+    names = tuple(rows[0])
+    conflicts = tuple(conflict_columns)
+    if not is_postgres(session):
+        stmt = (
+            sqlite.insert(table)
+            .on_conflict_do_nothing(index_elements=list(conflicts))
+            .returning(table.c[returning])
+        )
+        return list(session.execute(stmt, list(rows)).scalars())
+    connection = session.connection()
+    sql, processors = _unnest_insert(connection.dialect, table, names, conflicts, returning)
+    params = {}
+    for name, processor in zip(names, processors, strict=True):
+        column = [row[name] for row in rows]
+        params[name] = column if processor is None else processor(column)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+@lru_cache(maxsize=64)
+def _unnest_insert(
+    dialect: Any,
+    table: Table,
+    names: tuple[str, ...],
+    conflict_columns: tuple[str, ...],
+    returning: str,
+) -> tuple[str, list[Any]]:
+    """The driver SQL of `insert_new_returning` on PostgreSQL and each array's bind processor."""
+    arrays = [bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in names]
+    source = func.unnest(*arrays).table_valued(*names).render_derived()
+    stmt = (
+        postgresql.insert(table)
+        .from_select(list(names), select(*source.c), include_defaults=False)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(table.c[returning])
+    )
+    compiled = stmt.compile(dialect=dialect)
+    sql = compiled.string
+    for name in names:  # binary parameters: psycopg's `%b` placeholder
+        sql = sql.replace(f"%({name})s", f"%({name})b")
+    processors = [compiled.binds[name].type._cached_bind_processor(dialect) for name in names]
+    return sql, processors
 
 
 def _bind_names(compiled: SQLCompiler) -> list[str]:
