@@ -58,14 +58,25 @@ def write_after_read(session: Session, write: Callable[[Session], None]) -> None
     on_commit(session, record)
 
 
-def _run_after_commit(session: Session) -> None:
-    session.info.pop(_AFTER_ROLLBACK, None)
+def take_after_commit(session: Session) -> list[Callable[[], None]]:
+    """Take the after-commit callbacks registered so far, for the caller to run with
+    `run_after_commit` once the transaction has committed (and not at all if it did not):
+    the callback gateway answers its waiting requests first, and wakes the worker after."""
     callbacks: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
+    return callbacks
+
+
+def run_after_commit(callbacks: list[Callable[[], None]]) -> None:
     for callback in callbacks:
         try:
             callback()
         except Exception:  # the data is committed; a failed wake-up is re-driven by the sweeper
             log.exception("after_commit_callback_failed")
+
+
+def _run_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_ROLLBACK, None)
+    run_after_commit(take_after_commit(session))
 
 
 def _run_after_rollback(session: Session) -> None:

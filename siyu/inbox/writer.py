@@ -19,12 +19,14 @@ import asyncio
 import queue
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from siyu.db.engine import prefer_this_threads_writes
+from siyu.db.session import run_after_commit, take_after_commit
 from siyu.inbox.lane import UrgentItem
 from siyu.inbox.service import inbox_service
 
@@ -127,14 +129,27 @@ class InboxWriter:
 
     def _write(self, batch: list[_Pending]) -> None:
         outcome: set[uuid.UUID] | BaseException
+        wake_ups: list[Callable[[], None]] = []
         try:
             with self._runtime.db.transaction() as session:
                 outcome = inbox_service.store(session, rows=[p.row for p in batch])
+                wake_ups = take_after_commit(session)
         except Exception as exc:  # the database is down: every waiting request gets a 503
             log.exception("inbox_write_failed", batch=len(batch))
-            outcome = exc
-        # Released only once the transaction is fully finished, wake-ups included: with
-        # immediate jobs (tests) the wake-up runs the job on this thread and connection.
+            outcome, wake_ups = exc, []
+        # The worker's wake-up is not part of "stored", so it normally goes out after the
+        # answers: on PostgreSQL it is a commit of its own (huey's queue table), which every
+        # client of the batch would otherwise wait for. With inline jobs (tests) the wake-up
+        # runs the job on this thread and connection, and the answer waits for it, so a test
+        # sees the handled event as soon as its request returns.
+        inline = self._runtime.queue.runs_inline
+        if inline:
+            run_after_commit(wake_ups)
+        self._answer(batch, outcome)
+        if not inline:
+            run_after_commit(wake_ups)
+
+    def _answer(self, batch: list[_Pending], outcome: set[uuid.UUID] | BaseException) -> None:
         # One hand-off per event loop, not per request: each call_soon_threadsafe writes to
         # the loop's self-pipe and makes it run a callback.
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[bool], Any]]] = {}

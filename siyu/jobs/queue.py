@@ -100,6 +100,11 @@ class WakeQueue:
         self.nudge = Nudge()
         self._task = huey.task(name=WAKE_TASK, retries=0)(execute)
 
+    @property
+    def runs_inline(self) -> bool:
+        """True when a wake-up runs its job at once, in the waking thread (tests, CLI)."""
+        return bool(self.huey.immediate)
+
     def wake(self, run_id: str, *, delay_seconds: float = 0) -> None:
         if delay_seconds > 0:
             self._task.schedule(args=(run_id,), delay=delay_seconds)

@@ -4,7 +4,9 @@ shares transactions, a lone callback is written at once, and duplicates are told
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -24,12 +26,17 @@ from tests.inbox.probe_handlers import probe_xml
 
 
 @pytest.fixture
-def writer(db: Database) -> Iterator[InboxWriter]:
-    runtime: Runtime = build_runtime(make_settings(db.url), db=db)
+def runtime(db: Database) -> Iterator[Runtime]:
+    runtime = build_runtime(make_settings(db.url), db=db)  # wake-ups queue up, jobs don't run
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def writer(runtime: Runtime) -> Iterator[InboxWriter]:
     writer = InboxWriter(runtime)
     yield writer
     writer.close()
-    runtime.close()
 
 
 def _row(corp: Corp, ident: str) -> dict[str, Any]:
@@ -49,7 +56,9 @@ def _counts(db: Database) -> tuple[int, int]:
     return events, batches
 
 
-def test_a_burst_is_stored_in_shared_transactions(db: Database, writer: InboxWriter) -> None:
+def test_a_burst_is_stored_in_shared_transactions(
+    db: Database, runtime: Runtime, writer: InboxWriter
+) -> None:
     corp = make_corp(db)
     rows = [_row(corp, f"burst-{n}") for n in range(200)]
 
@@ -64,6 +73,38 @@ def test_a_burst_is_stored_in_shared_transactions(db: Database, writer: InboxWri
     events, batches = _counts(db)
     assert events == 200
     assert 1 <= batches < 20  # one fan-out job per transaction
+    assert _wait_for(lambda: runtime.queue.depth() == batches)  # and one wake-up each
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_the_answer_does_not_wait_for_the_wake_up(
+    db: Database, runtime: Runtime, writer: InboxWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corp = make_corp(db)
+    answered = threading.Event()
+    wakes: list[bool] = []
+
+    def slow_wake(run_id: str, *, delay_seconds: float = 0) -> None:
+        wakes.append(answered.wait(5))  # True only if the answer was already out
+
+    monkeypatch.setattr(runtime.queue, "wake", slow_wake)
+
+    async def one() -> bool:
+        stored = await asyncio.wait_for(writer.submit(_row(corp, "early")), timeout=4)
+        answered.set()
+        return stored
+
+    assert asyncio.run(one()) is True
+    assert _wait_for(lambda: len(wakes) == 1)
+    assert wakes == [True]
 
 
 def test_a_lone_callback_is_written_and_a_repeat_is_a_duplicate(
