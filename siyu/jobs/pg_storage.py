@@ -3,10 +3,17 @@
 Queue and schedule are tables; workers take messages with `FOR UPDATE SKIP LOCKED`, so any number
 of workers dequeue concurrently without blocking each other or taking the same message. Only
 wake-ups live here (the work itself is in `job_runs`), so the tables stay small.
+
+Every operation is one statement, so the connection runs in autocommit (no BEGIN and COMMIT
+round trips around it) with `synchronous_commit = off`: a wake-up lost to a server crash is
+re-driven by the sweeper, as on SQLite (siyu/jobs/queue.py), so its commit does not wait for
+the WAL to reach the disk. On the callback gateway that was a second flush per batch.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +43,21 @@ class PostgresStorage(BaseSqlStorage):  # type: ignore[misc]
         super().__init__(name, **kwargs)
 
     def _create_connection(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self.url)
+        return psycopg.connect(self.url, autocommit=True, options="-c synchronous_commit=off")
+
+    @contextlib.contextmanager
+    def db(self, commit: bool = False, close: bool = False) -> Iterator[psycopg.Cursor[Any]]:  # noqa: ARG002
+        # Autocommit: each statement commits by itself, so `commit` needs no BEGIN/COMMIT.
+        with self.lock:
+            connection = self.conn
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+                if close:
+                    connection.close()
+                    self._conn = None
 
     def enqueue(self, data: bytes, priority: float | None = None) -> None:
         self.sql(
