@@ -38,8 +38,10 @@ CONNECTIONS = 32
 REQUESTS_PER_CONNECTION = 200
 # The gateway and the no-op take turns this many times, and the medians are reported: on a
 # shared machine one burst of a few seconds can catch a noisy neighbour, and the share is
-# taken between turns that ran back to back.
-ROUNDS = 3
+# taken between turns that ran back to back. On the 2-core machines here the no-op's own rate
+# swung by a third between neighbouring turns, so three turns left the median at the mercy
+# of one of them.
+ROUNDS = 5
 PACED_RATE = 1000  # requests per second, open loop
 PACED_CONNECTIONS = 20
 PACED_SECONDS = 6
