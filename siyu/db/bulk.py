@@ -101,8 +101,9 @@ def bulk_upsert(
     no conflict key twice), with the same meaning as `siyu.db.dialect.upsert` executed with
     the rows as parameters, at a fraction of the Python cost per row.
 
-    SQLite: one driver executemany of the compiled statement (search triggers stay on: an
-    upsert updates rows as well as inserting them). PostgreSQL: COPY into a temporary table,
+    SQLite: one driver executemany of the compiled statement; as in `bulk_insert`, new rows
+    are added to the search index in one statement after it, while updated rows keep going
+    through the update trigger. PostgreSQL: COPY into a temporary table,
     then one INSERT … SELECT … ON CONFLICT DO UPDATE.
     """
     if not rows:
@@ -124,7 +125,10 @@ def bulk_upsert(
         params = [dict(zip(names, values, strict=True)) for values in params]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(str(compiled), params)
+        # The inserted rows are indexed for search in one statement afterwards; the updated
+        # ones by the update trigger, which stays on.
+        with bulk_indexing(cursor, table.name):
+            cursor.executemany(str(compiled), params)
     finally:
         cursor.close()
 

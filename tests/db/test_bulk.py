@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql
 
 from siyu.corps.models import Corp
 from siyu.customers.models import Customer
-from siyu.db.bulk import bulk_insert
+from siyu.db.bulk import bulk_insert, bulk_upsert
 from siyu.db.dialect import is_postgres
 from siyu.db.pgcopy import binary_oids
 from siyu.db.search import fts_table, indexed_contains
@@ -127,6 +127,49 @@ def test_bulk_inserted_names_are_searchable(db: Database) -> None:
         assert condition is not None
         assert list(session.scalars(select(Customer.name).where(condition))) == ["欧阳春"]
         if not is_postgres(session):
+            fts = fts_table("customers", "name")
+            session.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))
+
+
+def test_bulk_upserted_names_are_searchable(db: Database) -> None:
+    """New rows of an upsert are indexed after it; updated rows through the update trigger,
+    so a renamed person is found by the new name only."""
+    corp = make_corp(db)
+    table: Table = Customer.__table__  # type: ignore[assignment]
+    first = _person(corp, "司马相如") | {"external_userid": "wm-sima"}
+    with db.transaction() as session:
+        bulk_insert(session, table, [first])
+
+    def upsert(rows: list[dict[str, object]]) -> None:
+        with db.transaction() as session:
+            bulk_upsert(
+                session,
+                table,
+                rows,
+                conflict_columns=("corp_id", "external_userid"),
+                update=lambda excluded: {"name": excluded.name},
+            )
+
+    renamed = _person(corp, "司马光") | {"external_userid": "wm-sima"}
+    upsert([renamed, _person(corp, "诸葛孔明") | {"external_userid": "wm-zhuge"}])
+    upsert([_person(corp, "上官婉儿") | {"external_userid": "wm-shangguan"}])
+
+    def found(query: str) -> list[str]:
+        with db.transaction(write=False) as session:
+            condition = indexed_contains(session, table.c.name, query)
+            assert condition is not None
+            return sorted(session.scalars(select(Customer.name).where(condition)))
+
+    assert found("司马光") == ["司马光"]
+    assert found("司马相如") == []
+    assert found("诸葛孔") == ["诸葛孔明"]
+    assert found("官婉儿") == ["上官婉儿"]
+    with db.transaction() as session:
+        # The insert trigger works again afterwards: an ORM row is indexed too.
+        session.add(Customer(corp_id=corp.id, name="欧阳修远"))
+    assert found("阳修远") == ["欧阳修远"]
+    if db.dialect == "sqlite":
+        with db.transaction() as session:
             fts = fts_table("customers", "name")
             session.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))
 
