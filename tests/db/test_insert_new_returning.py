@@ -8,9 +8,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from siyu.corps.models import Corp
+from siyu.db import bulk
 from siyu.db.bulk import insert_new_returning
 from siyu.db.session import Database
 from siyu.inbox.models import InboxEvent, InboxStatus
@@ -90,3 +92,20 @@ def test_a_batch_with_every_key_taken_returns_nothing(db: Database) -> None:
     rows = [_row(corp, f"dup{n}") for n in range(3)]
     _insert(db, rows)
     assert _insert(db, [_row(corp, f"dup{n}") for n in range(3)]) == []
+
+
+def test_more_rows_than_one_sqlite_statement_takes(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite gets one multi-row VALUES per chunk of at most its parameter limit; with the
+    # limit at 3 rows, 8 rows are three statements, and a key repeated across two of them
+    # is still stored once. (PostgreSQL sends one array per column whatever the count.)
+    corp = make_corp(db)
+    monkeypatch.setattr(bulk, "_SQLITE_MAX_PARAMETERS", 3 * len(_row(corp, "x")))
+    rows = [_row(corp, f"c{n}") for n in range(7)] + [_row(corp, "c1")]
+    assert sorted(_insert(db, rows)) == sorted(r["id"] for r in rows[:7])
+    with db.transaction(write=False) as session:
+        count = session.scalar(
+            select(func.count()).select_from(InboxEvent).where(InboxEvent.corp_id == corp.id)
+        )
+    assert count == 7
