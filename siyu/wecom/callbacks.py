@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -90,7 +91,7 @@ def _error_answer(error: SiyuError) -> Answer:
 
 
 def _reject(reason: str, corp_key: str, error: SiyuError) -> SiyuError:
-    callbacks_total.labels(reason).inc()
+    _counted(callbacks_total, reason).inc()
     log.warning("callback_rejected", reason=reason, corp_key=corp_key, error=error.message)
     return error
 
@@ -104,8 +105,28 @@ def _check_skew(timestamp: str, corp_key: str) -> None:
         log.info("callback_timestamp_skew", corp_key=corp_key, skew_seconds=int(skew))
 
 
+@lru_cache(maxsize=128)
+def _counted(metric: Any, *labels: str) -> Any:
+    """A metric's child for these labels: `labels()` validates, locks and hashes on every call,
+    a few µs each, three times per callback."""
+    return metric.labels(*labels)
+
+
+def _query_params(query_string: bytes) -> dict[str, str]:
+    text = query_string.decode("latin-1")
+    if "%" in text or "+" in text:  # something is escaped: let the standard parser unquote it
+        return dict(parse_qsl(text))
+    # WeCom's own parameters (hex, digits, letters) need no unquoting: this split returns what
+    # parse_qsl would (blank values dropped, the last repeat winning) at a third of its cost.
+    return {name: value for name, _, value in map(_split_pair, text.split("&")) if value}
+
+
+def _split_pair(pair: str) -> tuple[str, str, str]:
+    return pair.partition("=")
+
+
 def _query(scope: Scope, corp_key: str, *names: str) -> list[str]:
-    params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    params = _query_params(scope.get("query_string", b""))
     values = [params.get(name, "") for name in names]
     missing = [name for name, value in zip(names, values, strict=True) if not value]
     if missing:
@@ -198,7 +219,7 @@ class CallbackGateway:
             raise _reject("bad_signature", corp_key, Forbidden(str(exc))) from None
         except (CryptoError, UnicodeDecodeError) as exc:
             raise _reject("bad_ciphertext", corp_key, BadRequest(str(exc))) from None
-        callbacks_total.labels("verified").inc()
+        _counted(callbacks_total, "verified").inc()
         log.info("callback_url_verified", corp_key=corp_key)
         return Answer(200, plain.encode("utf-8"))
 
@@ -223,7 +244,7 @@ class CallbackGateway:
             is_new = await self.writer.submit(row, urgent=_urgent(corp.corp_id, event, row))
         except Exception as exc:  # logged by the writer; WeCom retries a non-200 later
             raise ServiceUnavailable("the inbox could not store the callback; retry later") from exc
-        callbacks_total.labels("stored" if is_new else "duplicate").inc()
+        _counted(callbacks_total, "stored" if is_new else "duplicate").inc()
         return Answer(200)
 
     async def answer(self, scope: Scope, receive: Receive) -> Answer:
@@ -278,5 +299,5 @@ class CallbackLane:
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
         method = scope["method"]
-        http_requests.labels(method, ROUTE, str(answer.status)).inc()
-        http_latency.labels(method, ROUTE).observe(time.perf_counter() - started)
+        _counted(http_requests, method, ROUTE, str(answer.status)).inc()
+        _counted(http_latency, method, ROUTE).observe(time.perf_counter() - started)

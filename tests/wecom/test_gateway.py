@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qsl
 
 import pytest
 from fastapi.testclient import TestClient
 
 from siyu.db.session import Database
 from siyu.telemetry.metrics import callbacks_total
+from siyu.wecom.callbacks import _query_params
 from siyu.wecom.crypto import WXBizMsgCrypt
 from tests.inbox.conftest import CallbackCorp, callback_corp, fixture_xml, inbox_jobs, inbox_rows
 
@@ -157,3 +159,20 @@ class TestLane:
 
     def test_the_api_behind_the_lane_still_answers(self, client: TestClient) -> None:
         assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"msg_signature=477715d11cdb&timestamp=1409659813&nonce=1372623149",
+        b"a=1&&b=&c",  # blank values and a name without '=' are dropped
+        b"a=1&a=2",  # the last repeat wins
+        b"a=1&a=",  # ...unless it is blank
+        b"=v&k=",
+        b"a==b",
+        b"x=%41+b&y=1",  # escaped: the standard parser's own result
+        b"",
+    ],
+)
+def test_query_parameters_read_as_parse_qsl_reads_them(query: bytes) -> None:
+    assert _query_params(query) == dict(parse_qsl(query.decode("latin-1")))
