@@ -35,10 +35,23 @@ def periodic_slot(now: datetime, every: timedelta) -> datetime:
 
 
 def sweep(runtime: Runtime, *, limit: int = 1000) -> int:
-    """Wake every run that should be running but is not. Returns how many were woken."""
+    """Wake runs that should be running but are not, while fewer than `limit` wake-ups wait
+    in the queue; returns how many were woken.
+
+    A due pending run whose wake-up is lost (a crash between commit and enqueue, a worker
+    killed between dequeue and claim) looks the same as one whose wake-up is still queued
+    behind a backlog, so the sweeper only tops the queue up to `limit`. Waking every overdue
+    run on every sweep fed a backlog faster than the workers drained it: each extra wake-up
+    is a dequeue and a claim that finds nothing, and under a backlog deeper than the grace
+    the queue grew by a thousand of them per sweep (the inbox chaos test's drain took minutes
+    instead of seconds). Under such a backlog a lost run waits until the queue runs short.
+    """
+    budget = limit - runtime.queue.depth()
+    if budget <= 0:
+        return 0
     grace = timedelta(seconds=max(5, runtime.settings.sweeper_interval_seconds))
     with runtime.db.transaction(write=False) as session:
-        overdue = job_runs.overdue(session, now=utcnow(), grace=grace, limit=limit)
+        overdue = job_runs.overdue(session, now=utcnow(), grace=grace, limit=budget)
     for run_id in overdue:
         runtime.queue.wake(str(run_id))
     if overdue:

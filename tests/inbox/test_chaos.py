@@ -129,7 +129,8 @@ class TestInboxUnderWorkerKills:
                     return left == 0
 
             # A bound, not a speed assertion: the file runs first now (tests/conftest.py), while
-            # both dialects' workers are busy, and the survivor's drain took over 480 s there.
+            # both dialects' workers are busy, and the survivor's drain took over 480 s there
+            # while the sweeper still re-woke every overdue run on every sweep.
             wait_for(all_handled, timeout=720, what="every inbox event to be handled")
         finally:
             for worker in workers:

@@ -131,6 +131,32 @@ class TestSweeper:
         assert effects(job_runtime.db, "lost") == [1]
         assert sweep(job_runtime) == 0
 
+    def test_a_backlog_is_topped_up_not_doubled(self, job_runtime: Runtime) -> None:
+        # Six due runs, all overdue: with their wake-ups still queued the sweeper cannot tell
+        # them from lost ones, so it only fills the queue up to its limit.
+        with job_runtime.db.transaction() as session:
+            for n in range(6):
+                enqueue(
+                    session,
+                    "probe.effect",
+                    key=f"backlog{n}",
+                    args={"label": "backlog"},
+                    run_at=utcnow() - timedelta(minutes=5),
+                )
+        assert job_runtime.queue.depth() == 6
+        assert sweep(job_runtime, limit=6) == 0
+        assert sweep(job_runtime, limit=8) == 2
+        assert job_runtime.queue.depth() == 8
+        # Every wake-up lost (the queue emptied without a worker): the next sweep wakes them,
+        # as many as its limit allows.
+        job_runtime.queue.flush()
+        assert sweep(job_runtime, limit=4) == 4
+        job_runtime.queue.run_pending()
+        assert sweep(job_runtime, limit=4) == 2
+        job_runtime.queue.run_pending()
+        assert effects(job_runtime.db, "backlog") == [1] * 6
+        assert sweep(job_runtime) == 0
+
     def test_expired_lease_is_reclaimed_but_live_lease_is_not(self, job_runtime: Runtime) -> None:
         with job_runtime.db.transaction() as session:
             enqueue(session, "probe.effect", key="lease", args={"label": "lease"})
