@@ -133,10 +133,13 @@ class CustomerRepository:
     ) -> None:
         """status = "active" while any follow relation is active, else "lost"."""
         has_active = exists().where(FollowRelation.customer_id == Customer.id, _active_condition())
+        status = case((has_active, CUSTOMER_ACTIVE), else_=CUSTOMER_LOST)
+        # Only rows whose status changes: rewriting all of a corp's rows after a full sync
+        # (where nearly none change) was 3.8 s of PostgreSQL's time at 100,000 contacts.
         stmt = (
             update(Customer)
-            .where(Customer.corp_id == corp_id)
-            .values(status=case((has_active, CUSTOMER_ACTIVE), else_=CUSTOMER_LOST))
+            .where(Customer.corp_id == corp_id, Customer.status != status)
+            .values(status=status)
             .execution_options(synchronize_session=False)
         )
         if customer_ids is not None:
