@@ -43,6 +43,7 @@ CN_TZ = timezone(timedelta(hours=8))
 ROTATE_JOB = "groupcodes.rotate"
 ALERT_JOB = "groupcodes.alert"
 DELETE_JOIN_WAY_JOB = "groupcodes.join_way.delete"
+CHECK_CODE_JOB = "groupcodes.check_code"
 QR_SCAN = 3  # change_external_chat JoinScene for a group QR scan (API-FACTS §3.2)
 
 
@@ -169,6 +170,18 @@ class GroupCodeService:
             if result.changed:
                 code.rotations += 1
                 log.info("group_code_rotated", code=str(code.id), chat_ids=result.chat_ids)
+                # Joins recorded from callbacks need the group active in Siyu, but WeCom routes
+                # scans to it from the join-way update on: a rotation whose transaction then
+                # failed (its retry comes seconds later) or callbacks that overtook the one
+                # that filled the old group leave joins no callback recorded. A check right
+                # after the rotation reads them from the groups' member states.
+                enqueue(
+                    session,
+                    CHECK_CODE_JOB,
+                    key=f"{CHECK_CODE_JOB}:{code.id}:{code.rotations}",
+                    args={"code_id": str(code.id)},
+                    corp_id=code.corp_id,
+                )
         threshold = rotation.threshold_of(code)
         if rotation.needs_alert(code, result, threshold=threshold):
             code.exhausted_alerted_at = now

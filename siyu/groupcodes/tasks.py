@@ -13,6 +13,7 @@ from siyu.groupcodes.models import SLOT_ACTIVE
 from siyu.groupcodes.repository import group_code_repository as repo
 from siyu.groupcodes.service import (
     ALERT_JOB,
+    CHECK_CODE_JOB,
     DELETE_JOIN_WAY_JOB,
     ROTATE_JOB,
     group_code_service,
@@ -67,6 +68,12 @@ def check_codes(ctx: JobContext) -> None:
     for corp in corp_service.list(ctx.session):
         for code in repo.list_corp(ctx.session, corp.id):
             check_code(ctx, code_id=code.id)
+
+
+@job(CHECK_CODE_JOB, max_attempts=6)
+def check_after_rotation(ctx: JobContext, *, code_id: str) -> None:
+    """One code's check, queued by a rotation (see `GroupCodeService.rebalance`)."""
+    check_code(ctx, code_id=uuid.UUID(code_id))
 
 
 def check_code(ctx: JobContext, *, code_id: uuid.UUID) -> None:

@@ -6,9 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from siyu.auth.models import Role, ScopeKind
-from siyu.groupcodes.models import GroupCode
+from siyu.groupcodes.models import GroupCode, GroupCodeJoin
 from siyu.groupcodes.service import group_code_service
 from siyu.jobs import enqueue
 from tests.customers.world import World
@@ -22,6 +23,21 @@ def _chat_ids(code: dict[str, object], status: str) -> list[str]:
     slots = code["slots"]
     assert isinstance(slots, list)
     return [s["chat_id"] for s in slots if s["status"] == status]
+
+
+def joined_members(world: World, code_id: str) -> list[tuple[str, str]]:
+    """(group, member) of every join recorded for the code."""
+    with world.db.transaction(write=False) as session:
+        rows = session.execute(
+            select(GroupCodeJoin.chat_id, GroupCodeJoin.member_id).where(
+                GroupCodeJoin.code_id == uuid.UUID(code_id)
+            )
+        )
+        return [(chat, member) for chat, member in rows]
+
+
+def joined(world: World, code_id: str) -> set[str]:
+    return {chat for chat, _ in joined_members(world, code_id)}
 
 
 class TestCreate:
@@ -127,6 +143,31 @@ class TestRotation:
         assert again["rotations"] == 1 and way_chats(world, code["config_id"]) == _chat_ids(
             again, "active"
         )
+
+    def test_joins_no_callback_could_record_are_read_after_the_rotation(
+        self, app: FastAPI, world: World
+    ) -> None:
+        """WeCom routes scans to the standby from the join-way update on; when that update
+        landed but the rotation's transaction did not (its retry comes later), or a callback
+        overtook the one that filled the old group, the standby's join arrives while Siyu
+        still holds it as standby. The check queued after the rotation records it."""
+        pool = new_groups(world, 6)
+        code = create_code(admin(app, world), world, pool, group_cap=5, threshold_percent=80)
+        first, standby = _chat_ids(code, "active")[0], _chat_ids(code, "standby")[0]
+        filling = [scan(world, code["config_id"], e) for e in customers(world, 3)]
+        assert filling == [first] * 3
+        filled = world.take()
+        # The rotation's update reached WeCom first: scans now go to the standby.
+        world.wecom.join_ways[code["config_id"]].chat_id_list = [standby]
+        late = customers(world, 1)[0]
+        assert scan(world, code["config_id"], late) == standby
+        world.deliver()  # its callback first: the standby is not active in Siyu yet
+        assert joined(world, code["id"]) == set()
+        world.deliver(filled)  # the old group reaches the threshold: rotation, then the check
+        assert joined(world, code["id"]) == {first, standby}
+        assert len(joined_members(world, code["id"])) == 4
+        detail = admin(app, world).get(url(world, f"/{code['id']}")).json()
+        assert standby in _chat_ids(detail, "active") and detail["rotations"] == 1
 
     def test_reordering_the_pool_sends_the_full_list(self, app: FastAPI, world: World) -> None:
         client = admin(app, world)
