@@ -90,14 +90,18 @@ class IdentityService:
         owners = identities.owners(session, corp_id, wanted)
         result: dict[str, uuid.UUID] = {}
         fresh: list[dict[str, Any]] = []
+        claimed: set[tuple[str, str, str]] = set()  # keys the fresh contacts above will hold
         rest: list[Record] = []
         for i, (person_id, ext, unionid) in enumerate(contacts_):
             keys = [(KIND_EXTERNAL_USERID, "", ext)] + (
                 [(KIND_UNIONID, "", unionid)] if unionid else []
             )
             held = {owners[k][0] if k in owners else None for k in keys}
-            if held == {None}:  # a new contact: its person holds nothing yet
+            # A unionid an earlier new contact of this call takes is held by then (the fresh
+            # rows go in before the resolver runs): resolved as if the calls were separate.
+            if held == {None} and claimed.isdisjoint(keys):  # new: its person holds nothing
                 fresh.extend(_wecom_identity(corp_id, person_id, k, now) for k in keys)
+                claimed.update(keys)
                 result[ext] = person_id
             elif held == {person_id}:  # seen before, nothing new
                 result[ext] = person_id

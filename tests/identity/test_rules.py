@@ -7,6 +7,8 @@ import pytest
 from siyu.db.session import Database
 from siyu.identity.rules import IdentityRuleSet, junk_reason, normalize
 from siyu.identity.service import identity_service
+from siyu.kit.clock import utcnow
+from siyu.sync.apply import apply_follows
 from tests.helpers.auth import make_corp
 from tests.identity.helpers import claims, contact, merges, open_conflicts, person_of, resolve
 
@@ -81,6 +83,31 @@ class TestMergeRules:
         assert outcome.persons[1] == wecom
         assert person_of(db, corp, "openid", "o1") == wecom
         assert outcome.created == 0 and outcome.merged == 0
+
+    def test_contacts_sharing_a_unionid_are_one_person_in_one_write_or_two(
+        self, db: Database
+    ) -> None:
+        """Two contacts with one unionid (two staff's pages of the same sync batch, say) end
+        as one person with a merge, as when they are written one after the other."""
+        apart, together = make_corp(db), make_corp(db)
+        contact(db, apart, "wm1", unionid="U1")
+        contact(db, apart, "wm2", staff="bob", unionid="U1")
+        with db.transaction() as session:
+            apply_follows(
+                session,
+                together.id,
+                [
+                    ({"external_userid": e, "name": e, "unionid": "U1"}, {"userid": staff})
+                    for e, staff in (("wm1", "alice"), ("wm2", "bob"))
+                ],
+                tag_ids={},
+                now=utcnow(),
+            )
+        for corp in (apart, together):
+            first = person_of(db, corp, "external_userid", "wm1")
+            assert person_of(db, corp, "external_userid", "wm2") == first
+            assert person_of(db, corp, "unionid", "U1") == first
+            assert len(merges(db, corp)) == 1 and open_conflicts(db, corp) == []
 
     def test_a_bridge_merges_two_persons_with_history(self, db: Database) -> None:
         corp = make_corp(db)
